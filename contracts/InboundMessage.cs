@@ -1,0 +1,24 @@
+namespace EventProcessors.Contracts;
+
+/// <summary>
+/// A message as a transport hands it over, before any interpretation: the body and the transport
+/// metadata the envelope readers need (binary-mode CloudEvents attributes live in headers).
+/// </summary>
+/// <param name="Body">The raw message body.</param>
+/// <param name="Headers">Kafka headers or AMQP application properties, as strings (case-insensitive).</param>
+/// <param name="ContentType">The transport's content type, if it has one (AMQP <c>content_type</c>, Kafka <c>content-type</c> header).</param>
+/// <param name="MessageId">AMQP <c>message_id</c>; used as the event id of an id-less event.</param>
+/// <param name="Key">Kafka record key (the partition key), if any.</param>
+public sealed record InboundMessage(
+    ReadOnlyMemory<byte> Body,
+    IReadOnlyDictionary<string, string>? Headers = null,
+    string? ContentType = null,
+    string? MessageId = null,
+    string? Key = null)
+{
+    public IReadOnlyDictionary<string, string> HeadersOrEmpty =>
+        Headers ?? EmptyHeaders;
+
+    private static readonly IReadOnlyDictionary<string, string> EmptyHeaders =
+        new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+}
