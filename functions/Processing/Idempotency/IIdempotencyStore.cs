@@ -1,0 +1,60 @@
+using EventProcessors.Contracts;
+using EventProcessors.Processing.Pipeline;
+
+namespace EventProcessors.Processing.Idempotency;
+
+/// <summary>Lifecycle of one (consumer, event) pair.</summary>
+public enum IdempotencyStatus { Processing, Completed, Failed, DeadLettered }
+
+/// <summary>Identifies one event for one consumer: idempotency is per (consumer, event key).</summary>
+/// <param name="Consumer">The consumer id (the action's queue or consumer group).</param>
+/// <param name="EventSource">CloudEvents <c>source</c>; ids are unique within a source.</param>
+/// <param name="EventId">CloudEvents <c>id</c>.</param>
+public sealed record IdempotencyKey(string Consumer, string EventSource, string EventId)
+{
+    public static IdempotencyKey For(string consumer, CloudEvent e) => new(consumer, e.Source, e.Id);
+}
+
+/// <summary>The right to run the handler for one key, held until <see cref="LeaseExpiresAt"/>.</summary>
+public sealed record IdempotencyClaim(IdempotencyKey Key, string Owner, string ETag, int Attempt, DateTimeOffset LeaseExpiresAt);
+
+public enum ClaimStatus
+{
+    /// <summary>This caller holds the claim and runs the handler (<see cref="ClaimResult.Claim"/>).</summary>
+    Acquired,
+    /// <summary>Already completed: replay <see cref="ClaimResult.Outcome"/>.</summary>
+    Completed,
+    /// <summary>Already dead-lettered: dead-letter again with <see cref="ClaimResult.Error"/>.</summary>
+    DeadLettered,
+    /// <summary>Another worker holds a live lease: try again after <see cref="ClaimResult.RetryAfter"/>.</summary>
+    InProgress,
+}
+
+public sealed record ClaimResult(
+    ClaimStatus Status,
+    IdempotencyClaim? Claim = null,
+    ProcessingOutcome? Outcome = null,
+    EventError? Error = null,
+    TimeSpan? RetryAfter = null);
+
+/// <summary>
+/// The idempotency records of DESIGN section 3. <see cref="ClaimAsync"/> decides who runs an event;
+/// the holder then completes, fails or dead-letters it. Every transition after the claim is
+/// conditional on the claim's ETag, so a worker whose lease was taken over cannot overwrite the new holder.
+/// </summary>
+public interface IIdempotencyStore
+{
+    Task<ClaimResult> ClaimAsync(IdempotencyKey key, string eventType, CancellationToken cancellationToken = default);
+
+    /// <summary>Marks the claim completed and stores the outcome. Returns false if the lease was lost to another worker.</summary>
+    Task<bool> CompleteAsync(IdempotencyClaim claim, ProcessingOutcome outcome, CancellationToken cancellationToken = default);
+
+    /// <summary>Releases the claim after a transient failure so the next delivery can run at once.</summary>
+    Task ReleaseAsync(IdempotencyClaim claim, string error, CancellationToken cancellationToken = default);
+
+    /// <summary>Records that the event can never succeed, so its duplicates dead-letter without running.</summary>
+    Task DeadLetterAsync(IdempotencyClaim claim, EventError error, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes records past their retention. Returns how many were deleted.</summary>
+    Task<int> SweepAsync(CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using EventProcessors.Contracts;
+
+namespace EventProcessors.Processing.Pipeline;
+
+/// <summary>
+/// What a consumer action sees of the event it handles, and where it puts what it decides:
+/// follow-on events (<see cref="Emit"/>) and business records (<see cref="Write"/>).
+/// </summary>
+public sealed class ActionContext
+{
+    private readonly List<CloudEvent> _events = [];
+    private readonly List<OutcomeRecord> _records = [];
+    private readonly Dictionary<string, int> _emittedPerType = new(StringComparer.Ordinal);
+
+    public ActionContext(CloudEvent @event, object payload, ConsumerDefinition consumer, TimeProvider time)
+    {
+        Event = @event;
+        Payload = payload;
+        Consumer = consumer;
+        Time = time;
+    }
+
+    /// <summary>The event being handled, in canonical form.</summary>
+    public CloudEvent Event { get; }
+
+    /// <summary>The event's payload, read into its catalog record type.</summary>
+    public object Payload { get; }
+
+    public ConsumerDefinition Consumer { get; }
+
+    public TimeProvider Time { get; }
+
+    /// <summary>The tenant whose state this event may touch; state stores partition by it.</summary>
+    public string Tenant => Event.TenantId ?? DefaultTenant;
+
+    /// <summary>The tenant of events that carry none (single-tenant MES plants).</summary>
+    public const string DefaultTenant = "default";
+
+    /// <summary>The payload as <typeparamref name="T"/>; a mismatch is a programming error, not bad input.</summary>
+    public T PayloadAs<T>() => Payload is T typed
+        ? typed
+        : throw new InvalidOperationException($"{Consumer.Name} expected {typeof(T).Name} but the payload is {Payload.GetType().Name}.");
+
+    /// <summary>
+    /// Emits a follow-on event. Its id is derived from (this event, this consumer, type, index) so a
+    /// re-run emits the same ids; causation, correlation, tenant and trace context are carried over.
+    /// </summary>
+    public CloudEvent Emit<TPayload>(string type, TPayload payload, string? partitionKey = null, DataClassification? classification = null)
+        where TPayload : notnull
+    {
+        var index = _emittedPerType.GetValueOrDefault(type);
+        _emittedPerType[type] = index + 1;
+        var followOn = new CloudEvent
+        {
+            Id = FollowOnId(Event, Consumer.Queue, type, index),
+            Source = Consumer.Source,
+            Type = type,
+            Time = Time.GetUtcNow(),
+            DataContentType = "application/json",
+            CorrelationId = Event.CorrelationId ?? Event.Id,
+            CausationId = Event.Id,
+            TenantId = Event.TenantId,
+            UserId = Event.UserId,
+            SessionId = Event.SessionId,
+            DataClassification = classification ?? Event.DataClassification,
+            PartitionKey = partitionKey,
+            TraceParent = Activity.Current?.Id ?? Event.TraceParent,
+            TraceState = Activity.Current?.TraceStateString ?? Event.TraceState,
+            Data = JsonSerializer.SerializeToElement(payload, ContractJson.Options),
+        };
+        _events.Add(followOn);
+        return followOn;
+    }
+
+    /// <summary>Adds a business record (a SQL row) to the outcome. Rows carry deterministic primary keys.</summary>
+    public void Write<TRow>(TRow row) where TRow : notnull => _records.Add(OutcomeRecord.From(row));
+
+    /// <summary>What the action decided, in the order it decided it.</summary>
+    public ProcessingOutcome Outcome => new(_events.ToArray(), _records.ToArray());
+
+    /// <summary>
+    /// The id of the <paramref name="index"/>-th follow-on of <paramref name="type"/> caused by
+    /// <paramref name="cause"/> in <paramref name="consumer"/>: a name-based UUID (RFC 9562 version 8 layout
+    /// over SHA-256), stable across re-runs and distinct for every distinct input.
+    /// </summary>
+    public static string FollowOnId(CloudEvent cause, string consumer, string type, int index)
+    {
+        var name = $"{cause.Source}\n{cause.Id}\n{consumer}\n{type}\n{index}";
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(name), hash);
+        var bytes = hash[..16];
+        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x80); // version 8: custom, name-based
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // RFC variant
+        return new Guid(bytes, bigEndian: true).ToString();
+    }
+}

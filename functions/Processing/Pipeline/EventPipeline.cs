@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using Azure;
+using EventProcessors.Contracts;
+using EventProcessors.Processing.Idempotency;
+using EventProcessors.Processing.Telemetry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EventProcessors.Processing.Pipeline;
+
+/// <summary>
+/// Processing one message, written once for every action and both hosts (DESIGN section 3):
+/// read the envelope, validate the payload, claim the event, run the action, complete the claim,
+/// and tell the host what to publish and how to settle the message.
+/// </summary>
+public sealed class EventPipeline
+{
+    private readonly EnvelopeReader _reader;
+    private readonly IIdempotencyStore _store;
+    private readonly TimeProvider _time;
+    private readonly ILogger<EventPipeline> _logger;
+
+    public EventPipeline(IIdempotencyStore store, IOptions<ProcessingOptions> options, TimeProvider time, ILogger<EventPipeline> logger)
+    {
+        _reader = new EnvelopeReader(new EnvelopeReaderOptions { MaxBodyBytes = options.Value.MaxEventBytes });
+        _store = store;
+        _time = time;
+        _logger = logger;
+    }
+
+    public async Task<ProcessingResult> ProcessAsync(InboundMessage message, IConsumerAction action, CancellationToken cancellationToken)
+    {
+        var consumer = action.Definition;
+        var read = _reader.Read(message);
+        using var activity = ProcessingTelemetry.StartProcessing(consumer, read.Event);
+        using var scope = BeginScope(consumer, read.Event);
+        var handlerTime = Stopwatch.StartNew();
+        var result = read.Event is { } e
+            ? await ProcessEventAsync(e, action, handlerTime, cancellationToken).ConfigureAwait(false)
+            : ProcessingResult.DeadLetter(null, read.Error!);
+        ProcessingTelemetry.RecordResult(consumer, result, handlerTime.Elapsed, _time.GetUtcNow());
+        Log(consumer, result);
+        return result;
+    }
+
+    private async Task<ProcessingResult> ProcessEventAsync(CloudEvent e, IConsumerAction action, Stopwatch handlerTime, CancellationToken cancellationToken)
+    {
+        var consumer = action.Definition;
+        if (!consumer.Handles(e.Type)) return NotHandled(consumer, e);
+        if (!EventCatalog.TryReadPayload(e, out var payload, out var invalid)) return ProcessingResult.DeadLetter(e, invalid);
+        LogPayload(e);
+
+        ClaimResult claimed;
+        try
+        {
+            claimed = await _store.ClaimAsync(IdempotencyKey.For(consumer.Queue, e), e.Type, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsTransient(ex, cancellationToken))
+        {
+            return ProcessingResult.Retry(e, $"idempotency store unavailable: {ex.Message}");
+        }
+
+        switch (claimed.Status)
+        {
+            case ClaimStatus.Completed: return new ProcessingResult(ProcessingStatus.Duplicate, e, claimed.Outcome!);
+            case ClaimStatus.DeadLettered: return ProcessingResult.DeadLetter(e, claimed.Error!);
+            case ClaimStatus.InProgress: return ProcessingResult.Retry(e, "another worker holds this event's lease", claimed.RetryAfter);
+        }
+
+        var claim = claimed.Claim!;
+        var context = new ActionContext(e, payload, consumer, _time);
+        try
+        {
+            handlerTime.Restart();
+            await action.HandleAsync(context, cancellationToken).ConfigureAwait(false);
+            handlerTime.Stop();
+        }
+        catch (EventValidationException invalidInput)
+        {
+            await SettleQuietlyAsync(() => _store.DeadLetterAsync(claim, invalidInput.Error, CancellationToken.None)).ConfigureAwait(false);
+            return ProcessingResult.DeadLetter(e, invalidInput.Error);
+        }
+        catch (Exception ex)
+        {
+            // Unknown failures and shutdown are retried too: the transport dead-letters after its last
+            // attempt. Releasing the claim lets the next delivery run at once instead of after the lease.
+            await SettleQuietlyAsync(() => _store.ReleaseAsync(claim, ex.ToString(), CancellationToken.None)).ConfigureAwait(false);
+            return ProcessingResult.Retry(e, ex.Message);
+        }
+
+        var outcome = context.Outcome;
+        try
+        {
+            if (await _store.CompleteAsync(claim, outcome, cancellationToken).ConfigureAwait(false))
+                return new ProcessingResult(ProcessingStatus.Completed, e, outcome);
+        }
+        catch (Exception ex) when (IsTransient(ex, cancellationToken))
+        {
+            return ProcessingResult.Retry(e, $"could not record completion: {ex.Message}");
+        }
+        // The lease expired and another worker took over; its completion is the one that counts.
+        return ProcessingResult.Retry(e, "lease lost to another worker before completion");
+    }
+
+    /// <summary>
+    /// The MES topic carries the whole plant's events, so a consumer group ignores what it does not
+    /// consume. A Collector queue only receives the types bound to it, so anything else there was
+    /// misrouted and is dead-lettered rather than silently dropped.
+    /// </summary>
+    private static ProcessingResult NotHandled(ConsumerDefinition consumer, CloudEvent e) => consumer.Bus == EventBus.Mes
+        ? ProcessingResult.Ignored(e)
+        : ProcessingResult.DeadLetter(e, new EventError(EventErrorCode.UnknownType, EventCatalog.IsKnown(e.Type)
+            ? $"{consumer.Queue} does not consume {e.Type}"
+            : $"unknown event type '{e.Type}'", "$.type"));
+
+    /// <summary>Store failures, timeouts and transient action failures: worth another delivery.</summary>
+    private static bool IsTransient(Exception ex, CancellationToken cancellationToken) => ex switch
+    {
+        TransientProcessingException => true,
+        RequestFailedException => true,
+        HttpRequestException => true,
+        TimeoutException => true,
+        OperationCanceledException => !cancellationToken.IsCancellationRequested,
+        _ => false,
+    };
+
+    /// <summary>A failed release or dead-letter write only delays the verdict until the lease expires.</summary>
+    private async Task SettleQuietlyAsync(Func<Task> settle)
+    {
+        try { await settle().ConfigureAwait(false); }
+        catch (Exception ex) when (ex is RequestFailedException or HttpRequestException or TimeoutException or OperationCanceledException)
+        {
+            _logger.LogWarning(ex, "Could not record the verdict; the lease will expire and the event will be taken over.");
+        }
+    }
+
+    private IDisposable? BeginScope(ConsumerDefinition consumer, CloudEvent? e) =>
+        _logger.BeginScope(new Dictionary<string, object?>
+        {
+            ["Consumer"] = consumer.Name,
+            ["EventId"] = e?.Id,
+            ["EventType"] = e?.Type,
+            ["CorrelationId"] = e?.CorrelationId,
+            ["CausationId"] = e?.CausationId,
+            ["TenantId"] = e?.TenantId,
+        });
+
+    private void Log(ConsumerDefinition consumer, ProcessingResult result)
+    {
+        switch (result.Status)
+        {
+            case ProcessingStatus.Completed:
+                _logger.LogInformation("{Consumer} handled {EventType} {EventId}: {Events} events, {Records} records",
+                    consumer.Name, result.Event!.Type, result.Event.Id, result.Outcome.Events.Count, result.Outcome.Records.Count);
+                break;
+            case ProcessingStatus.Duplicate:
+                _logger.LogInformation("{Consumer} suppressed duplicate {EventType} {EventId}", consumer.Name, result.Event!.Type, result.Event.Id);
+                break;
+            case ProcessingStatus.DeadLettered:
+                _logger.LogWarning("{Consumer} dead-lettered {EventType} {EventId}: {Reason}", consumer.Name, result.Event?.Type, result.Event?.Id, result.Error);
+                break;
+            case ProcessingStatus.Retry:
+                _logger.LogWarning("{Consumer} will retry {EventType} {EventId}: {Reason}", consumer.Name, result.Event?.Type, result.Event?.Id, result.RetryReason);
+                break;
+        }
+    }
+
+    /// <summary>Payloads classified confidential or restricted are never logged.</summary>
+    private void LogPayload(CloudEvent e)
+    {
+        if (!_logger.IsEnabled(LogLevel.Debug) || e.DataClassification is DataClassification.Confidential or DataClassification.Restricted) return;
+        _logger.LogDebug("Payload of {EventType} {EventId}: {Payload}", e.Type, e.Id, e.Data?.GetRawText());
+    }
+}

@@ -1,0 +1,47 @@
+namespace EventProcessors.Processing.Pipeline;
+
+/// <summary>Which bus an action listens on: Collector's RabbitMQ exchange or the MES Kafka topic.</summary>
+public enum EventBus
+{
+    /// <summary>RabbitMQ topic exchange <c>collector-events</c>; one queue per action.</summary>
+    Collector,
+    /// <summary>Kafka topic <c>mes-events</c> (self-hosted: RabbitMQ exchange <c>mes-events</c>); one consumer group per action.</summary>
+    Mes,
+}
+
+/// <summary>
+/// What identifies a consumer action everywhere: its function name, the queue or consumer group it
+/// reads (also the consumer id its idempotency records are kept under) and the event types it consumes.
+/// </summary>
+/// <param name="Name">The function name, as in flows.md (for example <c>ReserveStock</c>).</param>
+/// <param name="Queue">The queue (Collector) or consumer group (MES), for example <c>inventory.reserve-stock</c>.</param>
+/// <param name="Bus">The bus the action listens on.</param>
+/// <param name="Consumes">The event types the action handles; others on the same topic are ignored.</param>
+public sealed record ConsumerDefinition(string Name, string Queue, EventBus Bus, IReadOnlyList<string> Consumes)
+{
+    /// <summary>The bounded context, the queue name's first segment (<c>inventory</c>).</summary>
+    public string BoundedContext => Queue.Split('.')[0];
+
+    /// <summary>The CloudEvents <c>source</c> of the events this action emits.</summary>
+    public string Source => $"/event-processors/{Queue}";
+
+    public bool Handles(string eventType) => Consumes.Contains(eventType, StringComparer.Ordinal);
+}
+
+/// <summary>
+/// One consumer action: a decision over one event and the state it reads. It emits follow-on
+/// events and business records through the <see cref="ActionContext"/>; the pipeline around it
+/// supplies idempotency, dead-lettering and telemetry. Throw <see cref="Contracts.EventValidationException"/>
+/// for input that can never succeed and <see cref="TransientProcessingException"/> for input that may
+/// succeed later (for example a request that arrived before the state it needs).
+/// </summary>
+public interface IConsumerAction
+{
+    ConsumerDefinition Definition { get; }
+
+    Task HandleAsync(ActionContext context, CancellationToken cancellationToken);
+}
+
+/// <summary>A failure that may pass on a later delivery: the transport should redeliver, not dead-letter.</summary>
+public sealed class TransientProcessingException(string message, Exception? innerException = null)
+    : Exception(message, innerException);

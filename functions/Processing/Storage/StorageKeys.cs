@@ -1,0 +1,46 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace EventProcessors.Processing.Storage;
+
+/// <summary>
+/// Makes arbitrary identifiers safe as PartitionKey/RowKey values, which may not contain
+/// <c>/ \ # ?</c> or control characters and are limited to 1 KiB. The result stays readable
+/// for operators, and distinct inputs stay distinct.
+/// </summary>
+public static class StorageKeys
+{
+    private const int MaxReadableLength = 200;
+
+    /// <summary>Percent-encodes the forbidden characters, '%' itself and the '|' used to join key parts.</summary>
+    public static string Escape(string value)
+    {
+        var builder = new StringBuilder(value.Length);
+        foreach (var c in value)
+        {
+            if (c is '/' or '\\' or '#' or '?' or '%' or '|' || char.IsControl(c))
+                builder.Append('%').Append(((int)c).ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            else
+                builder.Append(c);
+        }
+        var escaped = builder.ToString();
+        // Long keys keep a readable prefix and add a hash of the whole value, which keeps them unique.
+        return escaped.Length <= MaxReadableLength * 2
+            ? escaped
+            : escaped[..MaxReadableLength] + "~" + Hash(value);
+    }
+
+    /// <summary>Escapes each part and joins them with '|'.</summary>
+    public static string Join(params string[] parts) => string.Join('|', parts.Select(Escape));
+
+    /// <summary>A stable bucket in [0, <paramref name="buckets"/>) for spreading keys over partitions.</summary>
+    public static int Bucket(string value, int buckets)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(value), hash);
+        return (int)(BitConverter.ToUInt32(hash) % (uint)buckets);
+    }
+
+    private static string Hash(string value) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
+}

@@ -1,0 +1,255 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Text.Json;
+using EventProcessors.Contracts;
+using EventProcessors.Processing.Pipeline;
+using EventProcessors.Processing.Storage;
+using EventProcessors.Processing.Telemetry;
+
+namespace EventProcessors.Processing.Tests.Pipeline;
+
+public sealed class EventPipelineTests
+{
+    private readonly PipelineHarness _harness = new(new InMemoryTableServiceClient());
+
+    [Fact]
+    public async Task Handles_an_event_and_derives_follow_ons_from_it()
+    {
+        var action = new ScriptedAction();
+
+        var result = await _harness.ProcessAsync(PipelineHarness.OrderCreated(), action);
+
+        Assert.Equal(ProcessingStatus.Completed, result.Status);
+        Assert.Equal(1, action.Runs);
+        var followOn = Assert.Single(result.Outcome.Events);
+        Assert.Equal("stock.reserved", followOn.Type);
+        Assert.Equal(result.Event!.Id, followOn.CausationId);
+        Assert.Equal("corr-123", followOn.CorrelationId);
+        Assert.Equal("tenant-123", followOn.TenantId);
+        Assert.Equal("order-1", followOn.PartitionKey);
+        Assert.Equal(action.Definition.Source, followOn.Source);
+        Assert.Equal(ActionContext.FollowOnId(result.Event, action.Definition.Queue, "stock.reserved", 0), followOn.Id);
+        var record = Assert.Single(result.Outcome.Records);
+        Assert.Equal("StockReservations", record.Table);
+        Assert.Equal(5m, record.Row.GetProperty("Quantity").GetDecimal());
+    }
+
+    [Fact]
+    public async Task Correlation_starts_at_the_causing_event_when_it_has_none()
+    {
+        var result = await _harness.ProcessAsync(PipelineHarness.OrderCreated(correlationId: null), new ScriptedAction());
+
+        Assert.Equal(result.Event!.Id, Assert.Single(result.Outcome.Events).CorrelationId);
+    }
+
+    [Fact]
+    public async Task Follow_on_carries_the_current_trace()
+    {
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == ProcessingTelemetry.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        string? traceParentInHandler = null;
+        var action = new ScriptedAction((_, _) => { traceParentInHandler = Activity.Current?.Id; return Task.CompletedTask; });
+
+        var result = await _harness.ProcessAsync(PipelineHarness.OrderCreated(), action);
+
+        Assert.NotNull(traceParentInHandler);
+        Assert.Equal(traceParentInHandler, Assert.Single(result.Outcome.Events).TraceParent);
+    }
+
+    [Fact]
+    public async Task Duplicate_replays_the_recorded_outcome_without_running_the_action()
+    {
+        var action = new ScriptedAction();
+        var first = await _harness.ProcessAsync(PipelineHarness.OrderCreated(), action);
+
+        var second = await _harness.ProcessAsync(PipelineHarness.OrderCreated(), action);
+
+        Assert.Equal(ProcessingStatus.Duplicate, second.Status);
+        Assert.Equal(1, action.Runs);
+        Assert.Equal(first.Outcome.Events.Select(e => e.Id), second.Outcome.Events.Select(e => e.Id));
+        Assert.Equal(first.Outcome.Records.Select(r => r.Row.GetRawText()), second.Outcome.Records.Select(r => r.Row.GetRawText()));
+    }
+
+    [Fact]
+    public async Task Different_bodies_are_different_events()
+    {
+        var action = new ScriptedAction();
+        await _harness.ProcessAsync(PipelineHarness.OrderCreated("ORD-1"), action);
+
+        var other = await _harness.ProcessAsync(PipelineHarness.OrderCreated("ORD-2"), action);
+
+        Assert.Equal(ProcessingStatus.Completed, other.Status);
+        Assert.Equal(2, action.Runs);
+    }
+
+    [Theory]
+    [InlineData("{ not json", EventErrorCode.UnreadableJson)]
+    [InlineData("[1, 2, 3]", EventErrorCode.UnknownShape)]
+    [InlineData("""{ "hello": "world" }""", EventErrorCode.UnknownShape)]
+    [InlineData("""{ "type": "no.such.event", "timestamp": "2024-01-15T10:35:00Z", "tenantId": "t", "source": "s", "data": {} }""", EventErrorCode.UnknownType)]
+    [InlineData("""{ "type": "order.created", "timestamp": "2024-01-15T10:35:00Z", "tenantId": "t", "source": "s", "data": { "orderNumber": "ORD-1" } }""", EventErrorCode.MissingField)]
+    public async Task Permanent_errors_dead_letter_with_their_reason_and_never_run_the_action(string body, EventErrorCode expected)
+    {
+        var action = new ScriptedAction();
+
+        var result = await _harness.ProcessAsync(body, action);
+
+        Assert.Equal(ProcessingStatus.DeadLettered, result.Status);
+        Assert.Equal(expected, result.Error!.Code);
+        Assert.Equal(0, action.Runs);
+    }
+
+    [Fact]
+    public async Task Body_over_the_configured_limit_is_dead_lettered()
+    {
+        var harness = new PipelineHarness(new InMemoryTableServiceClient(), new ProcessingOptions { MaxEventBytes = 512, IdempotencyTableName = "IdemLimit" });
+
+        var result = await harness.ProcessAsync(PipelineHarness.OrderCreated(), new ScriptedAction());
+
+        Assert.Equal(EventErrorCode.PayloadTooLarge, result.Error!.Code);
+    }
+
+    [Fact]
+    public async Task Type_of_another_action_is_ignored_on_the_mes_bus_and_dead_lettered_on_a_collector_queue()
+    {
+        var body = PipelineHarness.OrderCreated().Replace("order.created", "order.confirmed", StringComparison.Ordinal)
+            .Replace("\"lineItems\"", "\"shippingAddressId\": \"a-1\", \"lineItems\"", StringComparison.Ordinal);
+
+        var onMes = await _harness.ProcessAsync(body, new ScriptedAction(bus: EventBus.Mes));
+        var onCollector = await _harness.ProcessAsync(body, new ScriptedAction(bus: EventBus.Collector));
+
+        Assert.Equal(ProcessingStatus.Ignored, onMes.Status);
+        Assert.Equal(ProcessingStatus.DeadLettered, onCollector.Status);
+        Assert.Contains("order.confirmed", onCollector.Error!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Invalid_input_found_by_the_action_dead_letters_and_its_duplicates_do_too()
+    {
+        var action = new ScriptedAction((_, _) => throw EventValidationException.Invalid("unknown product p-1", "$.data.lineItems[0].productId"));
+
+        var first = await _harness.ProcessAsync(PipelineHarness.OrderCreated(), action);
+        var again = await _harness.ProcessAsync(PipelineHarness.OrderCreated(), action);
+
+        Assert.Equal(ProcessingStatus.DeadLettered, first.Status);
+        Assert.Equal("unknown product p-1", first.Error!.Message);
+        Assert.Equal(ProcessingStatus.DeadLettered, again.Status);
+        Assert.Equal(first.Error, again.Error);
+        Assert.Equal(1, action.Runs);
+    }
+
+    [Fact]
+    public async Task Transient_failure_retries_and_the_next_delivery_runs_at_once()
+    {
+        var action = new ScriptedAction((_, run) => run == 1 ? throw new TransientProcessingException("order snapshot not there yet") : Task.CompletedTask);
+
+        var first = await _harness.ProcessAsync(PipelineHarness.OrderCreated(), action);
+        var second = await _harness.ProcessAsync(PipelineHarness.OrderCreated(), action);
+
+        Assert.Equal(ProcessingStatus.Retry, first.Status);
+        Assert.Contains("snapshot", first.RetryReason, StringComparison.Ordinal);
+        Assert.Equal(ProcessingStatus.Completed, second.Status);
+        Assert.Equal(2, action.Runs);
+    }
+
+    [Fact]
+    public async Task Crash_between_handling_and_completion_reruns_after_the_lease_with_the_same_follow_on_ids()
+    {
+        var store = new CompletionFailsOnce(_harness.Store);
+        var pipeline = new EventPipeline(store, Microsoft.Extensions.Options.Options.Create(_harness.Options), _harness.Time, _harness.Logger);
+        var action = new ScriptedAction();
+        Task<ProcessingResult> Deliver() => pipeline.ProcessAsync(
+            new InboundMessage(System.Text.Encoding.UTF8.GetBytes(PipelineHarness.OrderCreated())), action, CancellationToken.None);
+
+        var crashed = await Deliver();          // handled, then the completion never landed
+        var whileLeased = await Deliver();      // the dead worker's lease still protects the event
+        _harness.Time.Advance(_harness.Options.LeaseDuration + TimeSpan.FromSeconds(1));
+        var afterLease = await Deliver();       // taken over and handled again
+        var duplicate = await Deliver();
+
+        Assert.Equal(ProcessingStatus.Retry, crashed.Status);
+        Assert.Equal(ProcessingStatus.Retry, whileLeased.Status);
+        Assert.Equal(ProcessingStatus.Completed, afterLease.Status);
+        Assert.Equal(ProcessingStatus.Duplicate, duplicate.Status);
+        Assert.Equal(2, action.Runs);
+        Assert.Equal(store.FirstAttempt!.Events.Select(e => e.Id), afterLease.Outcome.Events.Select(e => e.Id));
+    }
+
+    [Fact]
+    public async Task Confidential_payloads_are_never_logged_and_internal_ones_are()
+    {
+        var secret = PipelineHarness.OrderCreated("ORD-SECRET-4711");
+        var confidential = "{\"specversion\":\"1.0\",\"id\":\"e-1\",\"source\":\"orders-service\",\"type\":\"order.created\",\"dataclassification\":\"confidential\",\"data\":"
+            + JsonDocument.Parse(secret).RootElement.GetProperty("data").GetRawText() + "}";
+        var internalOne = confidential.Replace("confidential", "internal", StringComparison.Ordinal).Replace("\"e-1\"", "\"e-2\"", StringComparison.Ordinal);
+
+        await _harness.ProcessAsync(confidential, new ScriptedAction());
+        Assert.DoesNotContain("ORD-SECRET-4711", _harness.Logger.AllText, StringComparison.Ordinal);
+
+        await _harness.ProcessAsync(internalOne, new ScriptedAction());
+        Assert.Contains("ORD-SECRET-4711", _harness.Logger.AllText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Log_entries_carry_the_event_scope()
+    {
+        var action = new ScriptedAction();
+        var result = await _harness.ProcessAsync(PipelineHarness.OrderCreated(), action);
+
+        var scope = _harness.Logger.Entries.SelectMany(e => e.Scopes).OfType<IReadOnlyDictionary<string, object?>>().First();
+        Assert.Equal(result.Event!.Id, scope["EventId"]);
+        Assert.Equal("order.created", scope["EventType"]);
+        Assert.Equal("corr-123", scope["CorrelationId"]);
+        Assert.Equal("tenant-123", scope["TenantId"]);
+    }
+
+    [Fact]
+    public async Task Counters_record_processed_duplicate_and_dead_lettered()
+    {
+        var action = new ScriptedAction();
+        var counts = new Dictionary<string, long>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) => { if (instrument.Meter.Name == ProcessingTelemetry.Name) l.EnableMeasurementEvents(instrument); },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+                if (tag.Key == "consumer" && (string?)tag.Value == action.Definition.Queue)
+                    lock (counts) counts[instrument.Name] = counts.GetValueOrDefault(instrument.Name) + value;
+        });
+        listener.Start();
+
+        await _harness.ProcessAsync(PipelineHarness.OrderCreated(), action);
+        await _harness.ProcessAsync(PipelineHarness.OrderCreated(), action);
+        await _harness.ProcessAsync("{ not json", action);
+
+        Assert.Equal(1, counts["eventprocessors.events.processed"]);
+        Assert.Equal(1, counts["eventprocessors.events.duplicate"]);
+        Assert.Equal(1, counts["eventprocessors.events.dead_lettered"]);
+    }
+
+    /// <summary>Loses the first completion, as a worker that dies between handling and completing does.</summary>
+    private sealed class CompletionFailsOnce(Processing.Idempotency.IIdempotencyStore inner) : Processing.Idempotency.IIdempotencyStore
+    {
+        public ProcessingOutcome? FirstAttempt { get; private set; }
+
+        public Task<Processing.Idempotency.ClaimResult> ClaimAsync(Processing.Idempotency.IdempotencyKey key, string eventType, CancellationToken cancellationToken = default) =>
+            inner.ClaimAsync(key, eventType, cancellationToken);
+
+        public Task<bool> CompleteAsync(Processing.Idempotency.IdempotencyClaim claim, ProcessingOutcome outcome, CancellationToken cancellationToken = default)
+        {
+            if (FirstAttempt is not null) return inner.CompleteAsync(claim, outcome, cancellationToken);
+            FirstAttempt = outcome;
+            throw new TimeoutException("worker died");
+        }
+
+        public Task ReleaseAsync(Processing.Idempotency.IdempotencyClaim claim, string error, CancellationToken cancellationToken = default) => inner.ReleaseAsync(claim, error, cancellationToken);
+        public Task DeadLetterAsync(Processing.Idempotency.IdempotencyClaim claim, EventError error, CancellationToken cancellationToken = default) => inner.DeadLetterAsync(claim, error, cancellationToken);
+        public Task<int> SweepAsync(CancellationToken cancellationToken = default) => inner.SweepAsync(cancellationToken);
+    }
+}
