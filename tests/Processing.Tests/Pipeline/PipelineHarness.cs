@@ -57,7 +57,7 @@ internal sealed class ScriptedAction(Func<ActionContext, int, Task>? behaviour =
     public int Runs => _runs;
 
     public ConsumerDefinition Definition { get; } =
-        new("ReserveStock", "inventory.reserve-stock-" + Guid.NewGuid().ToString("N")[..6], bus, [EventTypes.OrderCreated]);
+        new("ReserveStock", "inventory.reserve-stock-" + Guid.NewGuid().ToString("N")[..6], bus, [EventTypes.Collector.OrderCreated]);
 
     public async Task HandleAsync(ActionContext context, CancellationToken cancellationToken)
     {

@@ -1,0 +1,78 @@
+using EventProcessors.Processing.Pipeline;
+using CollectorTypes = EventProcessors.Contracts.EventTypes.Collector;
+using IntelligenceTypes = EventProcessors.Contracts.EventTypes.ManufacturingIntelligence;
+using MesTypes = EventProcessors.Contracts.EventTypes.Mes;
+
+namespace EventProcessors.Processing.Actions;
+
+/// <summary>
+/// Every consumer action of flows.md: its function name, queue or consumer group, and the event types
+/// it consumes. The one place both hosts (Function App and self-hosted worker) read trigger names from.
+/// </summary>
+public static class Consumers
+{
+    // Collector: RabbitMQ, topic exchange collector-events, one quorum queue per action.
+    public static readonly ConsumerDefinition CreateOrderFromOffer = Collector(nameof(CreateOrderFromOffer), "orders.create-from-offer", CollectorTypes.OfferApproved);
+    public static readonly ConsumerDefinition CaptureOrder = Collector(nameof(CaptureOrder), "invoicing.capture-order", CollectorTypes.OrderCreated, CollectorTypes.OrderConfirmed);
+    public static readonly ConsumerDefinition ReserveStock = Collector(nameof(ReserveStock), "inventory.reserve-stock", CollectorTypes.OrderCreated);
+    public static readonly ConsumerDefinition ReceiveStock = Collector(nameof(ReceiveStock), "inventory.receive-stock", CollectorTypes.StockReceived);
+    public static readonly ConsumerDefinition CreateDeliveryNote = Collector(nameof(CreateDeliveryNote), "delivery.create-note", CollectorTypes.OrderConfirmed);
+    public static readonly ConsumerDefinition DeductStock = Collector(nameof(DeductStock), "inventory.deduct-stock", CollectorTypes.DeliveryDispatched);
+    public static readonly ConsumerDefinition GenerateInvoice = Collector(nameof(GenerateInvoice), "invoicing.generate-invoice", CollectorTypes.DeliveryConfirmed);
+    public static readonly ConsumerDefinition SyncInvoice = Collector(nameof(SyncInvoice), "accounting.sync-invoice", CollectorTypes.InvoiceIssued);
+    public static readonly ConsumerDefinition RecordPayment = Collector(nameof(RecordPayment), "crm.record-payment", CollectorTypes.InvoicePaid);
+    public static readonly ConsumerDefinition CreatePurchaseOrder = Collector(nameof(CreatePurchaseOrder), "procurement.create-purchase-order", CollectorTypes.StockLow);
+    public static readonly ConsumerDefinition RecordBillableHours = Collector(nameof(RecordBillableHours), "payroll.record-billable-hours", CollectorTypes.TaskCompleted);
+    public static readonly ConsumerDefinition CreateResource = Collector(nameof(CreateResource), "projects.create-resource", CollectorTypes.EmployeeHired);
+    public static readonly ConsumerDefinition RecordPayrollExpense = Collector(nameof(RecordPayrollExpense), "accounting.record-payroll-expense", CollectorTypes.PayrollProcessed);
+
+    // MES and equipment: Kafka topic mes-events (self-hosted: RabbitMQ exchange mes-events), one consumer group per action.
+    public static readonly ConsumerDefinition CreateInspection = Mes(nameof(CreateInspection), "quality.create-inspection", MesTypes.WorkOrderCompleted);
+    public static readonly ConsumerDefinition RaiseNonConformance = Mes(nameof(RaiseNonConformance), "quality.raise-ncr", MesTypes.QualityInspectionCompleted);
+    public static readonly ConsumerDefinition ReserveMaterial = Mes(nameof(ReserveMaterial), "material.reserve-material", MesTypes.WorkOrderCreated);
+    public static readonly ConsumerDefinition UpdateInventory = Mes(nameof(UpdateInventory), "material.update-inventory", MesTypes.WorkOrderCompleted);
+    public static readonly ConsumerDefinition RecordGenealogy = Mes(nameof(RecordGenealogy), "traceability.record-genealogy",
+        MesTypes.MaterialReceived, MesTypes.MaterialIssued,
+        MesTypes.WorkOrderCompleted, MesTypes.QualityInspectionCompleted);
+    public static readonly ConsumerDefinition SyncPartReference = Mes(nameof(SyncPartReference), "work-order.sync-part-reference", MesTypes.MaterialPartUpdated);
+    public static readonly ConsumerDefinition MonitorMeasurement = Mes(nameof(MonitorMeasurement), "quality.monitor-measurement", IntelligenceTypes.QualityMeasurementRecorded);
+    public static readonly ConsumerDefinition ProjectEquipmentStatus = Mes(nameof(ProjectEquipmentStatus), "monitoring.project-equipment-status", IntelligenceTypes.EquipmentStatusChanged);
+
+    /// <summary>Every consumer action, in flows.md order.</summary>
+    public static IReadOnlyList<ConsumerDefinition> All { get; } =
+    [
+        CreateOrderFromOffer, CaptureOrder, ReserveStock, ReceiveStock, CreateDeliveryNote, DeductStock, GenerateInvoice,
+        SyncInvoice, RecordPayment, CreatePurchaseOrder, RecordBillableHours, CreateResource, RecordPayrollExpense,
+        CreateInspection, RaiseNonConformance, ReserveMaterial, UpdateInventory, RecordGenealogy, SyncPartReference,
+        MonitorMeasurement, ProjectEquipmentStatus,
+    ];
+
+    private static ConsumerDefinition Collector(string name, string queue, params string[] consumes) => new(name, queue, EventBus.Collector, consumes);
+
+    private static ConsumerDefinition Mes(string name, string queue, params string[] consumes) => new(name, queue, EventBus.Mes, consumes);
+}
+
+/// <summary>Exchanges, topics and queues that are not one action's own.</summary>
+public static class Destinations
+{
+    /// <summary>Collector's topic exchange; routing key = event type.</summary>
+    public const string CollectorExchange = "collector-events";
+
+    /// <summary>MES topic (Kafka) and, self-hosted, the RabbitMQ topic exchange of the same name.</summary>
+    public const string MesTopic = "mes-events";
+
+    /// <summary>Kafka topic MES dead letters are written to, with the original record and the error.</summary>
+    public const string MesDeadLetterTopic = "mes-events.dead-letter";
+
+    /// <summary>
+    /// Queue the Function App's RabbitMQ outputs go to (the output binding can only publish through the
+    /// default exchange); RouteOutbox republishes from it to <see cref="CollectorExchange"/>.
+    /// </summary>
+    public const string CollectorOutbox = "collector-events.outbox";
+
+    /// <summary>Exchange every action queue dead-letters to; routing key = <see cref="DeadLetterQueue"/>.</summary>
+    public const string DeadLetterExchange = "event-processors.dead-letter";
+
+    /// <summary>Where a queue's poison messages end: <c>&lt;queue&gt;.dead-letter</c>.</summary>
+    public static string DeadLetterQueue(string queue) => queue + ".dead-letter";
+}
