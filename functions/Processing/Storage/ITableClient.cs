@@ -26,20 +26,25 @@ public interface ITableClient
 
     Task CreateIfNotExistsAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>Deletes the table and its entities; false when it did not exist.</summary>
+    Task<bool> DeleteIfExistsAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Inserts; 409 <c>EntityAlreadyExists</c> if the keys are taken. Returns the new ETag.</summary>
     Task<ETag> AddEntityAsync(TableEntity entity, CancellationToken cancellationToken = default);
 
-    /// <summary>Reads one entity, or null when it does not exist.</summary>
+    /// <summary>Reads one entity, or null when it does not exist (a missing table is still 404 <c>TableNotFound</c>).</summary>
     Task<TableEntity?> GetEntityAsync(string partitionKey, string rowKey, CancellationToken cancellationToken = default);
 
-    /// <summary>Updates only if the stored ETag matches <paramref name="ifMatch"/> (<see cref="ETag.All"/> for any);
-    /// 412 <c>UpdateConditionNotSatisfied</c> on mismatch, 404 if absent. Returns the new ETag.</summary>
+    /// <summary>Updates only if the stored ETag matches <paramref name="ifMatch"/> (<see cref="ETag.All"/> for any;
+    /// the default ETag is an <see cref="ArgumentException"/>); 412 <c>UpdateConditionNotSatisfied</c> on mismatch,
+    /// 404 <c>ResourceNotFound</c> if absent. Returns the new ETag.</summary>
     Task<ETag> UpdateEntityAsync(TableEntity entity, ETag ifMatch, TableUpdateMode mode = TableUpdateMode.Replace, CancellationToken cancellationToken = default);
 
     /// <summary>Inserts or updates unconditionally. Returns the new ETag.</summary>
     Task<ETag> UpsertEntityAsync(TableEntity entity, TableUpdateMode mode = TableUpdateMode.Replace, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes if the ETag matches (default: any). Returns false when the entity did not exist; 412 on mismatch.</summary>
+    /// <summary>Deletes if the ETag matches (default: any). Returns false when the entity did not exist; 412 on mismatch;
+    /// a missing table is 404 <c>TableNotFound</c>.</summary>
     Task<bool> DeleteEntityAsync(string partitionKey, string rowKey, ETag ifMatch = default, CancellationToken cancellationToken = default);
 
     /// <summary>One page of entities matching <paramref name="query"/> (at most 1,000, as the service pages).</summary>

@@ -1,0 +1,84 @@
+using System.Text.RegularExpressions;
+using Azure;
+
+namespace EventProcessors.Processing.Storage;
+
+/// <summary>
+/// The Table service's validation rules (limits from Learn "Understanding the Table service data model"), with the
+/// status and error code Azurite returns. <see cref="InMemoryTableClient"/> enforces all of them; the REST client
+/// uses the key rule only for keys it must put in a URL, and the page-size cap.
+/// </summary>
+internal static partial class TableServiceRules
+{
+    /// <summary>A string property holds at most 64 KiB of UTF-16, i.e. 32,768 chars (Azurite: <c>length &gt; 32 * 1024</c>).</summary>
+    public const int MaxStringLength = 32 * 1024;
+
+    /// <summary>A binary property holds at most 64 KiB.</summary>
+    public const int MaxBinaryLength = 64 * 1024;
+
+    /// <summary>An entity (keys, names and values, sized as the service documents) holds at most 1 MiB.</summary>
+    public const int MaxEntitySize = 1024 * 1024;
+
+    /// <summary>A key holds at most 1 KiB of UTF-16: 512 chars.</summary>
+    public const int MaxKeyLength = 512;
+
+    public const string InvalidInput = "InvalidInput";
+    public const string InvalidResourceName = "InvalidResourceName";
+    public const string OutOfRangeInput = "OutOfRangeInput";
+
+    /// <summary>The page size to request: the query's, capped at the service's 1,000.</summary>
+    public static int PageSize(TableQuery query)
+    {
+        if (query.PageSize is < 1) throw new ArgumentOutOfRangeException(nameof(query), query.PageSize, "PageSize must be at least 1.");
+        return Math.Min(query.PageSize ?? TableQuery.MaxPageSize, TableQuery.MaxPageSize);
+    }
+
+    /// <summary>3 to 63 letters or digits, starting with a letter, and not the reserved name "Tables".</summary>
+    public static void ValidateTableName(string name)
+    {
+        if (name.Length is < 3 or > 63)
+            throw TableErrors.Create(400, OutOfRangeInput, $"The table name '{name}' is not 3 to 63 characters long.");
+        if (!TableName().IsMatch(name) || name.Equals("Tables", StringComparison.OrdinalIgnoreCase))
+            throw TableErrors.Create(400, InvalidResourceName, $"The table name '{name}' contains invalid characters.");
+    }
+
+    /// <summary>Whether the service would accept <paramref name="key"/> as a partition or row key.</summary>
+    public static bool IsValidKey(string key) => key.Length <= MaxKeyLength && !InvalidKeyChar().IsMatch(key);
+
+    public static RequestFailedException InvalidKey() => TableErrors.Create(400, InvalidInput,
+        "A key is longer than 512 characters or contains '/', '\\', '#', '?' or a control character.");
+
+    /// <summary>Throws the service's 400 for invalid keys, oversized properties or an oversized entity.</summary>
+    public static void ValidateEntity(TableEntity entity)
+    {
+        ArgumentNullException.ThrowIfNull(entity.PartitionKey, "entity.PartitionKey");
+        ArgumentNullException.ThrowIfNull(entity.RowKey, "entity.RowKey");
+        if (!IsValidKey(entity.PartitionKey) || !IsValidKey(entity.RowKey)) throw InvalidKey();
+
+        // Size formula from the service's documentation: 4 + 2 * key chars + per property (8 + 2 * name chars + value).
+        long size = 4 + 2L * (entity.PartitionKey.Length + entity.RowKey.Length);
+        foreach (var (name, value) in entity.Properties)
+        {
+            if (value is string s && s.Length > MaxStringLength || value is byte[] b && b.Length > MaxBinaryLength)
+                throw TableErrors.Create(400, TableErrorCodes.PropertyValueTooLarge,
+                    $"The value of property '{name}' exceeds the maximum allowed size (64KB).");
+            size += 8 + 2L * name.Length + value switch
+            {
+                string text => 4 + 2L * text.Length,
+                byte[] bytes => 4 + bytes.Length,
+                int => 4,
+                bool => 1,
+                Guid => 16,
+                _ => 8, // long, double, DateTimeOffset
+            };
+        }
+        if (size > MaxEntitySize)
+            throw TableErrors.Create(400, TableErrorCodes.EntityTooLarge, "The entity is larger than the maximum allowed size (1MB).");
+    }
+
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9]{2,62}$")]
+    private static partial Regex TableName();
+
+    [GeneratedRegex(@"[\u0000-\u001f\u007f-\u009f/\\#?]")]
+    private static partial Regex InvalidKeyChar();
+}
