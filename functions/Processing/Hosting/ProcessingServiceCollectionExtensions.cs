@@ -1,4 +1,3 @@
-using System.Reflection;
 using Azure.Core;
 using EventProcessors.Processing.Actions;
 using EventProcessors.Processing.Idempotency;
