@@ -1,0 +1,91 @@
+using System.Text.RegularExpressions;
+using EventProcessors.Contracts;
+using EventProcessors.Processing.Actions;
+using EventProcessors.Processing.Hosting;
+using EventProcessors.Processing.Pipeline;
+using EventProcessors.Processing.Storage;
+using EventProcessors.TestSupport;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EventProcessors.Processing.Tests.Actions;
+
+/// <summary>The whole set of actions against flows.md, and every record type against infra/sql/schema.sql.</summary>
+public sealed partial class ActionCatalogTests
+{
+    [Fact]
+    public void Every_row_of_flows_md_has_exactly_one_action_with_its_queue_and_types()
+    {
+        var flows = File.ReadAllText(Path.Combine(SeedDocuments.Directory, "..", "reference", "flows.md"));
+        var rows = FlowRow().Matches(flows)
+            .Select(m => (Name: m.Groups["name"].Value, Queue: m.Groups["queue"].Value))
+            .Where(r => r.Name is not ("RouteOutbox" or "SweepIdempotencyRecords"))
+            .ToArray();
+        using var provider = Services();
+        var actions = provider.GetServices<IConsumerAction>().ToArray();
+
+        Assert.Equal(21, rows.Length);
+        Assert.Equal(rows.Select(r => r.Name).Order(), actions.Select(a => a.Definition.Name).Order());
+        foreach (var (name, queue) in rows)
+        {
+            var action = Assert.Single(actions, a => a.Definition.Name == name);
+            Assert.Equal(name, action.GetType().Name);
+            Assert.Equal(queue, action.Definition.Queue);
+            Assert.All(action.Definition.Consumes, type => Assert.True(EventCatalog.IsKnown(type), $"{name} consumes unknown {type}"));
+        }
+    }
+
+    [Fact]
+    public void Every_record_type_matches_its_table_in_schema_sql_exactly()
+    {
+        var tables = CreateTable().Matches(RepositoryFiles.Read("infra/sql/schema.sql")).ToDictionary(
+            m => m.Groups["table"].Value,
+            m => m.Groups["body"].Value);
+        var recordTypes = typeof(Consumers).Assembly.GetTypes()
+            .Where(t => t.GetCustomAttributes(typeof(SqlTableAttribute), false).Length > 0).ToArray();
+
+        Assert.NotEmpty(recordTypes);
+        foreach (var type in recordTypes)
+        {
+            var table = SqlTableAttribute.NameOf(type);
+            Assert.True(tables.TryGetValue(table, out var body), $"schema.sql has no CREATE TABLE dbo.{table} for {type.Name}");
+            var columns = Column().Matches(body).Select(m => m.Groups["column"].Value)
+                .Where(c => !c.Equals("CONSTRAINT", StringComparison.OrdinalIgnoreCase) && !c.Equals("PRIMARY", StringComparison.OrdinalIgnoreCase))
+                .ToArray();
+            var properties = type.GetProperties().Select(p => p.Name).ToArray();
+            Assert.Equal(properties.Order(StringComparer.Ordinal), columns.Order(StringComparer.Ordinal));
+            var primaryKey = PrimaryKey().Match(body);
+            Assert.True(primaryKey.Success, $"dbo.{table} has no primary key");
+            Assert.All(primaryKey.Groups["columns"].Value.Split(',', StringSplitOptions.TrimEntries),
+                pk => Assert.Contains(pk.Trim('[', ']'), properties));
+            Assert.All(type.GetProperties(), p => Assert.True(IsSqlScalar(p.PropertyType), $"{type.Name}.{p.Name} is not a SQL column type"));
+        }
+    }
+
+    private static bool IsSqlScalar(Type type)
+    {
+        var t = Nullable.GetUnderlyingType(type) ?? type;
+        return t == typeof(string) || t == typeof(decimal) || t == typeof(int) || t == typeof(long) || t == typeof(bool)
+            || t == typeof(DateTimeOffset) || t == typeof(DateOnly) || t == typeof(Guid) || t == typeof(double);
+    }
+
+    private static ServiceProvider Services() => new ServiceCollection()
+        .AddLogging()
+        .AddEventProcessing(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [SettingNames.TableStorage] = TableServiceClientFactory.InMemoryConnectionString,
+        }).Build())
+        .BuildServiceProvider();
+
+    [GeneratedRegex(@"^\|\s*(?<name>[A-Z][A-Za-z]+)\s*\|\s*(?<queue>[a-z][a-z.\-]+)\s*\|", RegexOptions.Multiline)]
+    private static partial Regex FlowRow();
+
+    [GeneratedRegex(@"CREATE\s+TABLE\s+(?:\[?dbo\]?\.)\[?(?<table>\w+)\]?\s*\((?<body>.*?)\)\s*;", RegexOptions.Singleline | RegexOptions.IgnoreCase)]
+    private static partial Regex CreateTable();
+
+    [GeneratedRegex(@"^\s*\[?(?<column>[A-Za-z_]\w*)\]?\s+", RegexOptions.Multiline)]
+    private static partial Regex Column();
+
+    [GeneratedRegex(@"PRIMARY\s+KEY\s*(?:CLUSTERED\s*)?\((?<columns>[^)]*)\)", RegexOptions.IgnoreCase)]
+    private static partial Regex PrimaryKey();
+}
