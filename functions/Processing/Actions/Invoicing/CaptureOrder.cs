@@ -1,4 +1,3 @@
-using EventProcessors.Contracts;
 using EventProcessors.Contracts.Payloads.Collector;
 using EventProcessors.Processing.Actions.Common;
 using EventProcessors.Processing.Actions.Invoicing.State;
