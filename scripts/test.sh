@@ -11,12 +11,18 @@ export RABBITMQ_URI="${RABBITMQ_URI:-amqp://guest:guest@127.0.0.1:5672/}"
 
 results="$root/TestResults"
 rm -rf "$results"
-dotnet test Functions.sln --configuration Release --logger "trx" --results-directory "$results" "$@"
-status=$?
+dotnet build Functions.sln --configuration Release -warnaserror || { echo "0 passed, 1 failed"; echo "build failed" >&2; exit 1; }
+# One results folder per test project, so no two TRX files can collide.
+status=0
+for project in tests/*.Tests/*.csproj; do
+  name=$(basename "$project" .csproj)
+  dotnet test "$project" --configuration Release --no-build --logger "trx;LogFileName=$name.trx" \
+    --results-directory "$results/$name" "$@" || status=$?
+done
 
 # Sum the counters of every TRX file: one line for the whole suite, whatever the project count.
 read -r passed failed skipped < <(
-  cat "$results"/*.trx 2>/dev/null | grep -o '<Counters [^>]*>' | awk '
+  cat "$results"/*/*.trx 2>/dev/null | grep -o '<Counters [^>]*>' | awk '
     { for (i = 1; i <= NF; i++) { split($i, kv, "=\""); gsub(/"/, "", kv[2]);
         if (kv[1] == "passed") p += kv[2]; if (kv[1] == "failed") f += kv[2];
         if (kv[1] == "notExecuted") s += kv[2]; if (kv[1] == "error") f += kv[2]; } }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using EventProcessors.Contracts;
 
@@ -85,16 +83,8 @@ public sealed class ActionContext
     /// <summary>
     /// The id of the <paramref name="index"/>-th follow-on of <paramref name="type"/> caused by
     /// <paramref name="cause"/> in <paramref name="consumer"/>: a name-based UUID (RFC 9562 version 8 layout
-    /// over SHA-256), stable across re-runs and distinct for every distinct input.
+    /// over SHA-256, see <see cref="DeterministicId"/>), stable across re-runs and distinct for every distinct input.
     /// </summary>
-    public static string FollowOnId(CloudEvent cause, string consumer, string type, int index)
-    {
-        var name = $"{cause.Source}\n{cause.Id}\n{consumer}\n{type}\n{index}";
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes(name), hash);
-        var bytes = hash[..16];
-        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x80); // version 8: custom, name-based
-        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // RFC variant
-        return new Guid(bytes, bigEndian: true).ToString();
-    }
+    public static string FollowOnId(CloudEvent cause, string consumer, string type, int index) =>
+        DeterministicId.From($"{cause.Source}\n{cause.Id}\n{consumer}\n{type}\n{index}");
 }

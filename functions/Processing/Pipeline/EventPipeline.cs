@@ -32,12 +32,12 @@ public sealed class EventPipeline
     {
         var consumer = action.Definition;
         var read = _reader.Read(message);
-        using var activity = ProcessingTelemetry.StartProcessing(consumer, read.Event);
-        using var scope = BeginScope(consumer, read.Event);
+        using var activity = ProcessingTelemetry.StartProcessing(consumer, read.Value);
+        using var scope = BeginScope(consumer, read.Value);
         var handlerTime = Stopwatch.StartNew();
-        var result = read.Event is { } e
-            ? await ProcessEventAsync(e, action, handlerTime, cancellationToken).ConfigureAwait(false)
-            : ProcessingResult.DeadLetter(null, read.Error!);
+        var result = read.IsSuccess
+            ? await ProcessEventAsync(read.Value, action, handlerTime, cancellationToken).ConfigureAwait(false)
+            : ProcessingResult.DeadLetter(null, read.Error);
         ProcessingTelemetry.RecordResult(consumer, result, handlerTime.Elapsed, _time.GetUtcNow());
         Log(consumer, result);
         return result;

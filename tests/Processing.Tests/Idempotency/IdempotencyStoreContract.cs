@@ -224,6 +224,7 @@ public abstract class IdempotencyStoreContract
         {
             public string Name => inner.Name;
             public Task CreateIfNotExistsAsync(CancellationToken cancellationToken = default) => inner.CreateIfNotExistsAsync(cancellationToken);
+            public Task<bool> DeleteIfExistsAsync(CancellationToken cancellationToken = default) => inner.DeleteIfExistsAsync(cancellationToken);
 
             public async Task<ETag> AddEntityAsync(TableEntity entity, CancellationToken cancellationToken = default)
             {
