@@ -1,5 +1,5 @@
-using System.Security.Cryptography;
 using System.Text;
+using EventProcessors.Contracts;
 
 namespace EventProcessors.Processing.Actions.Common;
 
@@ -9,17 +9,12 @@ namespace EventProcessors.Processing.Actions.Common;
 /// </summary>
 public static class DerivedIds
 {
-    /// <summary>A name-based UUID (RFC 9562 version 8 over SHA-256) of <paramref name="parts"/>; include the tenant among them.</summary>
+    /// <summary>A name-based UUID of <paramref name="parts"/> (length-prefixed, so no two lists share a name); include the tenant among them.</summary>
     public static string Uuid(params ReadOnlySpan<string> parts)
     {
         var name = new StringBuilder();
         foreach (var part in parts) name.Append(part.Length).Append(':').Append(part).Append('\n');
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes(name.ToString()), hash);
-        var bytes = hash[..16];
-        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x80); // version 8: custom, name-based
-        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // RFC variant
-        return new Guid(bytes, bigEndian: true).ToString();
+        return DeterministicId.From(name.ToString());
     }
 }
 
