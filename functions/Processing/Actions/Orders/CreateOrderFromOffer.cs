@@ -15,6 +15,7 @@ namespace EventProcessors.Processing.Actions.Orders;
 /// 5 x 300.00 with 10% discount and 20% tax (1620.00), so the offer's figure is not a reliable check.
 /// Every order line must name a product (order.created requires one, Inventory reserves by it); an offer with a
 /// free-text line cannot become an order and is dead-lettered for someone to fix the offer.
+/// validUntil is not checked: the approval is the Offers service's decision, made when it accepted it.
 /// </remarks>
 public sealed class CreateOrderFromOffer(ITableServiceClient tables) : IConsumerAction
 {

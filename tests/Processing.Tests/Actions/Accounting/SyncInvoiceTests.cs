@@ -68,6 +68,19 @@ public sealed class SyncInvoiceTests
     }
 
     [Fact]
+    public async Task A_zero_invoice_is_accepted_and_posts_nothing()
+    {
+        var invoice = InvoiceIssued();
+        foreach (var total in new[] { "subtotal", "taxTotal", "grandTotal" }) invoice[total] = "0.00";
+        invoice["lineItems"]![0]!["total"] = "0.00";
+
+        var result = await Sync(invoice);
+
+        Assert.Equal(ProcessingStatus.Completed, result.Status);
+        Assert.Empty(result.Rows<LedgerEntry>());
+    }
+
+    [Fact]
     public async Task Lines_with_several_items_must_add_up_to_the_subtotal()
     {
         var invoice = InvoiceIssued();
