@@ -131,3 +131,71 @@ CREATE TABLE dbo.Payments (
     PaymentDate datetimeoffset NOT NULL,
     CONSTRAINT PK_Payments PRIMARY KEY (PaymentId)
 );
+
+-- Inventory, Procurement, Payroll, Projects (ReceiveStock, DeductStock, CreatePurchaseOrder,
+-- RecordBillableHours, CreateResource). Stock levels and reservations live in Table Storage; these are the
+-- records the actions write. Keys derive from the causing receipt, delivery note, stock.low, task or employee.
+
+-- Inventory
+CREATE TABLE dbo.StockMovements (
+    MovementId nvarchar(128) NOT NULL,
+    TenantId nvarchar(128) NOT NULL,
+    ProductId nvarchar(128) NOT NULL,
+    WarehouseId nvarchar(128) NOT NULL,
+    MovementType nvarchar(32) NOT NULL,
+    Quantity decimal(18,4) NOT NULL,
+    OrderId nvarchar(128) NULL,
+    DeliveryNoteId nvarchar(128) NULL,
+    PurchaseOrderId nvarchar(128) NULL,
+    OccurredAt datetimeoffset NOT NULL,
+    CONSTRAINT PK_StockMovements PRIMARY KEY (MovementId)
+);
+
+-- Procurement
+CREATE TABLE dbo.PurchaseOrders (
+    PurchaseOrderId nvarchar(128) NOT NULL,
+    TenantId nvarchar(128) NOT NULL,
+    PurchaseOrderNumber nvarchar(128) NOT NULL,
+    ProductId nvarchar(128) NOT NULL,
+    ProductName nvarchar(400) NOT NULL,
+    Sku nvarchar(128) NOT NULL,
+    WarehouseId nvarchar(128) NOT NULL,
+    WarehouseName nvarchar(400) NOT NULL,
+    Quantity decimal(18,4) NOT NULL,
+    ReceivedQuantity decimal(18,4) NOT NULL,
+    CurrentQuantity decimal(18,4) NOT NULL,
+    ReorderLevel decimal(18,4) NOT NULL,
+    Status nvarchar(32) NOT NULL,
+    CreatedAt datetimeoffset NOT NULL,
+    ReceivedAt datetimeoffset NULL,
+    CONSTRAINT PK_PurchaseOrders PRIMARY KEY (PurchaseOrderId)
+);
+
+-- Payroll
+CREATE TABLE dbo.BillableHours (
+    BillableHoursId nvarchar(128) NOT NULL,
+    TenantId nvarchar(128) NOT NULL,
+    ResourceId nvarchar(128) NOT NULL,
+    TaskId nvarchar(128) NOT NULL,
+    TaskName nvarchar(400) NOT NULL,
+    ProjectId nvarchar(128) NOT NULL,
+    ProjectName nvarchar(400) NOT NULL,
+    Hours decimal(18,4) NOT NULL,
+    EstimatedHours decimal(18,4) NULL,
+    CompletedAt datetimeoffset NOT NULL,
+    CONSTRAINT PK_BillableHours PRIMARY KEY (BillableHoursId)
+);
+
+-- Projects
+CREATE TABLE dbo.Resources (
+    ResourceId nvarchar(128) NOT NULL,
+    TenantId nvarchar(128) NOT NULL,
+    EmployeeId nvarchar(128) NOT NULL,
+    EmployeeNumber nvarchar(128) NOT NULL,
+    DisplayName nvarchar(400) NOT NULL,
+    Email nvarchar(320) NOT NULL,
+    Position nvarchar(200) NOT NULL,
+    Department nvarchar(200) NULL,
+    AvailableFrom datetimeoffset NOT NULL,
+    CONSTRAINT PK_Resources PRIMARY KEY (ResourceId)
+);
