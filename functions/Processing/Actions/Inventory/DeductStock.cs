@@ -63,22 +63,23 @@ public sealed class DeductStock(ITableServiceClient tables) : IConsumerAction
             Status = OrderReservationStatus.Dispatched,
         }, cancellationToken).ConfigureAwait(false);
 
-        var lows = new Dictionary<ShippedItem, StockLow>();
+        var cause = new StockCause(context.Event.Id, context.OccurredAt());
+        var applied = new Dictionary<ShippedItem, (StockOperation Operation, StockLow? Low)>();
         foreach (var item in items.OrderBy(s => s.ProductId, StringComparer.Ordinal).ThenBy(s => s.WarehouseId, StringComparer.Ordinal))
         {
             // Checked again on the latest level: a reservation made since the check may have taken the free stock.
-            var result = await _stock.UpdateAsync(tenant, item.ProductId, item.WarehouseId, level =>
+            applied[item] = await _stock.UpdateAsync(tenant, item.ProductId, item.WarehouseId, level =>
             {
-                var (next, shipped) = level.Dispatch(dispatch.OrderId, dispatch.DeliveryNoteId, item.Quantity);
-                return shipped.Dispatched ? (next, shipped) : throw TooMuch(level, dispatch.OrderId, item);
+                var (next, operation) = level.Dispatch(dispatch.OrderId, dispatch.DeliveryNoteId, item.Quantity, cause);
+                return operation is null ? throw TooMuch(level, dispatch.OrderId, item) : (next, (operation, (next ?? level).LowOf(operation)));
             }, cancellationToken).ConfigureAwait(false);
-            if (result.Low is { } low) lows[item] = low;
         }
 
-        var dispatchedAt = context.OccurredAt();
         foreach (var item in items)
         {
-            if (lows.TryGetValue(item, out var low)) context.Emit(EventTypes.Collector.StockLow, low, partitionKey: low.ProductId);
+            var (operation, low) = applied[item];
+            // A re-sent copy of the dispatch finds it applied by the first event, which announced its stock.low.
+            if (low is not null && operation.EventId == context.Event.Id) context.Emit(EventTypes.Collector.StockLow, low, partitionKey: low.ProductId);
             context.Write(new StockMovement
             {
                 MovementId = DerivedIds.Uuid("stock-movement", tenant, StockMovement.DispatchType, dispatch.DeliveryNoteId, item.ProductId, item.WarehouseId),
@@ -89,7 +90,7 @@ public sealed class DeductStock(ITableServiceClient tables) : IConsumerAction
                 Quantity = -item.Quantity,
                 OrderId = dispatch.OrderId,
                 DeliveryNoteId = dispatch.DeliveryNoteId,
-                OccurredAt = dispatchedAt,
+                OccurredAt = operation.At,
             });
         }
     }

@@ -60,8 +60,8 @@ public sealed class ReceiveStock(ITableServiceClient tables) : IConsumerAction
                     $"Purchase order '{purchaseOrderId}' was not raised for product '{receipt.ProductId}' in warehouse '{receipt.WarehouseId}'.", "$.data.purchaseOrderId");
         }
         var completesOrder = order?.CompletedBy == receiptId;
-        await _stock.UpdateAsync(tenant, receipt.ProductId, receipt.WarehouseId,
-            current => (current.Receive(receiptId, quantity, completesOrder), true), cancellationToken).ConfigureAwait(false);
+        var received = await _stock.UpdateAsync(tenant, receipt.ProductId, receipt.WarehouseId,
+            current => current.Receive(receiptId, quantity, completesOrder, new StockCause(context.Event.Id, receivedAt)), cancellationToken).ConfigureAwait(false);
 
         context.Write(new StockMovement
         {
@@ -72,7 +72,7 @@ public sealed class ReceiveStock(ITableServiceClient tables) : IConsumerAction
             MovementType = StockMovement.ReceiptType,
             Quantity = quantity,
             PurchaseOrderId = purchaseOrderId,
-            OccurredAt = receivedAt,
+            OccurredAt = received.At,
         });
         if (order is not null) context.Write(PurchaseOrder.Of(tenant, order));
     }

@@ -97,6 +97,7 @@ public sealed class ReserveStock(ITableServiceClient tables) : IConsumerAction
     /// <summary>Holds line after line until one is short; the rest are only checked, so the failure names every short line.</summary>
     private async Task<OrderReservation> ReserveAsync(ActionContext context, OrderCreated order, StockReservationLine[] lines, CancellationToken cancellationToken)
     {
+        var cause = new StockCause(context.Event.Id, context.OccurredAt());
         var lows = new Dictionary<StockReservationLine, StockLow>();
         var shortages = new Dictionary<StockReservationLine, decimal>();
         foreach (var line in lines.OrderBy(l => l.ProductId, StringComparer.Ordinal).ThenBy(l => l.WarehouseId, StringComparer.Ordinal))
@@ -104,7 +105,7 @@ public sealed class ReserveStock(ITableServiceClient tables) : IConsumerAction
             if (shortages.Count == 0)
             {
                 var result = await _stock.UpdateAsync(context.Tenant, line.ProductId, line.WarehouseId,
-                    level => level.Reserve(order.OrderId, line.Quantity), cancellationToken).ConfigureAwait(false);
+                    level => level.Reserve(order.OrderId, line.Quantity, cause), cancellationToken).ConfigureAwait(false);
                 if (!result.Reserved) shortages[line] = result.Available;
                 else if (result.Low is { } low) lows[line] = low;
             }

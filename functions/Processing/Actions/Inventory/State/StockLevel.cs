@@ -18,7 +18,11 @@ namespace EventProcessors.Processing.Actions.Inventory.State;
 /// </remarks>
 public sealed record StockLevel
 {
-    /// <summary>How many operation keys a level remembers; enough for any re-run after a crash (which comes within a lease).</summary>
+    /// <summary>
+    /// How many operations a level remembers: far more than happen to one level while a crashed worker's lease runs
+    /// out, so every re-run finds its operation. A re-sent copy of a dispatch or receipt arriving after that many
+    /// later operations on the same level would be applied again.
+    /// </summary>
     public const int OperationsKept = 500;
 
     public required string ProductId { get; init; }
@@ -49,15 +53,19 @@ public sealed record StockLevel
 
     public decimal HeldFor(string orderId) => Reservations.FirstOrDefault(r => r.OrderId == orderId)?.Quantity ?? 0m;
 
-    /// <summary>Holds <paramref name="quantity"/> for the order if that much is free; an order already holding stock here keeps what it holds.</summary>
-    public (StockLevel? Next, StockReservationResult Result) Reserve(string orderId, decimal quantity)
+    /// <summary>
+    /// Holds <paramref name="quantity"/> for the order if that much is free; an order already holding stock here keeps
+    /// what it holds, and reports the stock.low its reservation fired whichever event made it (the order's recorded
+    /// decision says which event announces it).
+    /// </summary>
+    public (StockLevel? Next, StockReservationResult Result) Reserve(string orderId, decimal quantity, StockCause cause)
     {
         var key = ReserveKey(orderId);
         if (Reservations.Any(r => r.OrderId == orderId) || Find(key) is not null)
             return (null, new StockReservationResult(true, Available, LowOf(Find(key))));
         if (quantity > Available) return (null, new StockReservationResult(false, Available, null));
-        var (next, low) = Record(this with { Reservations = [.. Reservations, new StockReservation { OrderId = orderId, Quantity = quantity }] }, key);
-        return (next, new StockReservationResult(true, next.Available, low));
+        var (next, operation) = Record(this with { Reservations = [.. Reservations, new StockReservation { OrderId = orderId, Quantity = quantity }] }, key, cause);
+        return (next, new StockReservationResult(true, next.Available, LowOf(operation)));
     }
 
     /// <summary>
@@ -76,29 +84,32 @@ public sealed record StockLevel
     /// <summary>
     /// Ships <paramref name="quantity"/>: on hand goes down, and the order's reservation here is settled (one
     /// delivery per order, so whatever it held beyond the quantity shipped is free again). Shipping more than
-    /// it held takes the rest from free stock; beyond that it is refused.
+    /// it held takes the rest from free stock; beyond that it is refused (null).
     /// </summary>
-    public (StockLevel? Next, StockDispatchResult Result) Dispatch(string orderId, string deliveryNoteId, decimal quantity)
+    /// <remarks>A dispatch applied before reports its operation; its stock.low only to the event that applied it.</remarks>
+    public (StockLevel? Next, StockOperation? Applied) Dispatch(string orderId, string deliveryNoteId, decimal quantity, StockCause cause)
     {
         var key = DispatchKey(deliveryNoteId);
-        if (Find(key) is { } done) return (null, new StockDispatchResult(true, LowOf(done)));
-        if (quantity > HeldFor(orderId) + Available) return (null, new StockDispatchResult(false, null));
-        var (next, low) = Record(this with
+        if (Find(key) is { } done) return (null, done);
+        if (quantity > HeldFor(orderId) + Available) return (null, null);
+        return Record(this with
         {
             OnHand = OnHand - quantity,
             Reservations = Reservations.Where(r => r.OrderId != orderId).ToArray(),
-        }, key);
-        return (next, new StockDispatchResult(true, low));
+        }, key, cause);
     }
 
-    /// <summary>Puts a receipt on hand. A receipt that completes a purchase order arms stock.low again even below the reorder level.</summary>
-    public StockLevel? Receive(string receiptId, decimal quantity, bool completesPurchaseOrder)
+    /// <summary>
+    /// Puts a receipt on hand, once per receipt id; returns the receipt's operation (applied now or before). A receipt
+    /// that completes a purchase order arms stock.low again even below the reorder level.
+    /// </summary>
+    public (StockLevel? Next, StockOperation Applied) Receive(string receiptId, decimal quantity, bool completesPurchaseOrder, StockCause cause)
     {
         var key = ReceiptKey(receiptId);
-        if (Find(key) is not null) return null;
+        if (Find(key) is { } done) return (null, done);
         var next = this with { OnHand = OnHand + quantity };
         if (completesPurchaseOrder) next = next with { LowArmed = true, LowFiredBy = null };
-        return Record(next, key).Next;
+        return Record(next, key, cause);
     }
 
     /// <summary>Whether a dispatch of this delivery note is applied here already.</summary>
@@ -117,8 +128,11 @@ public sealed record StockLevel
         ReorderLevel = ReorderLevel,
     };
 
+    /// <summary>The stock.low <paramref name="operation"/> fired, if it did.</summary>
+    public StockLow? LowOf(StockOperation? operation) => operation?.StockLowAt is { } at ? LowAt(at) : null;
+
     /// <summary>Re-arms at or above the reorder level; fires on a fall below it while armed; remembers the operation.</summary>
-    private (StockLevel Next, StockLow? Low) Record(StockLevel next, string key)
+    private (StockLevel Next, StockOperation Applied) Record(StockLevel next, string key, StockCause cause)
     {
         decimal? lowAt = null;
         if (next.Available >= next.ReorderLevel) next = next with { LowArmed = true, LowFiredBy = null };
@@ -127,13 +141,11 @@ public sealed record StockLevel
             next = next with { LowArmed = false, LowFiredBy = key };
             lowAt = next.Available;
         }
-        next = next with { Operations = [.. Operations.TakeLast(OperationsKept - 1), new StockOperation { Key = key, StockLowAt = lowAt }] };
-        return (next, lowAt is { } at ? next.LowAt(at) : null);
+        var operation = new StockOperation { Key = key, EventId = cause.EventId, At = cause.At, StockLowAt = lowAt };
+        return (next with { Operations = [.. Operations.TakeLast(OperationsKept - 1), operation] }, operation);
     }
 
     private StockOperation? Find(string key) => Operations.FirstOrDefault(o => o.Key == key);
-
-    private StockLow? LowOf(StockOperation? operation) => operation?.StockLowAt is { } at ? LowAt(at) : null;
 
     private static string ReserveKey(string orderId) => "reserve/" + orderId;
 
@@ -148,10 +160,15 @@ public sealed record StockReservation
     public required decimal Quantity { get; init; }
 }
 
-/// <summary>An operation applied to a level, and the available quantity at which it fired stock.low, if it did.</summary>
+/// <summary>The event that applies an operation, and when the operation happened (the dispatch, the receipt).</summary>
+public sealed record StockCause(string EventId, DateTimeOffset At);
+
+/// <summary>An operation applied to a level, by which event and when, and the available quantity at which it fired stock.low, if it did.</summary>
 public sealed record StockOperation
 {
     public required string Key { get; init; }
+    public required string EventId { get; init; }
+    public required DateTimeOffset At { get; init; }
     public decimal? StockLowAt { get; init; }
 }
 
@@ -160,6 +177,3 @@ public sealed record StockOperation
 /// <param name="Low">The stock.low the reservation fired, if it did.</param>
 public sealed record StockReservationResult(bool Reserved, decimal Available, StockLow? Low);
 
-/// <param name="Dispatched">The dispatch is applied (now or from before); false when it exceeds what the order may take.</param>
-/// <param name="Low">The stock.low the dispatch fired, if it did.</param>
-public sealed record StockDispatchResult(bool Dispatched, StockLow? Low);
