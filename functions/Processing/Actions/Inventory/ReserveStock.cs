@@ -47,7 +47,7 @@ public sealed class ReserveStock(ITableServiceClient tables) : IConsumerAction
 
         if (await _reservations.GetAsync(tenant, order.OrderId, cancellationToken).ConfigureAwait(false) is { } decided)
         {
-            if (decided.EventId != context.Event.Id) return;
+            if (decided.EventId != context.Event.Id) return; // a re-sent copy, or an order that shipped already
             await SettleAsync(tenant, order.OrderId, decided, decided.Lines, cancellationToken).ConfigureAwait(false);
             Announce(context, decided);
             return;

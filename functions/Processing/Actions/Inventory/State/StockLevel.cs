@@ -86,7 +86,7 @@ public sealed record StockLevel
     /// delivery per order, so whatever it held beyond the quantity shipped is free again). Shipping more than
     /// it held takes the rest from free stock; beyond that it is refused (null).
     /// </summary>
-    /// <remarks>A dispatch applied before reports its operation; its stock.low only to the event that applied it.</remarks>
+    /// <remarks>A dispatch applied before returns its recorded operation, which names the event that applied it.</remarks>
     public (StockLevel? Next, StockOperation? Applied) Dispatch(string orderId, string deliveryNoteId, decimal quantity, StockCause cause)
     {
         var key = DispatchKey(deliveryNoteId);
