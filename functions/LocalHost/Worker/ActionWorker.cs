@@ -1,0 +1,191 @@
+using System.Globalization;
+using EventProcessors.Contracts;
+using EventProcessors.LocalHost.Records;
+using EventProcessors.LocalHost.Timeline;
+using EventProcessors.LocalHost.Transport;
+using EventProcessors.Processing.Actions;
+using EventProcessors.Processing.Pipeline;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
+
+namespace EventProcessors.LocalHost.Worker;
+
+/// <summary>
+/// One action's consumer, written once for every transport. Per delivery: run the pipeline (retrying transient
+/// failures in place with exponential backoff and jitter, honouring a RetryAfter up to a cap); then
+/// <list type="bullet">
+/// <item>Completed or Duplicate: write the outcome's records, publish its events to the action's exchange (each
+/// confirmed), and only then ack;</item>
+/// <item>Ignored: ack;</item>
+/// <item>DeadLettered, or retries exhausted: publish the original message to the dead-letter exchange with the reason
+/// and original routing in headers, then ack;</item>
+/// <item>anything that fails on the way (broker down, storage down, shutdown): requeue, so the delivery comes again
+/// and the idempotency record turns it into a replay.</item>
+/// </list>
+/// </summary>
+public sealed class ActionWorker
+{
+    private readonly IConsumerAction _action;
+    private readonly EventPipeline _pipeline;
+    private readonly IMessageTransport _transport;
+    private readonly RecordWriter _records;
+    private readonly ITimelineObserver _observer;
+    private readonly WorkerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ResiliencePipeline<ProcessingResult> _retry;
+
+    public ActionWorker(IConsumerAction action, EventPipeline pipeline, IMessageTransport transport, RecordWriter records,
+        ITimelineObserver observer, WorkerOptions options, TimeProvider time, ILogger logger)
+    {
+        _action = action;
+        _pipeline = pipeline;
+        _transport = transport;
+        _records = records;
+        _observer = observer;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _retry = BuildRetry();
+    }
+
+    public ConsumerDefinition Consumer => _action.Definition;
+
+    /// <summary>The exchange this action's follow-ons go to: Collector actions to collector-events, MES actions to mes-events.</summary>
+    public string Exchange => TopologyDefinition.ExchangeOf(Consumer.Bus);
+
+    public Task<ISubscription> StartAsync(CancellationToken cancellationToken) =>
+        _transport.SubscribeAsync(Consumer.Queue, _options.Prefetch, HandleAsync, cancellationToken);
+
+    /// <summary>Processes and settles one delivery. Never throws: whatever goes wrong leaves the delivery requeued.</summary>
+    public async Task HandleAsync(Delivery delivery, CancellationToken stopping)
+    {
+        _observer.Record(new TimelineEntry(_time.GetUtcNow(), TimelineKind.Received, Consumer.Name, delivery.Message.MessageId, delivery.RoutingKey,
+            Detail: delivery.Redelivered ? "redelivered" : null));
+        ProcessingResult? result = null;
+        try
+        {
+            var attempt = 0;
+            result = await _retry.ExecuteAsync(async token =>
+            {
+                attempt++;
+                return await _pipeline.ProcessAsync(delivery.Message, _action, token).ConfigureAwait(false);
+            }, stopping).ConfigureAwait(false);
+            await SettleAsync(delivery, result, attempt, stopping).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            var shuttingDown = stopping.IsCancellationRequested;
+            if (!shuttingDown) _logger.LogWarning(ex, "{Consumer} could not finish {Type} {MessageId}; it goes back to the queue.", Consumer.Name, delivery.RoutingKey, delivery.Message.MessageId);
+            _observer.Record(TimelineEntries.For(shuttingDown ? TimelineKind.Requeued : TimelineKind.Failed, Consumer.Name, result?.Event, _time,
+                shuttingDown ? "shutting down" : ex.Message));
+            await RequeueQuietlyAsync(delivery).ConfigureAwait(false);
+        }
+    }
+
+    private async Task SettleAsync(Delivery delivery, ProcessingResult result, int attempts, CancellationToken stopping)
+    {
+        var e = result.Event;
+        switch (result.Status)
+        {
+            case ProcessingStatus.Completed:
+            case ProcessingStatus.Duplicate:
+                _observer.Record(TimelineEntries.For(result.Status == ProcessingStatus.Completed ? TimelineKind.Completed : TimelineKind.Duplicate,
+                    Consumer.Name, e, _time, Summary(result.Outcome), attempts));
+                await _records.WriteAsync(result.Outcome.Records, stopping).ConfigureAwait(false);
+                foreach (var followOn in result.Outcome.Events)
+                {
+                    await _transport.PublishAsync(Exchange, followOn.Type, OutboundMessage.From(followOn), stopping).ConfigureAwait(false);
+                    _observer.Record(TimelineEntries.For(TimelineKind.Published, Consumer.Name, followOn, _time, exchange: Exchange));
+                }
+                await delivery.AckAsync(stopping).ConfigureAwait(false);
+                break;
+
+            case ProcessingStatus.Ignored:
+                _observer.Record(TimelineEntries.For(TimelineKind.Ignored, Consumer.Name, e, _time, attempt: attempts));
+                await delivery.AckAsync(stopping).ConfigureAwait(false);
+                break;
+
+            case ProcessingStatus.DeadLettered:
+                await DeadLetterAsync(delivery, e, result.Error!.Code.ToString(), result.Error.ToString(), result.Error.Path, attempts, stopping).ConfigureAwait(false);
+                break;
+
+            case ProcessingStatus.Retry when result.RetryAfter is not null:
+                // Another worker holds the event's lease: not a failure of the event. Give it back; the broker redelivers.
+                _observer.Record(TimelineEntries.For(TimelineKind.Requeued, Consumer.Name, e, _time, result.RetryReason, attempts));
+                await delivery.RequeueAsync(stopping).ConfigureAwait(false);
+                break;
+
+            case ProcessingStatus.Retry:
+                await DeadLetterAsync(delivery, e, "RetriesExhausted",
+                    $"RetriesExhausted: gave up after {attempts} attempts: {result.RetryReason}", null, attempts, stopping).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    private async Task DeadLetterAsync(Delivery delivery, CloudEvent? e, string code, string reason, string? path, int attempts, CancellationToken stopping)
+    {
+        var headers = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var (key, value) in delivery.RawHeaders) headers[key] = value;
+        headers[DeadLetterHeaders.Reason] = reason;
+        headers[DeadLetterHeaders.Code] = code;
+        if (path is not null) headers[DeadLetterHeaders.Path] = path;
+        headers[DeadLetterHeaders.Consumer] = Consumer.Name;
+        if (e is not null) headers[DeadLetterHeaders.EventId] = e.Id;
+        headers[DeadLetterHeaders.Attempts] = attempts;
+        headers[DeadLetterHeaders.OriginalExchange] = delivery.Exchange;
+        headers[DeadLetterHeaders.OriginalRoutingKey] = delivery.RoutingKey;
+        headers[DeadLetterHeaders.FirstDeathQueue] = delivery.Queue;
+        var message = new OutboundMessage(delivery.Message.Body, delivery.Message.ContentType, delivery.Message.MessageId, headers,
+            e?.CorrelationId, e?.Type ?? delivery.RoutingKey, e?.Time);
+        await _transport.PublishAsync(Destinations.DeadLetterExchange, Destinations.DeadLetterQueue(delivery.Queue), message, stopping).ConfigureAwait(false);
+        _observer.Record(new TimelineEntry(_time.GetUtcNow(), TimelineKind.DeadLettered, Consumer.Name, e?.Id ?? delivery.Message.MessageId,
+            e?.Type ?? delivery.RoutingKey, e?.CorrelationId ?? e?.Id, e?.CausationId, reason, attempts, Destinations.DeadLetterExchange));
+        await delivery.AckAsync(stopping).ConfigureAwait(false);
+    }
+
+    private async Task RequeueQuietlyAsync(Delivery delivery)
+    {
+        try
+        {
+            await delivery.RequeueAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The channel is gone (broker restart, connection lost): the broker requeues the delivery itself.
+            _logger.LogDebug(ex, "Requeue of {MessageId} failed; the broker will redeliver it.", delivery.Message.MessageId);
+        }
+    }
+
+    private ResiliencePipeline<ProcessingResult> BuildRetry()
+    {
+        var builder = new ResiliencePipelineBuilder<ProcessingResult> { TimeProvider = _time };
+        if (_options.MaxAttempts <= 1) return builder.Build();
+        return builder.AddRetry(new RetryStrategyOptions<ProcessingResult>
+        {
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result?.Status == ProcessingStatus.Retry),
+            MaxRetryAttempts = _options.MaxAttempts - 1,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = _options.RetryBaseDelay,
+            MaxDelay = _options.RetryMaxDelay,
+            // A RetryAfter (another worker's lease runs out then) is honoured, up to MaxRetryAfter.
+            DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result?.RetryAfter is { } after
+                ? (TimeSpan?)TimeSpan.FromTicks(Math.Clamp(after.Ticks, TimeSpan.FromMilliseconds(50).Ticks, _options.MaxRetryAfter.Ticks))
+                : null),
+            OnRetry = args =>
+            {
+                var result = args.Outcome.Result;
+                _observer.Record(TimelineEntries.For(TimelineKind.Retrying, Consumer.Name, result?.Event, _time,
+                    $"{result?.RetryReason} (next attempt in {args.RetryDelay.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)} ms)",
+                    args.AttemptNumber + 1));
+                return ValueTask.CompletedTask;
+            },
+        }).Build();
+    }
+
+    private static string Summary(ProcessingOutcome outcome) =>
+        $"{outcome.Events.Count} event(s), {outcome.Records.Count} record(s)"
+        + (outcome.Records.Count == 0 ? "" : " → " + string.Join(", ", outcome.Records.GroupBy(r => r.Table).Select(g => $"{g.Key}×{g.Count()}")));
+}
