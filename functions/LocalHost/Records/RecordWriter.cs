@@ -86,7 +86,7 @@ public sealed class RecordWriter(ITableServiceClient tables)
 public static partial class RecordKeys
 {
     private static readonly Lazy<IReadOnlyDictionary<string, string[]>> PrimaryKeys = new(LoadPrimaryKeys);
-    private static readonly Lazy<IReadOnlyDictionary<string, IReadOnlyDictionary<string, Type>>> RecordTypes = new(LoadRecordTypes);
+    private static readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, Type>?> RecordTypes = new(StringComparer.Ordinal);
 
     public static (string PartitionKey, string RowKey) For(OutcomeRecord record)
     {
@@ -99,8 +99,8 @@ public static partial class RecordKeys
     /// <summary>The primary key columns schema.sql declares for <paramref name="table"/>, or null if it does not know the table.</summary>
     public static string[]? KeyColumns(string table) => PrimaryKeys.Value.GetValueOrDefault(table);
 
-    /// <summary>The CLR property types of <paramref name="table"/>'s record type, when the Processing assembly has one.</summary>
-    public static IReadOnlyDictionary<string, Type>? ColumnTypes(string table) => RecordTypes.Value.GetValueOrDefault(table);
+    /// <summary>The CLR property types of <paramref name="table"/>'s record type (a <see cref="SqlTableAttribute"/> type in a loaded assembly).</summary>
+    public static IReadOnlyDictionary<string, Type>? ColumnTypes(string table) => RecordTypes.GetOrAdd(table, FindRecordType);
 
     private static string FirstColumn(OutcomeRecord record) =>
         record.Row.ValueKind == JsonValueKind.Object && record.Row.EnumerateObject().FirstOrDefault() is { Name: { Length: > 0 } name }
@@ -140,17 +140,24 @@ public static partial class RecordKeys
         return keys;
     }
 
-    private static IReadOnlyDictionary<string, IReadOnlyDictionary<string, Type>> LoadRecordTypes()
+    private static IReadOnlyDictionary<string, Type>? FindRecordType(string table)
     {
-        Type[] types;
-        try { types = typeof(Consumers).Assembly.GetTypes(); }
-        catch (ReflectionTypeLoadException e) { types = e.Types.OfType<Type>().ToArray(); }
-        var result = new Dictionary<string, IReadOnlyDictionary<string, Type>>(StringComparer.Ordinal);
-        foreach (var type in types)
-            if (type.GetCustomAttribute<SqlTableAttribute>() is { } table)
-                result[table.Name] = type.GetProperties().ToDictionary(p => p.Name, p => p.PropertyType, StringComparer.Ordinal);
-        return result;
+        foreach (var assembly in AppDomain.CurrentDomain.GetAssemblies().Prepend(typeof(Consumers).Assembly))
+        {
+            if (assembly.IsDynamic || assembly.GetName().Name is not { } name || IsPlatform(name)) continue;
+            Type[] types;
+            try { types = assembly.GetTypes(); }
+            catch (ReflectionTypeLoadException e) { types = e.Types.OfType<Type>().ToArray(); }
+            foreach (var type in types)
+                if (type.GetCustomAttribute<SqlTableAttribute>() is { } attribute && attribute.Name == table)
+                    return type.GetProperties().ToDictionary(p => p.Name, p => p.PropertyType, StringComparer.Ordinal);
+        }
+        return null;
     }
+
+    private static bool IsPlatform(string assembly) =>
+        assembly.StartsWith("System", StringComparison.Ordinal) || assembly.StartsWith("Microsoft.", StringComparison.Ordinal)
+        || assembly is "mscorlib" or "netstandard" || assembly.StartsWith("xunit", StringComparison.Ordinal);
 
     [GeneratedRegex(@"CREATE\s+TABLE\s+(?:\[?dbo\]?\.)\[?(?<table>\w+)\]?\s*\((?<body>.*?)\)\s*;", RegexOptions.Singleline | RegexOptions.IgnoreCase)]
     private static partial Regex CreateTable();

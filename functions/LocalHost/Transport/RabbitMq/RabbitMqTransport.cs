@@ -28,7 +28,7 @@ public sealed class RabbitMqOptions
 
 /// <summary>
 /// RabbitMQ over RabbitMQ.Client 7 (async API). One connection with automatic connection and topology recovery; per
-/// subscription one channel with manual acks, prefetch = <c>basic.qos</c> and the same consumer dispatch concurrency; a
+/// subscription one channel with manual acks and prefetch = <c>basic.qos</c> (handlers run off the dispatcher, at most prefetch at once); a
 /// pool of publishing channels with publisher confirmations tracked by the client, so <see cref="PublishAsync"/> returns
 /// only after the broker confirmed. Deliveries received before a connection or channel was lost are never settled on the
 /// recovered channel (their tags are void): the broker has already put them back in the queue.
@@ -108,12 +108,18 @@ public sealed class RabbitMqTransport : IMessageTransport
     {
         var concurrency = (ushort)Math.Clamp(prefetch, 1, ushort.MaxValue);
         var channel = await _connection.CreateChannelAsync(
-            new CreateChannelOptions(publisherConfirmationsEnabled: false, publisherConfirmationTrackingEnabled: false, consumerDispatchConcurrency: concurrency),
+            new CreateChannelOptions(publisherConfirmationsEnabled: false, publisherConfirmationTrackingEnabled: false),
             cancellationToken).ConfigureAwait(false);
         await channel.BasicQosAsync(0, concurrency, false, cancellationToken).ConfigureAwait(false);
         var subscription = new Subscription(this, channel, queue);
         var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += (_, args) => subscription.OnDeliveryAsync(args, handler);
+        // The handler runs off the client's dispatcher: a slow or stuck handler never holds up the connection (its
+        // shutdown, recovery or other channels). The prefetch bounds how many run at once.
+        consumer.ReceivedAsync += (_, args) =>
+        {
+            subscription.Dispatch(args, handler);
+            return Task.CompletedTask;
+        };
         await channel.BasicConsumeAsync(queue, autoAck: false, consumerTag: subscription.ConsumerTag, noLocal: false, exclusive: false,
             arguments: null, consumer: consumer, cancellationToken: cancellationToken).ConfigureAwait(false);
         lock (_subscriptions) _subscriptions.Add(subscription);
@@ -279,7 +285,7 @@ public sealed class RabbitMqTransport : IMessageTransport
 
         public string ConsumerTag { get; }
 
-        public async Task OnDeliveryAsync(BasicDeliverEventArgs args, Func<Delivery, CancellationToken, Task> handler)
+        public void Dispatch(BasicDeliverEventArgs args, Func<Delivery, CancellationToken, Task> handler)
         {
             ChannelGeneration generation;
             lock (_gate)
@@ -289,10 +295,16 @@ public sealed class RabbitMqTransport : IMessageTransport
                 generation = _generation;
                 if (_inFlight++ == 0) _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
+            // The body's memory belongs to the client only until this callback returns: copy it now.
+            var delivery = new RabbitDelivery(_channel, generation, args.DeliveryTag, Queue, args.Exchange, args.RoutingKey, args.Redelivered,
+                args.BasicProperties, args.Body.ToArray());
+            _ = Task.Run(() => RunAsync(delivery, handler));
+        }
+
+        private async Task RunAsync(Delivery delivery, Func<Delivery, CancellationToken, Task> handler)
+        {
             try
             {
-                var delivery = new RabbitDelivery(_channel, generation, args.DeliveryTag, Queue, args.Exchange, args.RoutingKey, args.Redelivered,
-                    args.BasicProperties, args.Body.ToArray());
                 try
                 {
                     await handler(delivery, _stopping.Token).ConfigureAwait(false);
