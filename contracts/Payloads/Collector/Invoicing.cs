@@ -21,6 +21,11 @@ public sealed record InvoiceLineItem
     public required string Description { get; init; }
     public required decimal Quantity { get; init; }
     public required decimal UnitPrice { get; init; }
+    /// <summary>The line's discount, which explains a <see cref="Total"/> below quantity x unit price; absent when none.</summary>
+    public decimal? DiscountPercent { get; init; }
+    /// <summary>The tax rate on the line's total; absent when none.</summary>
+    public decimal? TaxPercent { get; init; }
+    /// <summary>The line's net amount (after discount, before tax); the lines add up to the subtotal.</summary>
     public required decimal Total { get; init; }
 }
 

@@ -47,6 +47,10 @@ public sealed record OrderLineItem
     public required decimal UnitPrice { get; init; }
     /// <summary>Absent when the order leaves the choice of warehouse to Inventory.</summary>
     public string? WarehouseId { get; init; }
+    /// <summary>The offer line's discount, carried so Invoicing bills what was ordered; absent when none.</summary>
+    public decimal? DiscountPercent { get; init; }
+    /// <summary>The offer line's tax rate, carried so Invoicing bills what was ordered; absent when none.</summary>
+    public decimal? TaxPercent { get; init; }
 }
 
 /// <summary><c>order.confirmed</c>: the order status changed to CONFIRMED; a delivery note is due.</summary>

@@ -1,5 +1,6 @@
 using Azure.Core;
 using EventProcessors.Processing.Actions;
+using EventProcessors.Processing.Actions.Invoicing;
 using EventProcessors.Processing.Idempotency;
 using EventProcessors.Processing.Pipeline;
 using EventProcessors.Processing.Storage;
@@ -39,6 +40,7 @@ public static class ProcessingServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<ProcessingOptions>().Bind(configuration.GetSection(ProcessingOptions.SectionName));
+        services.AddOptions<InvoicingOptions>().Bind(configuration.GetSection(InvoicingOptions.SectionName));
         services.AddOptions<TableStorageOptions>().Configure(options =>
         {
             options.ConnectionString = configuration[SettingNames.TableStorage] is { Length: > 0 } connection ? connection : options.ConnectionString;

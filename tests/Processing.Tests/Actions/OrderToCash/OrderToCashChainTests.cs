@@ -1,0 +1,112 @@
+using EventProcessors.Contracts;
+using EventProcessors.Contracts.Payloads.Collector;
+using EventProcessors.Processing.Actions.Accounting;
+using EventProcessors.Processing.Actions.Crm;
+using EventProcessors.Processing.Actions.Delivery;
+using EventProcessors.Processing.Actions.Invoicing;
+using EventProcessors.Processing.Actions.Orders;
+using EventProcessors.Processing.Pipeline;
+using EventProcessors.Processing.Storage;
+using EventProcessors.TestSupport;
+using Microsoft.Extensions.Options;
+
+namespace EventProcessors.Processing.Tests.Actions.OrderToCash;
+
+public sealed class OrderToCashChainOnAzurite(AzuriteFixture azurite) : OrderToCashChainTests, IClassFixture<AzuriteFixture>
+{
+    protected override ITableServiceClient Tables => azurite.Tables;
+}
+
+public sealed class OrderToCashChainInMemory : OrderToCashChainTests
+{
+    protected override ITableServiceClient Tables { get; } = new InMemoryTableServiceClient();
+}
+
+/// <summary>
+/// The whole flow, each action fed the event the previous one emitted (as the outbox publishes it), and
+/// Collector's own events (order.confirmed, delivery.confirmed, invoice.paid) built from what was emitted.
+/// </summary>
+public abstract class OrderToCashChainTests
+{
+    private readonly string _tenant = OrderToCashEvents.NewTenant();
+
+    protected abstract ITableServiceClient Tables { get; }
+
+    [Fact]
+    public async Task Offer_to_ledger_and_payment_carries_exact_amounts()
+    {
+        var pipeline = OrderToCashEvents.Harness(Tables);
+
+        // offer.approved (seed: 5 x 300.00, 10% discount, 20% tax) -> order.created
+        var approved = await pipeline.ProcessAsync(
+            OrderToCashEvents.Envelope(EventTypes.Collector.OfferApproved, _tenant, OrderToCashEvents.OfferApproved()), new CreateOrderFromOffer(Tables));
+        var orderCreated = Assert.Single(approved.Outcome.Events);
+        var order = orderCreated.Payload<OrderCreated>();
+
+        // Collector confirms the order; Invoicing hears of it before it hears of the creation.
+        var confirmedData = OrderToCashEvents.OrderConfirmed(order.OrderId);
+        confirmedData["orderNumber"] = order.OrderNumber;
+        var confirmed = OrderToCashEvents.Envelope(EventTypes.Collector.OrderConfirmed, _tenant, confirmedData, "2024-01-15T10:40:00.000Z");
+        Assert.Equal(ProcessingStatus.Completed, (await pipeline.ProcessAsync(confirmed, new CaptureOrder(Tables))).Status);
+        Assert.Equal(ProcessingStatus.Completed, (await pipeline.ProcessAsync(OrderToCashEvents.AsMessage(orderCreated), new CaptureOrder(Tables))).Status);
+        var noteResult = await pipeline.ProcessAsync(confirmed, new CreateDeliveryNote(Tables));
+        var note = Assert.Single(noteResult.Outcome.Events).Payload<DeliveryNoteCreated>();
+
+        // The delivery arrives -> invoice.issued
+        var delivered = OrderToCashEvents.DeliveryConfirmed(order.OrderId, note.DeliveryNoteId, note.DeliveryNumber);
+        var invoiced = await pipeline.ProcessAsync(
+            OrderToCashEvents.Envelope(EventTypes.Collector.DeliveryConfirmed, _tenant, delivered, "2024-01-15T14:00:00.000Z"),
+            new GenerateInvoice(Tables, Options.Create(new InvoicingOptions())));
+        var invoiceIssued = Assert.Single(invoiced.Outcome.Events);
+        var invoice = invoiceIssued.Payload<InvoiceIssued>();
+        Assert.Equal(("ORD-2024-001", "DN-2024-001", "INV-2024-001"), (order.OrderNumber, note.DeliveryNumber, invoice.InvoiceNumber));
+        Assert.Equal((1350.00m, 270.00m, 1620.00m), (invoice.Subtotal, invoice.TaxTotal, invoice.GrandTotal));
+        Assert.Equal(order.GrandTotal, invoice.GrandTotal);
+        Assert.Equal(new DateTimeOffset(2024, 2, 14, 14, 0, 0, TimeSpan.Zero), invoice.DueDate);
+
+        // invoice.issued -> ledger
+        var synced = await pipeline.ProcessAsync(OrderToCashEvents.AsMessage(invoiceIssued), new SyncInvoice());
+        Assert.Equal(ProcessingStatus.Completed, synced.Status);
+        Assert.Equal(
+        [
+            ("AccountsReceivable", 1620.00m, 0m),
+            ("SalesRevenue", 0m, 1350.00m),
+            ("SalesTaxPayable", 0m, 270.00m),
+        ], synced.Rows<LedgerEntry>().Select(e => (e.Account, e.Debit, e.Credit)));
+        Assert.All(synced.Rows<LedgerEntry>(), e => Assert.Equal((invoice.InvoiceId, "INV-2024-001", _tenant), (e.SourceId, e.SourceNumber, e.TenantId)));
+
+        // The customer pays the invoice -> CRM
+        var paid = OrderToCashEvents.InvoicePaid(invoice.InvoiceId, "1620.00");
+        paid["invoiceNumber"] = invoice.InvoiceNumber;
+        var payment = await pipeline.ProcessAsync(
+            OrderToCashEvents.Envelope(EventTypes.Collector.InvoicePaid, _tenant, paid, "2024-01-16T10:00:00.000Z"), new RecordPayment(Tables));
+        var row = Assert.Single(payment.Rows<Payment>());
+        Assert.Equal((invoice.InvoiceId, 1620.00m, 1620.00m, 0m), (row.InvoiceId, row.Amount, row.AppliedAmount, row.CreditAmount));
+
+        // The causation chain runs back to the approval, and the correlation id is carried all the way.
+        Assert.Equal(approved.Event!.Id, orderCreated.CausationId);
+        Assert.Equal(invoiced.Event!.Id, invoiceIssued.CausationId);
+        Assert.All(new[] { orderCreated, invoiceIssued }, e => Assert.Equal("corr-123", e.CorrelationId));
+    }
+
+    [Fact]
+    public async Task An_invoice_requested_before_the_order_was_captured_succeeds_once_it_is()
+    {
+        var pipeline = OrderToCashEvents.Harness(Tables);
+        var approved = await pipeline.ProcessAsync(
+            OrderToCashEvents.Envelope(EventTypes.Collector.OfferApproved, _tenant, OrderToCashEvents.OfferApproved()), new CreateOrderFromOffer(Tables));
+        var orderCreated = Assert.Single(approved.Outcome.Events);
+        var orderId = orderCreated.Payload<OrderCreated>().OrderId;
+        var delivery = OrderToCashEvents.Envelope(EventTypes.Collector.DeliveryConfirmed, _tenant,
+            OrderToCashEvents.DeliveryConfirmed(orderId), "2024-01-15T14:00:00.000Z");
+        var generate = new GenerateInvoice(Tables, Options.Create(new InvoicingOptions()));
+
+        var early = await pipeline.ProcessAsync(delivery, generate);
+        await pipeline.ProcessAsync(OrderToCashEvents.AsMessage(orderCreated), new CaptureOrder(Tables));
+        var retried = await pipeline.ProcessAsync(delivery, generate);
+
+        Assert.Equal(ProcessingStatus.Retry, early.Status);
+        Assert.Equal(ProcessingStatus.Completed, retried.Status);
+        Assert.Equal(1620.00m, Assert.Single(retried.Outcome.Events).Payload<InvoiceIssued>().GrandTotal);
+    }
+}
