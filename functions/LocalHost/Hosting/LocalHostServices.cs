@@ -35,6 +35,7 @@ public static class LocalHostServiceCollectionExtensions
         services.AddOptions<WorkerOptions>().Bind(configuration.GetSection(WorkerOptions.SectionName));
         services.TryAddSingleton(sp => new RecordWriter(sp.GetRequiredService<ITableServiceClient>()));
         services.TryAddSingleton<TimelineRecorder>();
+        services.AddSingleton<ITimelineObserver>(sp => sp.GetRequiredService<TimelineRecorder>());
         services.TryAddSingleton<IMessageTransport>(sp => TransportOf(configuration) switch
         {
             TransportKind.RabbitMq => RabbitMqTransport.ConnectAsync(RabbitMqOptionsOf(configuration),

@@ -134,8 +134,12 @@ public sealed class ActionWorker
         headers[DeadLetterHeaders.Consumer] = Consumer.Name;
         if (e is not null) headers[DeadLetterHeaders.EventId] = e.Id;
         headers[DeadLetterHeaders.Attempts] = attempts;
-        headers[DeadLetterHeaders.OriginalExchange] = delivery.Exchange;
-        headers[DeadLetterHeaders.OriginalRoutingKey] = delivery.RoutingKey;
+        // A replayed dead letter arrives through the default exchange and still carries where it first went.
+        if (delivery.Exchange.Length > 0 || !headers.ContainsKey(DeadLetterHeaders.OriginalExchange))
+        {
+            headers[DeadLetterHeaders.OriginalExchange] = delivery.Exchange;
+            headers[DeadLetterHeaders.OriginalRoutingKey] = delivery.RoutingKey;
+        }
         headers[DeadLetterHeaders.FirstDeathQueue] = delivery.Queue;
         var message = new OutboundMessage(delivery.Message.Body, delivery.Message.ContentType, delivery.Message.MessageId, headers,
             e?.CorrelationId, e?.Type ?? delivery.RoutingKey, e?.Time);

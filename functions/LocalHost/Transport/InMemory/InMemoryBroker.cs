@@ -224,9 +224,20 @@ public sealed class InMemoryBroker
         headers.TryAdd("x-first-death-queue", queue.Name);
         headers.TryAdd("x-first-death-reason", reason);
         headers.TryAdd("x-first-death-exchange", message.Exchange);
+        headers["x-death"] = new List<object?>
+        {
+            new Dictionary<string, object?>
+            {
+                ["queue"] = queue.Name,
+                ["reason"] = reason,
+                ["exchange"] = message.Exchange,
+                ["routing-keys"] = new List<object?> { message.RoutingKey },
+                ["count"] = 1L,
+            },
+        };
         var routingKey = queue.DeadLetterRoutingKey ?? message.RoutingKey;
         foreach (var target in Route(exchange, routingKey))
-            target.Ready.AddLast(new StoredMessage(message.Message with { Headers = headers }, message.Exchange, message.RoutingKey));
+            target.Ready.AddLast(new StoredMessage(message.Message with { Headers = headers }, dlx, routingKey));
     }
 
     private List<Queue> Route(Exchange exchange, string routingKey)
