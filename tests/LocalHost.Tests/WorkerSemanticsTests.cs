@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using EventProcessors.Contracts;
+using EventProcessors.LocalHost.DeadLetters;
 using EventProcessors.LocalHost.Tests.Support;
 using EventProcessors.LocalHost.Timeline;
 using EventProcessors.LocalHost.Transport;
@@ -186,6 +187,32 @@ public abstract class WorkerSemanticsTests : IAsyncLifetime
         Assert.Equal("RetriesExhausted", headers[DeadLetterHeaders.Code]);
         Assert.Contains($"database says no ({worker.Options.MaxAttempts})", headers[DeadLetterHeaders.Reason]);
         Assert.Empty(tap.OfType(EventTypes.Collector.StockReserved));
+    }
+
+    [Fact]
+    public async Task A_dead_letter_is_listed_with_its_reason_and_replayed_to_its_queue_once_the_cause_is_gone()
+    {
+        var healthy = false;
+        var action = new ProbeAction((_, _, _) => Volatile.Read(ref healthy) ? Task.CompletedTask : throw new InvalidOperationException("warehouse system offline"));
+        var (worker, tap, transport) = await StartWorkerAsync(action);
+        var deadLetters = new DeadLetterTool(transport, TopologyDefinition.For([Consumers.ReserveStock]));
+        await PublishAsync(transport, CollectorEvents.OrderCreated("ORD-D", "order-d"), messageId: "msg-d");
+        await WaitForCountAsync(transport, Destinations.DeadLetterQueue(Consumers.ReserveStock.Queue), 1, "the exhausted event");
+
+        var listed = Assert.Single(await deadLetters.ListAsync(null, 10, CancellationToken.None));
+        Assert.Equal(("msg-d", "RetriesExhausted", Consumers.ReserveStock.Queue, Destinations.CollectorExchange, EventTypes.Collector.OrderCreated),
+            (listed.MessageId, listed.Code, listed.FirstDeathQueue, listed.OriginalExchange, listed.OriginalRoutingKey));
+        Assert.Contains("warehouse system offline", listed.Reason);
+        Assert.Single(await deadLetters.ListAsync(Consumers.ReserveStock.Queue, 10, CancellationToken.None)); // listing moved nothing
+
+        Volatile.Write(ref healthy, true);
+        var (replayed, skipped) = await deadLetters.ReplayAsync(null, 10, CancellationToken.None);
+
+        Assert.Single(replayed);
+        Assert.Empty(skipped);
+        await tap.WaitForAsync(m => m.Any(x => x.RoutingKey == EventTypes.Collector.StockReserved), Timeout, "the replayed event's follow-on");
+        Assert.Equal(0u, await transport.CountAsync(Destinations.DeadLetterQueue(Consumers.ReserveStock.Queue), CancellationToken.None));
+        Assert.Single(await worker.Records.ReadAllAsync("ProbeReservations"));
     }
 
     [Fact]
