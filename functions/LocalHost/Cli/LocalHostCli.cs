@@ -33,9 +33,15 @@ public static class LocalHostCli
         var storage = new Option<string?>("--storage") { Description = "inmemory (default) or a Table Storage connection string, e.g. UseDevelopmentStorage=true (setting TableStorage)", Recursive = true };
         var settings = new Option<string?>("--settings") { Description = "a local.settings.json to read Values from (default: ./local.settings.json if present)", Recursive = true };
 
-        IConfigurationRoot Configuration(ParseResult parse)
+        IConfigurationRoot Configuration(ParseResult parse, bool embeddedDefaults = false)
         {
             var overrides = new Dictionary<string, string?>();
+            if (embeddedDefaults)
+            {
+                // The demo runs on embedded defaults whatever local.settings.json says; flags still choose otherwise.
+                overrides[LocalHostSettingNames.Transport] = "inmemory";
+                overrides[SettingNames.TableStorage] = Processing.Storage.TableServiceClientFactory.InMemoryConnectionString;
+            }
             if (parse.GetValue(rabbit) is { } uri)
             {
                 overrides[SettingNames.RabbitMQConnection] = uri;
@@ -66,7 +72,7 @@ public static class LocalHostCli
         // demo
         var scenario = new Option<string[]>("--scenario") { Description = "only these scenarios: " + string.Join(", ", DemoScenarios.All.Select(s => s.Key)), AllowMultipleArgumentsPerToken = true };
         var demo = new Command("demo", "Run the seed scenarios and show each hop live (embedded defaults: no services needed).") { scenario };
-        demo.SetAction(async (parse, ct) => await DemoRunner.RunAsync(Configuration(parse), console, parse.GetValue(scenario), ct));
+        demo.SetAction(async (parse, ct) => await DemoRunner.RunAsync(Configuration(parse, embeddedDefaults: true), console, parse.GetValue(scenario), ct));
         root.Subcommands.Add(demo);
 
         // topology export
