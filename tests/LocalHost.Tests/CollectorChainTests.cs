@@ -61,8 +61,8 @@ public sealed class CollectorChainTests(RabbitMqFixture rabbit, AzuriteFixture a
         await using var tap = await ExchangeTap.StartAsync(transport);
         var offerId = Guid.NewGuid().ToString();
 
-        // 1. offer.approved, exactly the seed's shape and values (uuids filled in).
-        await PublishAsync(transport, C.OfferApproved, $$"""
+        // 1. offer.approved, exactly the seed's shape and values (uuids filled in), published three times.
+        var approved = $$"""
             {
               "type": "offer.approved",
               "timestamp": "2024-01-15T10:30:00.000Z",
@@ -81,8 +81,11 @@ public sealed class CollectorChainTests(RabbitMqFixture rabbit, AzuriteFixture a
                 ]
               }
             }
-            """);
+            """;
+        for (var i = 0; i < 3; i++) await PublishAsync(transport, C.OfferApproved, approved);
         var order = await FollowOnAsync<OrderCreated>(tap, C.OrderCreated);
+        await timeline.WaitForAsync(t => t.Count(e => e.Actor == "CreateOrderFromOffer" && e.Kind is TimelineKind.Completed or TimelineKind.Duplicate) == 3,
+            Timeout, "all three copies of offer.approved");
 
         // 2. Collector confirms the order.
         await PublishAsync(transport, C.OrderConfirmed, $$"""
@@ -146,8 +149,12 @@ public sealed class CollectorChainTests(RabbitMqFixture rabbit, AzuriteFixture a
         await timeline.WaitForAsync(t => t.Any(e => e.Actor == "SyncInvoice" && e.Kind == TimelineKind.Completed), Timeout, "SyncInvoice");
 
         // Every follow-on on the exchange: routing key = type, message_id = id, structured CloudEvents, one correlation.
-        var followOns = tap.Messages.Where(m => m.ContentType == CloudEvent.JsonContentType).ToArray();
+        // One message three times: one effect, one set of follow-ons (the duplicates republish the same ids).
+        Assert.Single(timeline.Entries, e => e.Actor == "CreateOrderFromOffer" && e.Kind == TimelineKind.Completed);
+        Assert.Equal(2, timeline.Entries.Count(e => e.Actor == "CreateOrderFromOffer" && e.Kind == TimelineKind.Duplicate));
+        var followOns = tap.Messages.Where(m => m.ContentType == CloudEvent.JsonContentType).DistinctBy(m => m.MessageId).ToArray();
         Assert.Equal([C.OrderCreated, C.DeliveryNoteCreated, C.InvoiceIssued], followOns.Select(m => m.RoutingKey));
+        Assert.Single(timeline.Entries, e => e.Actor == "CaptureOrder" && e.EventType == C.OrderCreated && e.Kind == TimelineKind.Completed);
         foreach (var message in followOns)
         {
             var e = JsonSerializer.Deserialize<CloudEvent>(message.Body, ContractJson.Options)!;

@@ -13,7 +13,7 @@ namespace EventProcessors.LocalHost.Worker;
 
 /// <summary>
 /// One action's consumer, written once for every transport. Per delivery: run the pipeline (retrying transient
-/// failures in place with exponential backoff and jitter, honouring a RetryAfter up to a cap); then
+/// failures in place with exponential backoff and jitter; waiting out another worker's lease); then
 /// <list type="bullet">
 /// <item>Completed or Duplicate: write the outcome's records, publish its events to the action's exchange (each
 /// confirmed), and only then ack;</item>
@@ -66,13 +66,28 @@ public sealed class ActionWorker
         ProcessingResult? result = null;
         try
         {
-            var attempt = 0;
-            result = await _retry.ExecuteAsync(async token =>
+            var attempts = new Attempts();
+            var context = ResilienceContextPool.Shared.Get(stopping);
+            context.Properties.Set(AttemptsKey, attempts);
+            try
             {
-                attempt++;
-                return await _pipeline.ProcessAsync(delivery.Message, _action, token).ConfigureAwait(false);
-            }, stopping).ConfigureAwait(false);
-            await SettleAsync(delivery, result, attempt, stopping).ConfigureAwait(false);
+                result = await _retry.ExecuteAsync(async (ctx, counts) =>
+                {
+                    counts.Total++;
+                    var attempt = await _pipeline.ProcessAsync(delivery.Message, _action, ctx.CancellationToken).ConfigureAwait(false);
+                    if (attempt.Status == ProcessingStatus.Retry)
+                    {
+                        if (attempt.RetryAfter is null) counts.Failures++;
+                        else counts.LeaseWaits++;
+                    }
+                    return attempt;
+                }, context, attempts).ConfigureAwait(false);
+            }
+            finally
+            {
+                ResilienceContextPool.Shared.Return(context);
+            }
+            await SettleAsync(delivery, result, attempts.Total, stopping).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -162,31 +177,64 @@ public sealed class ActionWorker
         }
     }
 
+    /// <summary>
+    /// Transient failures are retried up to <see cref="WorkerOptions.MaxAttempts"/> with exponential backoff and jitter. A
+    /// result with a RetryAfter (another worker holds the event's lease) is not a failure: it is waited out with the same
+    /// backoff, never longer than the RetryAfter nor <see cref="WorkerOptions.MaxRetryAfter"/>, and does not use up attempts,
+    /// so an event whose worker died is taken over as soon as its lease expires, and one still being worked on elsewhere is
+    /// answered from the record as soon as that worker completes it.
+    /// </summary>
     private ResiliencePipeline<ProcessingResult> BuildRetry()
     {
         var builder = new ResiliencePipelineBuilder<ProcessingResult> { TimeProvider = _time };
         if (_options.MaxAttempts <= 1) return builder.Build();
         return builder.AddRetry(new RetryStrategyOptions<ProcessingResult>
         {
-            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result?.Status == ProcessingStatus.Retry),
-            MaxRetryAttempts = _options.MaxAttempts - 1,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = _options.RetryBaseDelay,
-            MaxDelay = _options.RetryMaxDelay,
-            // A RetryAfter (another worker's lease runs out then) is honoured, up to MaxRetryAfter.
-            DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result?.RetryAfter is { } after
-                ? (TimeSpan?)TimeSpan.FromTicks(Math.Clamp(after.Ticks, TimeSpan.FromMilliseconds(50).Ticks, _options.MaxRetryAfter.Ticks))
-                : null),
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result is { Status: ProcessingStatus.Retry } result
+                && (result.RetryAfter is not null || CountsOf(args.Context).Failures < _options.MaxAttempts)),
+            MaxRetryAttempts = int.MaxValue,
+            DelayGenerator = args =>
+            {
+                var counts = CountsOf(args.Context);
+                var result = args.Outcome.Result!;
+                var delay = result.RetryAfter is { } after
+                    ? Min(Backoff(counts.LeaseWaits), Max(after, TimeSpan.FromMilliseconds(20)), _options.MaxRetryAfter)
+                    : Min(Backoff(counts.Failures), _options.RetryMaxDelay, TimeSpan.MaxValue);
+                return ValueTask.FromResult<TimeSpan?>(delay);
+            },
             OnRetry = args =>
             {
                 var result = args.Outcome.Result;
                 _observer.Record(TimelineEntries.For(TimelineKind.Retrying, Consumer.Name, result?.Event, _time,
                     $"{result?.RetryReason} (next attempt in {args.RetryDelay.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)} ms)",
-                    args.AttemptNumber + 1));
+                    CountsOf(args.Context).Total + 1));
                 return ValueTask.CompletedTask;
             },
         }).Build();
+    }
+
+    /// <summary>Base delay doubled per earlier wait, with ±20 % jitter so that workers do not retry in step.</summary>
+    private TimeSpan Backoff(int waitsSoFar)
+    {
+        var exponent = Math.Clamp(waitsSoFar - 1, 0, 30);
+        var ticks = _options.RetryBaseDelay.Ticks * Math.Pow(2, exponent) * (0.8 + (Random.Shared.NextDouble() * 0.4));
+        return TimeSpan.FromTicks((long)Math.Min(ticks, TimeSpan.FromHours(1).Ticks));
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b, TimeSpan c) => TimeSpan.FromTicks(Math.Min(a.Ticks, Math.Min(b.Ticks, c.Ticks)));
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private static Attempts CountsOf(ResilienceContext context) => context.Properties.GetValue(AttemptsKey, new Attempts());
+
+    private static readonly ResiliencePropertyKey<Attempts> AttemptsKey = new("eventprocessors.attempts");
+
+    /// <summary>Processing runs of one delivery: all of them, the transient failures, the waits for another worker's lease.</summary>
+    private sealed class Attempts
+    {
+        public int Total { get; set; }
+        public int Failures { get; set; }
+        public int LeaseWaits { get; set; }
     }
 
     private static string Summary(ProcessingOutcome outcome) =>

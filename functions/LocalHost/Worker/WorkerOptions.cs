@@ -18,9 +18,9 @@ public sealed class WorkerOptions
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Longest wait the worker grants a result's RetryAfter (another worker's lease) before trying again. Default 30 s.
-    /// When the attempts run out while another worker still holds the event's lease, the delivery is requeued rather
-    /// than dead-lettered: the event is not failing, it is being (or was being) worked on elsewhere.
+    /// Longest single wait while another worker holds an event's lease (a duplicate in flight elsewhere, or a worker that
+    /// died mid-event). Lease waits back off like failures but do not use up <see cref="MaxAttempts"/>: the delivery is
+    /// held until the other worker completes the event or its lease expires and this one takes over. Default 30 s.
     /// </summary>
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(30);
 
