@@ -216,6 +216,29 @@ public abstract class WorkerSemanticsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RouteOutbox_republishes_the_Function_Apps_outputs_to_the_exchange_and_dead_letters_what_it_cannot_read()
+    {
+        var (_, tap, transport) = await StartWorkerAsync(new ProbeAction());
+        var e = new CloudEvent
+        {
+            Id = "evt-outbox-1",
+            Source = "/event-processors/orders.create-from-offer",
+            Type = EventTypes.Collector.OrderCreated,
+            CorrelationId = "corr-outbox",
+            Data = JsonSerializer.SerializeToElement(new { orderId = "order-o", orderNumber = "ORD-O" }),
+        };
+
+        await transport.PublishAsync("", Destinations.CollectorOutbox, new OutboundMessage(e.ToJsonBytes(), CloudEvent.JsonContentType), CancellationToken.None);
+        await transport.PublishAsync("", Destinations.CollectorOutbox, new OutboundMessage(Encoding.UTF8.GetBytes("not json"), "application/json"), CancellationToken.None);
+
+        await tap.WaitForAsync(m => m.Any(x => x.MessageId == "evt-outbox-1"), Timeout, "the routed event on collector-events");
+        var routed = Assert.Single(tap.Messages, m => m.MessageId == "evt-outbox-1");
+        Assert.Equal((Destinations.CollectorExchange, EventTypes.Collector.OrderCreated, CloudEvent.JsonContentType), (routed.Exchange, routed.RoutingKey, routed.ContentType));
+        await WaitForCountAsync(transport, Destinations.DeadLetterQueue(Destinations.CollectorOutbox), 1, "the unreadable outbox message");
+        Assert.Equal(0u, await transport.CountAsync(Destinations.CollectorOutbox, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Stopping_drains_in_flight_work_before_returning()
     {
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

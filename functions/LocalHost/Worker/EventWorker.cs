@@ -10,12 +10,13 @@ namespace EventProcessors.LocalHost.Worker;
 
 /// <summary>
 /// The self-hosted worker: declares the topology (idempotently), then runs one <see cref="ActionWorker"/> per consumer
-/// action. Stopping drains: consumers stop taking deliveries, in-flight ones finish (up to
+/// action, and RouteOutbox for the Function App's outbox queue. Stopping drains: consumers stop taking deliveries, in-flight ones finish (up to
 /// <see cref="WorkerOptions.DrainTimeout"/>), and whatever is left unsettled goes back to its queue.
 /// </summary>
 public sealed class EventWorker : IHostedService, IAsyncDisposable
 {
     private readonly IReadOnlyList<ActionWorker> _workers;
+    private readonly OutboxRouter? _outbox;
     private readonly IMessageTransport _transport;
     private readonly WorkerOptions _options;
     private readonly ILogger<EventWorker> _logger;
@@ -33,6 +34,7 @@ public sealed class EventWorker : IHostedService, IAsyncDisposable
             .OrderBy(a => a.Definition.Queue, StringComparer.Ordinal)
             .Select(a => new ActionWorker(a, pipeline, transport, records, observer, _options, time, logger))
             .ToArray();
+        if (_options.RouteOutbox) _outbox = new OutboxRouter(transport, observer, _options, time, logger);
     }
 
     public IReadOnlyList<ActionWorker> Workers => _workers;
@@ -46,6 +48,11 @@ public sealed class EventWorker : IHostedService, IAsyncDisposable
         foreach (var worker in _workers)
         {
             var subscription = await worker.StartAsync(cancellationToken).ConfigureAwait(false);
+            lock (_subscriptions) _subscriptions.Add(subscription);
+        }
+        if (_outbox is not null)
+        {
+            var subscription = await _outbox.StartAsync(cancellationToken).ConfigureAwait(false);
             lock (_subscriptions) _subscriptions.Add(subscription);
         }
         _logger.LogInformation("Worker consuming {Count} queues over {Transport} (prefetch {Prefetch}, {Attempts} attempts)",

@@ -30,6 +30,9 @@ public sealed class WorkerOptions
     /// <summary>Declare the topology at start (idempotent). Default true.</summary>
     public bool DeclareTopology { get; set; } = true;
 
+    /// <summary>Also run RouteOutbox: republish what the Function App put in <c>collector-events.outbox</c>. Default true.</summary>
+    public bool RouteOutbox { get; set; } = true;
+
     /// <summary>Quorum queue <c>x-delivery-limit</c>: deliveries after which the broker dead-letters a message. Default 20.</summary>
     public int DeliveryLimit { get; set; } = Transport.TopologyDefinition.DefaultDeliveryLimit;
 }
