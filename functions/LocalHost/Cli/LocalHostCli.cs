@@ -154,10 +154,15 @@ public static class LocalHostCli
             console.MarkupLine("no dead letters");
             return;
         }
-        var table = new Table().AddColumns("queue", "type", "message id", "reason", "original routing", "replays");
         foreach (var l in letters)
-            table.AddRow(Markup.Escape(l.FirstDeathQueue ?? l.DeadLetterQueue), Markup.Escape(l.EventType ?? ""), Markup.Escape(l.MessageId ?? ""),
-                Markup.Escape(l.Reason), Markup.Escape($"{l.OriginalExchange} / {l.OriginalRoutingKey}"), l.Replays.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        console.Write(table);
+        {
+            console.MarkupLine($"[bold]{Markup.Escape(l.FirstDeathQueue ?? l.DeadLetterQueue)}[/]  {Markup.Escape(l.EventType ?? "?")}  " +
+                $"[grey]message {Markup.Escape(l.MessageId ?? "(none)")}, replays {l.Replays}[/]");
+            console.MarkupLine($"  reason:  [red]{Markup.Escape(l.Reason)}[/]");
+            console.MarkupLine($"  routing: {Markup.Escape(l.OriginalExchange ?? "?")} / {Markup.Escape(l.OriginalRoutingKey ?? "?")}" +
+                (l.Consumer is null ? "" : $"  [grey](dead-lettered by {Markup.Escape(l.Consumer)})[/]"));
+            console.MarkupLine($"  body:    [grey]{Markup.Escape(l.BodyPreview)}[/]");
+        }
+        console.MarkupLine($"{letters.Count} dead letter(s)");
     }
 }

@@ -33,7 +33,7 @@ public sealed class DeadLetterTool(IMessageTransport transport, TopologyDefiniti
         var result = new List<DeadLetterInfo>();
         foreach (var deadLetterQueue in QueuesFor(queue))
         {
-            await using var batch = await transport.GetAsync(deadLetterQueue, limit, cancellationToken).ConfigureAwait(false);
+            await using var batch = await TakeAsync(deadLetterQueue, limit, queue is null, cancellationToken).ConfigureAwait(false);
             result.AddRange(batch.Deliveries.Select(d => Describe(deadLetterQueue, d)));
         }
         return result;
@@ -46,7 +46,7 @@ public sealed class DeadLetterTool(IMessageTransport transport, TopologyDefiniti
         var skipped = new List<DeadLetterInfo>();
         foreach (var deadLetterQueue in QueuesFor(queue))
         {
-            await using var batch = await transport.GetAsync(deadLetterQueue, limit, cancellationToken).ConfigureAwait(false);
+            await using var batch = await TakeAsync(deadLetterQueue, limit, queue is null, cancellationToken).ConfigureAwait(false);
             foreach (var delivery in batch.Deliveries)
             {
                 var info = Describe(deadLetterQueue, delivery);
@@ -68,6 +68,19 @@ public sealed class DeadLetterTool(IMessageTransport transport, TopologyDefiniti
             }
         }
         return (replayed, skipped);
+    }
+
+    /// <summary>The queue's messages; when going through every queue, one this deployment never declared counts as empty.</summary>
+    private async Task<DeliveryBatch> TakeAsync(string queue, int limit, bool skipMissing, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await transport.GetAsync(queue, limit, cancellationToken).ConfigureAwait(false);
+        }
+        catch (QueueNotFoundException) when (skipMissing)
+        {
+            return new DeliveryBatch([], () => ValueTask.CompletedTask);
+        }
     }
 
     private IEnumerable<string> QueuesFor(string? queue)

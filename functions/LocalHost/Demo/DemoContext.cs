@@ -36,6 +36,8 @@ public sealed class DemoContext : IAsyncDisposable
             : timeline;
     }
 
+    private static readonly JsonSerializerOptions BodyJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public IMessageTransport Transport { get; }
     public TimelineRecorder Timeline { get; }
     public IServiceProvider Services { get; }
@@ -89,7 +91,7 @@ public sealed class DemoContext : IAsyncDisposable
             ["source"] = SourceOf(type),
             ["correlationId"] = correlationId,
             ["data"] = data.DeepClone(),
-        }.ToJsonString());
+        }.ToJsonString(BodyJson));
         await PublishRawAsync(Destinations.CollectorExchange, type, body, correlationId);
         return body;
     }
@@ -110,7 +112,7 @@ public sealed class DemoContext : IAsyncDisposable
                 ["version"] = "1.0",
             },
             ["data"] = data.DeepClone(),
-        }.ToJsonString());
+        }.ToJsonString(BodyJson));
         await PublishRawAsync(Destinations.MesTopic, type, body, correlationId);
         return body;
     }

@@ -117,3 +117,10 @@ public sealed class DeliveryBatch(IReadOnlyList<Delivery> deliveries, Func<Value
 
     public ValueTask DisposeAsync() => release();
 }
+
+/// <summary>The queue does not exist on the broker (AMQP 404 NOT_FOUND).</summary>
+public sealed class QueueNotFoundException(string queue, Exception? inner = null)
+    : Exception($"Queue '{queue}' does not exist.", inner)
+{
+    public string Queue { get; } = queue;
+}

@@ -304,7 +304,7 @@ public sealed class InMemoryBroker
 
     private Queue QueueOrThrow(string name) => _queues.TryGetValue(name, out var queue)
         ? queue
-        : throw new InvalidOperationException($"NOT_FOUND: no queue '{name}' in the in-memory broker.");
+        : throw new QueueNotFoundException(name);
 
     internal enum Settlement { Ack, Requeue, Reject }
 

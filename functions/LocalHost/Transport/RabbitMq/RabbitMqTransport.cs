@@ -170,6 +170,11 @@ public sealed class RabbitMqTransport : IMessageTransport
                     result.Redelivered, result.BasicProperties, result.Body));
             }
         }
+        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+        {
+            await DisposeQuietlyAsync(channel).ConfigureAwait(false);
+            throw new QueueNotFoundException(queue, e);
+        }
         catch
         {
             await DisposeQuietlyAsync(channel).ConfigureAwait(false);
@@ -182,7 +187,15 @@ public sealed class RabbitMqTransport : IMessageTransport
     public async Task<uint> CountAsync(string queue, CancellationToken cancellationToken)
     {
         await using var channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        var count = await channel.MessageCountAsync(queue, cancellationToken).ConfigureAwait(false);
+        uint count;
+        try
+        {
+            count = await channel.MessageCountAsync(queue, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+        {
+            throw new QueueNotFoundException(queue, e);
+        }
         await channel.CloseAsync(cancellationToken).ConfigureAwait(false);
         return count;
     }
