@@ -239,6 +239,30 @@ public abstract class WorkerSemanticsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_MES_action_publishes_to_mes_events_and_acks_types_it_does_not_consume_without_dead_lettering()
+    {
+        var action = new MesProbeAction();
+        var (worker, tap, transport) = await StartWorkerAsync(action);
+        static byte[] Mes(string type, string data) => Encoding.UTF8.GetBytes(
+            $$"""{ "type": "{{type}}", "meta": { "eventId": "{{Guid.NewGuid()}}", "source": "mes.work-order-service", "correlationId": "wo-corr", "timestamp": "2024-03-01T08:00:00Z" }, "data": {{data}} }""");
+
+        // The MES topic carries the whole plant's events: a type this action does not consume is acknowledged and ignored.
+        await transport.PublishAsync(Destinations.MesTopic, EventTypes.Mes.WorkOrderCompleted, new OutboundMessage(Mes(EventTypes.Mes.WorkOrderStarted,
+            """{ "workOrderId": "wo-0", "workOrderNumber": "WO-0", "startedAt": "2024-03-01T08:00:00Z", "startedBy": "op" }"""), "application/json"), CancellationToken.None);
+        await transport.PublishAsync(Destinations.MesTopic, EventTypes.Mes.WorkOrderCompleted, new OutboundMessage(Mes(EventTypes.Mes.WorkOrderCompleted,
+            """{ "workOrderId": "wo-1", "workOrderNumber": "WO-1", "quantityCompleted": 10, "quantityRejected": 0, "completedAt": "2024-03-01T09:00:00Z", "completedBy": "op" }"""),
+            "application/json"), CancellationToken.None);
+
+        await tap.WaitForAsync(m => m.Any(x => x.RoutingKey == EventTypes.Mes.QualityInspectionCreated), Timeout, "the inspection on mes-events");
+        Assert.Equal(Destinations.MesTopic, Assert.Single(tap.OfType(EventTypes.Mes.QualityInspectionCreated)).Exchange);
+        await worker.Timeline.WaitForAsync(t => t.Any(x => x.Kind == TimelineKind.Ignored), Timeout, "the ignored work-order.started");
+        Assert.Equal(1, action.Runs);
+        await worker.StopAsync();
+        Assert.Equal(0u, await transport.CountAsync(Consumers.CreateInspection.Queue, CancellationToken.None));
+        Assert.Equal(0u, await transport.CountAsync(Destinations.DeadLetterQueue(Consumers.CreateInspection.Queue), CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Stopping_drains_in_flight_work_before_returning()
     {
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -48,3 +48,24 @@ public sealed class ProbeAction(Func<ActionContext, int, CancellationToken, Task
     [SqlTable("ProbeReservations")]
     public sealed record ReservationRow(string OrderId, string TenantId, decimal Quantity, int Run);
 }
+
+/// <summary>A test action on the MES bus (work-order.completed on mes-events): emits one quality.inspection.created.</summary>
+public sealed class MesProbeAction : IConsumerAction
+{
+    private int _runs;
+
+    public int Runs => Volatile.Read(ref _runs);
+
+    public ConsumerDefinition Definition { get; } = Consumers.CreateInspection;
+
+    public Task HandleAsync(ActionContext context, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _runs);
+        var workOrderId = context.Event.Data!.Value.GetProperty("workOrderId").GetString()!;
+        context.Emit(EventTypes.Mes.QualityInspectionCreated, new
+        {
+            inspectionId = "ins-" + workOrderId, inspectionNumber = "INS-1", workOrderId, inspectionType = "FINAL", quantityToInspect = 10,
+        }, partitionKey: workOrderId);
+        return Task.CompletedTask;
+    }
+}

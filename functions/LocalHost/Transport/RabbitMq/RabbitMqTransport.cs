@@ -128,10 +128,14 @@ public sealed class RabbitMqTransport : IMessageTransport
 
     public async Task PublishAsync(string exchange, string routingKey, OutboundMessage message, CancellationToken cancellationToken)
     {
-        var channel = _publishChannels.TryTake(out var pooled) && pooled.IsOpen
-            ? pooled
-            : await _connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
-                cancellationToken).ConfigureAwait(false);
+        IChannel? channel = null;
+        while (channel is null && _publishChannels.TryTake(out var pooled))
+        {
+            if (pooled.IsOpen) channel = pooled;
+            else await DisposeQuietlyAsync(pooled).ConfigureAwait(false);
+        }
+        channel ??= await _connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
+            cancellationToken).ConfigureAwait(false);
         try
         {
             var properties = new BasicProperties
