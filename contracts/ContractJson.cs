@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -21,6 +22,9 @@ public static class ContractJson
             RespectNullableAnnotations = true,
             RespectRequiredConstructorParameters = true,
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
+            // Events are never embedded in HTML; escaping '+' or non-ASCII would only make them harder to read
+            // and make a replayed outcome differ textually from the first one.
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         };
         options.MakeReadOnly(populateMissingResolver: true);
         return options;

@@ -33,7 +33,7 @@ public sealed record OutcomeRecord(string Table, JsonElement Row)
 
     private static JsonSerializerOptions CreateRowJson()
     {
-        var options = new JsonSerializerOptions { PropertyNamingPolicy = null };
+        var options = new JsonSerializerOptions { PropertyNamingPolicy = null, Encoder = ContractJson.Options.Encoder };
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }

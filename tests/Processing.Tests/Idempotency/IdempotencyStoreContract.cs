@@ -201,7 +201,7 @@ public abstract class IdempotencyStoreContract
             PartitionKey = "order-1",
             Data = JsonSerializer.SerializeToElement(new { orderId = "order-1", line = i, note }),
         }).ToArray();
-        var records = new[] { OutcomeRecord.From(new SampleRow("order-1", 12.50m, note)) };
+        var records = new[] { OutcomeRecord.From(new SampleRow("order-1", 12.50m, note ?? "Müller & Söhne, +49 30 1234")) };
         return new ProcessingOutcome(events, records);
     }
 
