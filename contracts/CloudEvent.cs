@@ -40,6 +40,27 @@ public sealed record CloudEvent
 
     /// <summary>Reads the payload as <typeparamref name="T"/> with the contract serializer settings.</summary>
     public T? DataAs<T>() => Data is { } data ? data.Deserialize<T>(ContractJson.Options) : default;
+
+    // JsonElement compares by document reference, so the compiler-generated equality would call two
+    // reads of the same event different. Data is compared by JSON value instead.
+    public bool Equals(CloudEvent? other) =>
+        other is not null
+        && SpecVersion == other.SpecVersion && Id == other.Id && Source == other.Source && Type == other.Type
+        && Time == other.Time && DataContentType == other.DataContentType && DataSchema == other.DataSchema
+        && Subject == other.Subject && CorrelationId == other.CorrelationId && CausationId == other.CausationId
+        && TenantId == other.TenantId && UserId == other.UserId && SessionId == other.SessionId
+        && DataClassification == other.DataClassification && PartitionKey == other.PartitionKey
+        && Priority == other.Priority && DataVersion == other.DataVersion && TraceParent == other.TraceParent
+        && TraceState == other.TraceState
+        && (Data, other.Data) switch
+        {
+            (null, null) => true,
+            ({ } mine, { } theirs) => JsonElement.DeepEquals(mine, theirs),
+            _ => false,
+        };
+
+    // Data is left out: equal JSON values may differ in formatting, and the id alone spreads well.
+    public override int GetHashCode() => HashCode.Combine(Id, Source, Type, Time);
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<DataClassification>))]
