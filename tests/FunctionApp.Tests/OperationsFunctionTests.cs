@@ -6,6 +6,7 @@ using EventProcessors.FunctionApp.Orders;
 using EventProcessors.Processing.Idempotency;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
+using Moq;
 using RabbitMQ.Client;
 using static EventProcessors.FunctionApp.Tests.FunctionHost;
 
@@ -53,14 +54,15 @@ public sealed class OperationsFunctionTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task SweepIdempotencyRecords_sweeps_the_store()
+    public async Task SweepIdempotencyRecords_sweeps_the_idempotency_store_once_per_run()
     {
-        var function = _services.Function<SweepIdempotencyRecordsFunction>();
+        var store = new Mock<IIdempotencyStore>();
+        store.Setup(s => s.SweepAsync(It.IsAny<CancellationToken>())).ReturnsAsync(3);
+        await using var services = Services(s => s.AddSingleton(store.Object));
 
-        var deleted = await function.RunAsync(new TimerInfo { IsPastDue = false }, Context());
+        await services.Function<SweepIdempotencyRecordsFunction>().RunAsync(new TimerInfo { IsPastDue = true }, Context());
 
-        Assert.True(deleted >= 0);
-        Assert.NotNull(_services.GetRequiredService<IIdempotencyStore>());
+        store.Verify(s => s.SweepAsync(It.IsAny<CancellationToken>()), Times.Once);
     }
 
     private static async Task<BasicGetResult> Poll(IChannel channel, string queue)
