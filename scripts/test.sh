@@ -8,6 +8,9 @@ cd "$root"
 scripts/services.sh start || { echo "0 passed, 1 failed"; echo "services could not be started" >&2; exit 1; }
 export AZURITE_CONNECTION_STRING="${AZURITE_CONNECTION_STRING:-UseDevelopmentStorage=true}"
 export RABBITMQ_URI="${RABBITMQ_URI:-amqp://guest:guest@127.0.0.1:5672/}"
+# This environment's feed lacks the Azure Functions worker packages: build the Function App against
+# functions/FunctionsSdkSurface (README "Function App"). Set UseFunctionsSurface=false to use the real packages.
+export UseFunctionsSurface="${UseFunctionsSurface:-true}"
 
 results="$root/TestResults"
 rm -rf "$results"

@@ -14,24 +14,26 @@ namespace EventProcessors.Processing.Tests.Actions;
 public sealed partial class ActionCatalogTests
 {
     [Fact]
-    public void Every_row_of_flows_md_has_exactly_one_action_with_its_queue_and_types()
+    public void Every_action_is_a_row_of_flows_md_with_its_queue_and_known_types()
     {
         var flows = File.ReadAllText(Path.Combine(SeedDocuments.Directory, "..", "reference", "flows.md"));
         var rows = FlowRow().Matches(flows)
             .Select(m => (Name: m.Groups["name"].Value, Queue: m.Groups["queue"].Value))
             .Where(r => r.Name is not ("RouteOutbox" or "SweepIdempotencyRecords"))
-            .ToArray();
+            .ToDictionary(r => r.Name, r => r.Queue);
         using var provider = Services();
         var actions = provider.GetServices<IConsumerAction>().ToArray();
 
-        Assert.Equal(21, rows.Length);
-        Assert.Equal(rows.Select(r => r.Name).Order(), actions.Select(a => a.Definition.Name).Order());
-        foreach (var (name, queue) in rows)
+        Assert.Equal(21, rows.Count);
+        Assert.Equal(rows.Keys.Order(), Consumers.All.Select(c => c.Name).Order());
+        Assert.All(Consumers.All, c => Assert.Equal(rows[c.Name], c.Queue));
+        Assert.NotEmpty(actions);
+        Assert.Equal(actions.Length, actions.Select(a => a.Definition.Name).Distinct().Count());
+        foreach (var action in actions)
         {
-            var action = Assert.Single(actions, a => a.Definition.Name == name);
-            Assert.Equal(name, action.GetType().Name);
-            Assert.Equal(queue, action.Definition.Queue);
-            Assert.All(action.Definition.Consumes, type => Assert.True(EventCatalog.IsKnown(type), $"{name} consumes unknown {type}"));
+            Assert.Equal(action.Definition.Name, action.GetType().Name);
+            Assert.Same(Consumers.All.Single(c => c.Name == action.Definition.Name), action.Definition);
+            Assert.All(action.Definition.Consumes, type => Assert.True(EventCatalog.IsKnown(type), $"{action.Definition.Name} consumes unknown {type}"));
         }
     }
 

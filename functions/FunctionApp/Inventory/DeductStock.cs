@@ -1,0 +1,33 @@
+using EventProcessors.FunctionApp.Hosting;
+using Microsoft.Azure.Functions.Worker;
+
+namespace EventProcessors.FunctionApp.Inventory;
+
+/// <summary>flows.md <c>DeductStock</c>: queue <c>inventory.deduct-stock</c>; follow-ons to the outbox, dead letters to <c>inventory.deduct-stock.dead-letter</c>.</summary>
+public sealed class DeductStockFunction(FunctionRunner runner)
+{
+    public const string Queue = "inventory.deduct-stock";
+
+    [Function("DeductStock")]
+    public async Task<DeductStockOutput> RunAsync(
+        [RabbitMQTrigger(Queue, ConnectionStringSetting = Bindings.RabbitMQ)] string message,
+        FunctionContext context)
+    {
+        var outputs = await runner.RunCollectorAsync("DeductStock", message, context).ConfigureAwait(false);
+        return new DeductStockOutput
+        {
+            Outbox = outputs.Events,
+            DeadLetter = outputs.DeadLetter,
+        };
+    }
+}
+
+/// <summary>The output bindings of <see cref="DeductStockFunction"/>; null properties emit nothing.</summary>
+public sealed class DeductStockOutput
+{
+    [RabbitMQOutput(QueueName = Bindings.Outbox, ConnectionStringSetting = Bindings.RabbitMQ)]
+    public string[]? Outbox { get; init; }
+
+    [RabbitMQOutput(QueueName = DeductStockFunction.Queue + ".dead-letter", ConnectionStringSetting = Bindings.RabbitMQ)]
+    public string? DeadLetter { get; init; }
+}

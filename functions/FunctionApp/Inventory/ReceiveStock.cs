@@ -1,0 +1,33 @@
+using EventProcessors.FunctionApp.Hosting;
+using Microsoft.Azure.Functions.Worker;
+
+namespace EventProcessors.FunctionApp.Inventory;
+
+/// <summary>flows.md <c>ReceiveStock</c>: queue <c>inventory.receive-stock</c>; follow-ons to the outbox, dead letters to <c>inventory.receive-stock.dead-letter</c>.</summary>
+public sealed class ReceiveStockFunction(FunctionRunner runner)
+{
+    public const string Queue = "inventory.receive-stock";
+
+    [Function("ReceiveStock")]
+    public async Task<ReceiveStockOutput> RunAsync(
+        [RabbitMQTrigger(Queue, ConnectionStringSetting = Bindings.RabbitMQ)] string message,
+        FunctionContext context)
+    {
+        var outputs = await runner.RunCollectorAsync("ReceiveStock", message, context).ConfigureAwait(false);
+        return new ReceiveStockOutput
+        {
+            Outbox = outputs.Events,
+            DeadLetter = outputs.DeadLetter,
+        };
+    }
+}
+
+/// <summary>The output bindings of <see cref="ReceiveStockFunction"/>; null properties emit nothing.</summary>
+public sealed class ReceiveStockOutput
+{
+    [RabbitMQOutput(QueueName = Bindings.Outbox, ConnectionStringSetting = Bindings.RabbitMQ)]
+    public string[]? Outbox { get; init; }
+
+    [RabbitMQOutput(QueueName = ReceiveStockFunction.Queue + ".dead-letter", ConnectionStringSetting = Bindings.RabbitMQ)]
+    public string? DeadLetter { get; init; }
+}

@@ -1,0 +1,34 @@
+using EventProcessors.FunctionApp.Hosting;
+using Microsoft.Azure.Functions.Worker;
+
+namespace EventProcessors.FunctionApp.Material;
+
+/// <summary>flows.md <c>ReserveMaterial</c>: consumer group <c>material.reserve-material</c> on <c>mes-events</c>; dead letters to <c>mes-events.dead-letter</c>.</summary>
+public sealed class ReserveMaterialFunction(FunctionRunner runner)
+{
+    public const string ConsumerGroup = "material.reserve-material";
+
+    [Function("ReserveMaterial")]
+    [FixedDelayRetry(Bindings.KafkaMaxRetries, Bindings.KafkaRetryDelay)]
+    public async Task<ReserveMaterialOutput> RunAsync(
+        [KafkaTrigger(Bindings.Kafka, Bindings.MesTopic, ConsumerGroup = ConsumerGroup)] KafkaRecord record,
+        FunctionContext context)
+    {
+        var outputs = await runner.RunMesAsync("ReserveMaterial", record, context).ConfigureAwait(false);
+        return new ReserveMaterialOutput
+        {
+            Events = outputs.Events,
+            DeadLetter = outputs.DeadLetter,
+        };
+    }
+}
+
+/// <summary>The output bindings of <see cref="ReserveMaterialFunction"/>; null properties emit nothing.</summary>
+public sealed class ReserveMaterialOutput
+{
+    [KafkaOutput(Bindings.Kafka, Bindings.MesTopic)]
+    public string[]? Events { get; init; }
+
+    [KafkaOutput(Bindings.Kafka, Bindings.MesDeadLetterTopic)]
+    public string? DeadLetter { get; init; }
+}

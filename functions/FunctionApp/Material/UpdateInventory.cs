@@ -1,0 +1,34 @@
+using EventProcessors.FunctionApp.Hosting;
+using Microsoft.Azure.Functions.Worker;
+
+namespace EventProcessors.FunctionApp.Material;
+
+/// <summary>flows.md <c>UpdateInventory</c>: consumer group <c>material.update-inventory</c> on <c>mes-events</c>; dead letters to <c>mes-events.dead-letter</c>.</summary>
+public sealed class UpdateInventoryFunction(FunctionRunner runner)
+{
+    public const string ConsumerGroup = "material.update-inventory";
+
+    [Function("UpdateInventory")]
+    [FixedDelayRetry(Bindings.KafkaMaxRetries, Bindings.KafkaRetryDelay)]
+    public async Task<UpdateInventoryOutput> RunAsync(
+        [KafkaTrigger(Bindings.Kafka, Bindings.MesTopic, ConsumerGroup = ConsumerGroup)] KafkaRecord record,
+        FunctionContext context)
+    {
+        var outputs = await runner.RunMesAsync("UpdateInventory", record, context).ConfigureAwait(false);
+        return new UpdateInventoryOutput
+        {
+            Events = outputs.Events,
+            DeadLetter = outputs.DeadLetter,
+        };
+    }
+}
+
+/// <summary>The output bindings of <see cref="UpdateInventoryFunction"/>; null properties emit nothing.</summary>
+public sealed class UpdateInventoryOutput
+{
+    [KafkaOutput(Bindings.Kafka, Bindings.MesTopic)]
+    public string[]? Events { get; init; }
+
+    [KafkaOutput(Bindings.Kafka, Bindings.MesDeadLetterTopic)]
+    public string? DeadLetter { get; init; }
+}

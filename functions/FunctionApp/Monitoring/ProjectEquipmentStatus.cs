@@ -1,0 +1,34 @@
+using EventProcessors.FunctionApp.Hosting;
+using Microsoft.Azure.Functions.Worker;
+
+namespace EventProcessors.FunctionApp.Monitoring;
+
+/// <summary>flows.md <c>ProjectEquipmentStatus</c>: consumer group <c>monitoring.project-equipment-status</c> on <c>mes-events</c>; dead letters to <c>mes-events.dead-letter</c>.</summary>
+public sealed class ProjectEquipmentStatusFunction(FunctionRunner runner)
+{
+    public const string ConsumerGroup = "monitoring.project-equipment-status";
+
+    [Function("ProjectEquipmentStatus")]
+    [FixedDelayRetry(Bindings.KafkaMaxRetries, Bindings.KafkaRetryDelay)]
+    public async Task<ProjectEquipmentStatusOutput> RunAsync(
+        [KafkaTrigger(Bindings.Kafka, Bindings.MesTopic, ConsumerGroup = ConsumerGroup)] KafkaRecord record,
+        FunctionContext context)
+    {
+        var outputs = await runner.RunMesAsync("ProjectEquipmentStatus", record, context).ConfigureAwait(false);
+        return new ProjectEquipmentStatusOutput
+        {
+            Events = outputs.Events,
+            DeadLetter = outputs.DeadLetter,
+        };
+    }
+}
+
+/// <summary>The output bindings of <see cref="ProjectEquipmentStatusFunction"/>; null properties emit nothing.</summary>
+public sealed class ProjectEquipmentStatusOutput
+{
+    [KafkaOutput(Bindings.Kafka, Bindings.MesTopic)]
+    public string[]? Events { get; init; }
+
+    [KafkaOutput(Bindings.Kafka, Bindings.MesDeadLetterTopic)]
+    public string? DeadLetter { get; init; }
+}

@@ -1,0 +1,49 @@
+using System.Text;
+using System.Text.Json;
+using EventProcessors.Contracts;
+using EventProcessors.FunctionApp.Hosting;
+using EventProcessors.Processing.Actions;
+using Microsoft.Azure.Functions.Worker;
+
+namespace EventProcessors.FunctionApp.Operations;
+
+/// <summary>
+/// flows.md <c>RouteOutbox</c>: the RabbitMQ output binding can only publish to a queue, so every Collector
+/// function writes its follow-on events (structured CloudEvents) to <c>collector-events.outbox</c>, and this
+/// function republishes each to the exchange <c>collector-events</c> with routing key = type and
+/// message_id = id. It returns only after the broker confirmed the publish, and the trigger acknowledges the
+/// outbox message only after the function returned: ack after confirm. A failed publish throws, so the
+/// trigger redelivers (a duplicate publish is harmless: consumers are idempotent on the event id).
+/// </summary>
+public sealed class RouteOutboxFunction(IOutboxPublisher publisher)
+{
+    public const string Queue = Destinations.CollectorOutbox;
+
+    [Function("RouteOutbox")]
+    public async Task RunAsync(
+        [RabbitMQTrigger(Queue, ConnectionStringSetting = Bindings.RabbitMQ)] string message,
+        FunctionContext context)
+    {
+        var (id, type) = Read(message);
+        await publisher.PublishAsync(Destinations.CollectorExchange, type, id, CloudEvent.JsonContentType,
+            Encoding.UTF8.GetBytes(message), context.CancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The id and type of an outbox message (a structured CloudEvent the functions wrote themselves).</summary>
+    internal static (string Id, string Type) Read(string message)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(message);
+            if (json.RootElement.ValueKind == JsonValueKind.Object
+                && json.RootElement.TryGetProperty("id", out var id) && id.GetString() is { Length: > 0 } idText
+                && json.RootElement.TryGetProperty("type", out var type) && type.GetString() is { Length: > 0 } typeText)
+                return (idText, typeText);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            throw new InvalidOperationException("Outbox message is not a structured CloudEvent: " + ex.Message, ex);
+        }
+        throw new InvalidOperationException("Outbox message has no string 'id' and 'type'.");
+    }
+}

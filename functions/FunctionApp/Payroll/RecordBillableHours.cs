@@ -1,0 +1,33 @@
+using EventProcessors.FunctionApp.Hosting;
+using Microsoft.Azure.Functions.Worker;
+
+namespace EventProcessors.FunctionApp.Payroll;
+
+/// <summary>flows.md <c>RecordBillableHours</c>: queue <c>payroll.record-billable-hours</c>; follow-ons to the outbox, dead letters to <c>payroll.record-billable-hours.dead-letter</c>.</summary>
+public sealed class RecordBillableHoursFunction(FunctionRunner runner)
+{
+    public const string Queue = "payroll.record-billable-hours";
+
+    [Function("RecordBillableHours")]
+    public async Task<RecordBillableHoursOutput> RunAsync(
+        [RabbitMQTrigger(Queue, ConnectionStringSetting = Bindings.RabbitMQ)] string message,
+        FunctionContext context)
+    {
+        var outputs = await runner.RunCollectorAsync("RecordBillableHours", message, context).ConfigureAwait(false);
+        return new RecordBillableHoursOutput
+        {
+            Outbox = outputs.Events,
+            DeadLetter = outputs.DeadLetter,
+        };
+    }
+}
+
+/// <summary>The output bindings of <see cref="RecordBillableHoursFunction"/>; null properties emit nothing.</summary>
+public sealed class RecordBillableHoursOutput
+{
+    [RabbitMQOutput(QueueName = Bindings.Outbox, ConnectionStringSetting = Bindings.RabbitMQ)]
+    public string[]? Outbox { get; init; }
+
+    [RabbitMQOutput(QueueName = RecordBillableHoursFunction.Queue + ".dead-letter", ConnectionStringSetting = Bindings.RabbitMQ)]
+    public string? DeadLetter { get; init; }
+}

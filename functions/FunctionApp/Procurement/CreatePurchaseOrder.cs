@@ -1,0 +1,33 @@
+using EventProcessors.FunctionApp.Hosting;
+using Microsoft.Azure.Functions.Worker;
+
+namespace EventProcessors.FunctionApp.Procurement;
+
+/// <summary>flows.md <c>CreatePurchaseOrder</c>: queue <c>procurement.create-purchase-order</c>; follow-ons to the outbox, dead letters to <c>procurement.create-purchase-order.dead-letter</c>.</summary>
+public sealed class CreatePurchaseOrderFunction(FunctionRunner runner)
+{
+    public const string Queue = "procurement.create-purchase-order";
+
+    [Function("CreatePurchaseOrder")]
+    public async Task<CreatePurchaseOrderOutput> RunAsync(
+        [RabbitMQTrigger(Queue, ConnectionStringSetting = Bindings.RabbitMQ)] string message,
+        FunctionContext context)
+    {
+        var outputs = await runner.RunCollectorAsync("CreatePurchaseOrder", message, context).ConfigureAwait(false);
+        return new CreatePurchaseOrderOutput
+        {
+            Outbox = outputs.Events,
+            DeadLetter = outputs.DeadLetter,
+        };
+    }
+}
+
+/// <summary>The output bindings of <see cref="CreatePurchaseOrderFunction"/>; null properties emit nothing.</summary>
+public sealed class CreatePurchaseOrderOutput
+{
+    [RabbitMQOutput(QueueName = Bindings.Outbox, ConnectionStringSetting = Bindings.RabbitMQ)]
+    public string[]? Outbox { get; init; }
+
+    [RabbitMQOutput(QueueName = CreatePurchaseOrderFunction.Queue + ".dead-letter", ConnectionStringSetting = Bindings.RabbitMQ)]
+    public string? DeadLetter { get; init; }
+}

@@ -1,0 +1,33 @@
+using EventProcessors.FunctionApp.Hosting;
+using Microsoft.Azure.Functions.Worker;
+
+namespace EventProcessors.FunctionApp.Projects;
+
+/// <summary>flows.md <c>CreateResource</c>: queue <c>projects.create-resource</c>; follow-ons to the outbox, dead letters to <c>projects.create-resource.dead-letter</c>.</summary>
+public sealed class CreateResourceFunction(FunctionRunner runner)
+{
+    public const string Queue = "projects.create-resource";
+
+    [Function("CreateResource")]
+    public async Task<CreateResourceOutput> RunAsync(
+        [RabbitMQTrigger(Queue, ConnectionStringSetting = Bindings.RabbitMQ)] string message,
+        FunctionContext context)
+    {
+        var outputs = await runner.RunCollectorAsync("CreateResource", message, context).ConfigureAwait(false);
+        return new CreateResourceOutput
+        {
+            Outbox = outputs.Events,
+            DeadLetter = outputs.DeadLetter,
+        };
+    }
+}
+
+/// <summary>The output bindings of <see cref="CreateResourceFunction"/>; null properties emit nothing.</summary>
+public sealed class CreateResourceOutput
+{
+    [RabbitMQOutput(QueueName = Bindings.Outbox, ConnectionStringSetting = Bindings.RabbitMQ)]
+    public string[]? Outbox { get; init; }
+
+    [RabbitMQOutput(QueueName = CreateResourceFunction.Queue + ".dead-letter", ConnectionStringSetting = Bindings.RabbitMQ)]
+    public string? DeadLetter { get; init; }
+}

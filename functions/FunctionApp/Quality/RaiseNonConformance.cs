@@ -1,0 +1,34 @@
+using EventProcessors.FunctionApp.Hosting;
+using Microsoft.Azure.Functions.Worker;
+
+namespace EventProcessors.FunctionApp.Quality;
+
+/// <summary>flows.md <c>RaiseNonConformance</c>: consumer group <c>quality.raise-ncr</c> on <c>mes-events</c>; dead letters to <c>mes-events.dead-letter</c>.</summary>
+public sealed class RaiseNonConformanceFunction(FunctionRunner runner)
+{
+    public const string ConsumerGroup = "quality.raise-ncr";
+
+    [Function("RaiseNonConformance")]
+    [FixedDelayRetry(Bindings.KafkaMaxRetries, Bindings.KafkaRetryDelay)]
+    public async Task<RaiseNonConformanceOutput> RunAsync(
+        [KafkaTrigger(Bindings.Kafka, Bindings.MesTopic, ConsumerGroup = ConsumerGroup)] KafkaRecord record,
+        FunctionContext context)
+    {
+        var outputs = await runner.RunMesAsync("RaiseNonConformance", record, context).ConfigureAwait(false);
+        return new RaiseNonConformanceOutput
+        {
+            Events = outputs.Events,
+            DeadLetter = outputs.DeadLetter,
+        };
+    }
+}
+
+/// <summary>The output bindings of <see cref="RaiseNonConformanceFunction"/>; null properties emit nothing.</summary>
+public sealed class RaiseNonConformanceOutput
+{
+    [KafkaOutput(Bindings.Kafka, Bindings.MesTopic)]
+    public string[]? Events { get; init; }
+
+    [KafkaOutput(Bindings.Kafka, Bindings.MesDeadLetterTopic)]
+    public string? DeadLetter { get; init; }
+}

@@ -1,0 +1,34 @@
+using EventProcessors.FunctionApp.Hosting;
+using Microsoft.Azure.Functions.Worker;
+
+namespace EventProcessors.FunctionApp.WorkOrder;
+
+/// <summary>flows.md <c>SyncPartReference</c>: consumer group <c>work-order.sync-part-reference</c> on <c>mes-events</c>; dead letters to <c>mes-events.dead-letter</c>.</summary>
+public sealed class SyncPartReferenceFunction(FunctionRunner runner)
+{
+    public const string ConsumerGroup = "work-order.sync-part-reference";
+
+    [Function("SyncPartReference")]
+    [FixedDelayRetry(Bindings.KafkaMaxRetries, Bindings.KafkaRetryDelay)]
+    public async Task<SyncPartReferenceOutput> RunAsync(
+        [KafkaTrigger(Bindings.Kafka, Bindings.MesTopic, ConsumerGroup = ConsumerGroup)] KafkaRecord record,
+        FunctionContext context)
+    {
+        var outputs = await runner.RunMesAsync("SyncPartReference", record, context).ConfigureAwait(false);
+        return new SyncPartReferenceOutput
+        {
+            Events = outputs.Events,
+            DeadLetter = outputs.DeadLetter,
+        };
+    }
+}
+
+/// <summary>The output bindings of <see cref="SyncPartReferenceFunction"/>; null properties emit nothing.</summary>
+public sealed class SyncPartReferenceOutput
+{
+    [KafkaOutput(Bindings.Kafka, Bindings.MesTopic)]
+    public string[]? Events { get; init; }
+
+    [KafkaOutput(Bindings.Kafka, Bindings.MesDeadLetterTopic)]
+    public string? DeadLetter { get; init; }
+}

@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using EventProcessors.LocalHost.Hosting;
+using EventProcessors.LocalHost.Timeline;
+using EventProcessors.LocalHost.Transport;
+using EventProcessors.Processing.Pipeline;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+
+namespace EventProcessors.LocalHost.Demo;
+
+/// <summary>
+/// Runs the seed scenarios through a real worker (embedded defaults: in-memory broker and tables) and shows every hop
+/// live, then a summary. Returns 0 when every scenario this build can run produced what it should.
+/// </summary>
+public static class DemoRunner
+{
+    public static async Task<int> RunAsync(IConfiguration configuration, IAnsiConsole console, IReadOnlyCollection<string>? only, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var start = DateTimeOffset.UtcNow;
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddConfiguration(configuration);
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Error);
+        builder.Services.AddLocalHost(builder.Configuration);
+        builder.Services.AddSingleton<ITimelineObserver>(new ConsoleTimeline(console, start));
+        using var host = builder.Build();
+
+        var transport = host.Services.GetRequiredService<IMessageTransport>();
+        var actions = host.Services.GetServices<IConsumerAction>().ToArray();
+        console.MarkupLine($"[bold]Event processors demo[/] [grey]— {actions.Length} actions over {transport.Name} transport, " +
+            $"{Markup.Escape(configuration["TableStorage"] ?? "inmemory")} tables[/]");
+        if (actions.Length == 0) console.MarkupLine("[yellow]No consumer actions in this build: nothing will handle the events.[/]");
+
+        await host.StartAsync(cancellationToken);
+        var timeline = host.Services.GetRequiredService<TimelineRecorder>();
+        var notes = new DemoNotes { OnNote = n => console.MarkupLine($"        [grey]{Markup.Escape(n)}[/]") };
+        await using (var demo = await DemoContext.StartAsync(transport, timeline, actions, host.Services, TimeProvider.System, cancellationToken))
+        {
+            foreach (var scenario in DemoScenarios.All.Where(s => only is null || only.Count == 0 || only.Contains(s.Key)))
+            {
+                console.WriteLine();
+                console.Write(new Rule($"[bold]{Markup.Escape(scenario.Title)}[/]").LeftJustified());
+                await scenario.Run(demo, notes);
+            }
+            await demo.SettleAsync();
+        }
+        await host.StopAsync(cancellationToken);
+
+        var entries = timeline.Entries;
+        if (only is null || only.Count == 0 || only.Contains("order-to-cash"))
+        {
+            if (actions.Any(a => a.Definition.Name == "CreateOrderFromOffer"))
+            {
+                if (!entries.Any(e => e.Kind == TimelineKind.Duplicate)) notes.Miss("a suppressed duplicate");
+                if (!entries.Any(e => e.Kind == TimelineKind.DeadLettered)) notes.Miss("a dead letter");
+            }
+        }
+        Summarise(console, entries, notes, clock.Elapsed);
+        return notes.Missing.Count == 0 && !entries.Any(e => e.Kind == TimelineKind.Failed) ? 0 : 1;
+    }
+
+    private static void Summarise(IAnsiConsole console, IReadOnlyList<TimelineEntry> entries, DemoNotes notes, TimeSpan elapsed)
+    {
+        console.WriteLine();
+        console.Write(new Rule("[bold]Summary[/]").LeftJustified());
+        var table = new Table().AddColumns("action", "handled", "duplicates suppressed", "dead-lettered", "follow-ons published");
+        foreach (var actor in entries.Where(e => e.Actor != "demo").Select(e => e.Actor).Distinct().Order(StringComparer.Ordinal))
+        {
+            int Count(TimelineKind kind) => entries.Count(e => e.Actor == actor && e.Kind == kind);
+            table.AddRow(actor, Count(TimelineKind.Completed).ToString(), Count(TimelineKind.Duplicate).ToString(),
+                Count(TimelineKind.DeadLettered).ToString(), Count(TimelineKind.Published).ToString());
+        }
+        console.Write(table);
+        foreach (var dead in entries.Where(e => e.Kind == TimelineKind.DeadLettered))
+            console.MarkupLine($"[red]dead letter[/] {Markup.Escape(dead.Actor)}: {Markup.Escape(dead.Detail ?? "")} [grey](dead-letters list shows it on RabbitMQ)[/]");
+        foreach (var skipped in notes.Skipped) console.MarkupLine($"[grey]skipped: {Markup.Escape(skipped)}[/]");
+        foreach (var missing in notes.Missing) console.MarkupLine($"[red]missing: {Markup.Escape(missing)}[/]");
+        var correlations = entries.Select(e => e.CorrelationId).Where(c => c is not null).Distinct().Count();
+        console.MarkupLine($"[bold]{entries.Count(e => e.Kind == TimelineKind.Injected)}[/] events published, " +
+            $"[bold]{entries.Count(e => e.Kind == TimelineKind.Completed)}[/] handled, " +
+            $"[bold]{entries.Count(e => e.Kind == TimelineKind.Published)}[/] follow-ons, " +
+            $"[bold]{entries.Count(e => e.Kind == TimelineKind.Duplicate)}[/] duplicates suppressed, " +
+            $"[bold]{entries.Count(e => e.Kind == TimelineKind.DeadLettered)}[/] dead letters, {correlations} correlation ids, in {elapsed.TotalSeconds:0.0} s.");
+    }
+}

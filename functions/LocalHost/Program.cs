@@ -1,0 +1,3 @@
+using EventProcessors.LocalHost.Cli;
+
+return await LocalHostCli.RunAsync(args);

@@ -1,0 +1,391 @@
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Text;
+using EventProcessors.Contracts;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using RabbitMQ.Client.Exceptions;
+
+namespace EventProcessors.LocalHost.Transport.RabbitMq;
+
+/// <summary>Connection settings of <see cref="RabbitMqTransport"/>.</summary>
+public sealed class RabbitMqOptions
+{
+    /// <summary>AMQP URI (setting <c>RabbitMQConnection</c>). Default <c>amqp://guest:guest@localhost:5672/</c>.</summary>
+    public Uri Uri { get; set; } = new("amqp://guest:guest@localhost:5672/");
+
+    /// <summary>Wait between reconnection attempts after the broker went away. Default 1 s.</summary>
+    public TimeSpan NetworkRecoveryInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long start-up keeps trying to reach the broker. Default 30 s.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The connection name the broker shows. Default <c>event-processors-localhost</c>.</summary>
+    public string ClientName { get; set; } = "event-processors-localhost";
+}
+
+/// <summary>
+/// RabbitMQ over RabbitMQ.Client 7 (async API). One connection with automatic connection and topology recovery; per
+/// subscription one channel with manual acks and prefetch = <c>basic.qos</c> (handlers run off the dispatcher, at most prefetch at once); a
+/// pool of publishing channels with publisher confirmations tracked by the client, so <see cref="PublishAsync"/> returns
+/// only after the broker confirmed. Deliveries received before a connection or channel was lost are never settled on the
+/// recovered channel (their tags are void): the broker has already put them back in the queue.
+/// </summary>
+public sealed class RabbitMqTransport : IMessageTransport
+{
+    private readonly IConnection _connection;
+    private readonly ILogger _logger;
+    private readonly ConcurrentBag<IChannel> _publishChannels = [];
+    private readonly List<Subscription> _subscriptions = [];
+    private long _connectionGeneration;
+
+    private RabbitMqTransport(IConnection connection, ILogger logger)
+    {
+        _connection = connection;
+        _logger = logger;
+        _connection.ConnectionShutdownAsync += (_, args) =>
+        {
+            Interlocked.Increment(ref _connectionGeneration);
+            if (args.Initiator != ShutdownInitiator.Application)
+                _logger.LogWarning("RabbitMQ connection lost ({Reason}); recovering.", args.ReplyText);
+            return Task.CompletedTask;
+        };
+        _connection.RecoverySucceededAsync += (_, _) =>
+        {
+            _logger.LogInformation("RabbitMQ connection recovered.");
+            return Task.CompletedTask;
+        };
+    }
+
+    public string Name => "rabbitmq";
+
+    public IConnection Connection => _connection;
+
+    /// <summary>Connects, retrying until <see cref="RabbitMqOptions.ConnectTimeout"/> (the broker may still be starting).</summary>
+    public static async Task<RabbitMqTransport> ConnectAsync(RabbitMqOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
+    {
+        logger ??= NullLogger.Instance;
+        var factory = new ConnectionFactory
+        {
+            Uri = options.Uri,
+            AutomaticRecoveryEnabled = true,
+            TopologyRecoveryEnabled = true,
+            NetworkRecoveryInterval = options.NetworkRecoveryInterval,
+            ClientProvidedName = options.ClientName,
+            RequestedHeartbeat = TimeSpan.FromSeconds(15),
+        };
+        var deadline = DateTimeOffset.UtcNow + options.ConnectTimeout;
+        while (true)
+        {
+            try
+            {
+                return new RabbitMqTransport(await factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false), logger);
+            }
+            catch (BrokerUnreachableException e) when (DateTimeOffset.UtcNow < deadline)
+            {
+                logger.LogWarning("RabbitMQ at {Host}:{Port} is not reachable yet ({Reason}); retrying.", options.Uri.Host, options.Uri.Port, e.InnerException?.Message ?? e.Message);
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public async Task DeclareAsync(TopologyDefinition topology, CancellationToken cancellationToken)
+    {
+        await using var channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        foreach (var exchange in topology.Exchanges)
+            await channel.ExchangeDeclareAsync(exchange.Name, exchange.Type, exchange.Durable, autoDelete: false, arguments: null, cancellationToken: cancellationToken).ConfigureAwait(false);
+        foreach (var queue in topology.Queues)
+            await channel.QueueDeclareAsync(queue.Name, queue.Durable, exclusive: false, autoDelete: false,
+                arguments: queue.Arguments.ToDictionary(a => a.Key, a => (object?)a.Value), cancellationToken: cancellationToken).ConfigureAwait(false);
+        foreach (var binding in topology.Bindings)
+            await channel.QueueBindAsync(binding.Queue, binding.Exchange, binding.RoutingKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await channel.CloseAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<ISubscription> SubscribeAsync(string queue, int prefetch, Func<Delivery, CancellationToken, Task> handler, CancellationToken cancellationToken)
+    {
+        var concurrency = (ushort)Math.Clamp(prefetch, 1, ushort.MaxValue);
+        var channel = await _connection.CreateChannelAsync(
+            new CreateChannelOptions(publisherConfirmationsEnabled: false, publisherConfirmationTrackingEnabled: false),
+            cancellationToken).ConfigureAwait(false);
+        await channel.BasicQosAsync(0, concurrency, false, cancellationToken).ConfigureAwait(false);
+        var subscription = new Subscription(this, channel, queue);
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        // The handler runs off the client's dispatcher: a slow or stuck handler never holds up the connection (its
+        // shutdown, recovery or other channels). The prefetch bounds how many run at once.
+        consumer.ReceivedAsync += (_, args) =>
+        {
+            subscription.Dispatch(args, handler);
+            return Task.CompletedTask;
+        };
+        await channel.BasicConsumeAsync(queue, autoAck: false, consumerTag: subscription.ConsumerTag, noLocal: false, exclusive: false,
+            arguments: null, consumer: consumer, cancellationToken: cancellationToken).ConfigureAwait(false);
+        lock (_subscriptions) _subscriptions.Add(subscription);
+        return subscription;
+    }
+
+    public async Task PublishAsync(string exchange, string routingKey, OutboundMessage message, CancellationToken cancellationToken)
+    {
+        IChannel? channel = null;
+        while (channel is null && _publishChannels.TryTake(out var pooled))
+        {
+            if (pooled.IsOpen) channel = pooled;
+            else await DisposeQuietlyAsync(pooled).ConfigureAwait(false);
+        }
+        channel ??= await _connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
+            cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var properties = new BasicProperties
+            {
+                ContentType = message.ContentType,
+                MessageId = message.MessageId,
+                CorrelationId = message.CorrelationId,
+                Type = message.Type,
+                Persistent = true,
+                Headers = message.Headers is null ? null : ToAmqpTable(message.Headers),
+            };
+            if (message.Timestamp is { } timestamp) properties.Timestamp = new AmqpTimestamp(timestamp.ToUnixTimeSeconds());
+            // With confirmation tracking, this completes when the broker confirms (and throws on a nack or return).
+            await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, properties, message.Body, cancellationToken).ConfigureAwait(false);
+            _publishChannels.Add(channel);
+        }
+        catch
+        {
+            await DisposeQuietlyAsync(channel).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async Task<DeliveryBatch> GetAsync(string queue, int max, CancellationToken cancellationToken)
+    {
+        var channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        var generation = new ChannelGeneration(this, channel);
+        var deliveries = new List<Delivery>();
+        try
+        {
+            while (deliveries.Count < max)
+            {
+                var result = await channel.BasicGetAsync(queue, autoAck: false, cancellationToken).ConfigureAwait(false);
+                if (result is null) break;
+                deliveries.Add(new RabbitDelivery(channel, generation, result.DeliveryTag, queue, result.Exchange, result.RoutingKey,
+                    result.Redelivered, result.BasicProperties, result.Body));
+            }
+        }
+        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+        {
+            await DisposeQuietlyAsync(channel).ConfigureAwait(false);
+            throw new QueueNotFoundException(queue, e);
+        }
+        catch
+        {
+            await DisposeQuietlyAsync(channel).ConfigureAwait(false);
+            throw;
+        }
+        // Closing the channel returns every delivery not acknowledged on it.
+        return new DeliveryBatch(deliveries, async () => await DisposeQuietlyAsync(channel).ConfigureAwait(false));
+    }
+
+    public async Task<uint> CountAsync(string queue, CancellationToken cancellationToken)
+    {
+        await using var channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        uint count;
+        try
+        {
+            count = await channel.MessageCountAsync(queue, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+        {
+            throw new QueueNotFoundException(queue, e);
+        }
+        await channel.CloseAsync(cancellationToken).ConfigureAwait(false);
+        return count;
+    }
+
+    /// <summary>Drops the connection without a goodbye, as a killed process would: the broker requeues every unacked delivery.</summary>
+    public async Task AbortAsync()
+    {
+        Interlocked.Increment(ref _connectionGeneration);
+        await _connection.AbortAsync().ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Subscription[] subscriptions;
+        lock (_subscriptions) subscriptions = _subscriptions.ToArray();
+        foreach (var subscription in subscriptions) await subscription.DisposeAsync().ConfigureAwait(false);
+        while (_publishChannels.TryTake(out var channel)) await DisposeQuietlyAsync(channel).ConfigureAwait(false);
+        try
+        {
+            if (_connection.IsOpen) await _connection.CloseAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is AlreadyClosedException or OperationInterruptedException or IOException or TimeoutException)
+        {
+            // Closing what is already gone.
+        }
+        _connection.Dispose();
+    }
+
+    internal long ConnectionGeneration => Interlocked.Read(ref _connectionGeneration);
+
+    private static async Task DisposeQuietlyAsync(IChannel channel)
+    {
+        try
+        {
+            if (channel.IsOpen) await channel.CloseAsync().ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The channel or its connection is already closed; nothing to give back.
+        }
+        channel.Dispose();
+    }
+
+    /// <summary>AMQP header values: strings for text (the client reads longstr as bytes), tables and arrays kept.</summary>
+    internal static Dictionary<string, object?> ToAmqpTable(IReadOnlyDictionary<string, object?> headers) =>
+        headers.ToDictionary(h => h.Key, h => Normalise(h.Value), StringComparer.Ordinal);
+
+    internal static object? Normalise(object? value) => value switch
+    {
+        byte[] bytes => Encoding.UTF8.GetString(bytes),
+        string or null => value,
+        IDictionary<string, object?> table => table.ToDictionary(t => t.Key, t => Normalise(t.Value), StringComparer.Ordinal),
+        IList list and not Array => list.Cast<object?>().Select(Normalise).ToList(),
+        _ => value,
+    };
+
+    /// <summary>Whether a delivery's channel is still the one it arrived on (no shutdown, no recovery since).</summary>
+    private sealed class ChannelGeneration
+    {
+        private readonly RabbitMqTransport _transport;
+        private readonly long _connectionGeneration;
+        private int _channelLost;
+
+        public ChannelGeneration(RabbitMqTransport transport, IChannel channel)
+        {
+            _transport = transport;
+            _connectionGeneration = transport.ConnectionGeneration;
+            channel.ChannelShutdownAsync += (_, _) =>
+            {
+                Interlocked.Exchange(ref _channelLost, 1);
+                return Task.CompletedTask;
+            };
+        }
+
+        public bool IsCurrent => Volatile.Read(ref _channelLost) == 0 && _transport.ConnectionGeneration == _connectionGeneration;
+    }
+
+    private sealed class Subscription : ISubscription
+    {
+        private readonly RabbitMqTransport _transport;
+        private readonly IChannel _channel;
+        private readonly CancellationTokenSource _stopping = new();
+        private readonly object _gate = new();
+        private ChannelGeneration _generation;
+        private int _inFlight;
+        private TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _stopped;
+
+        public Subscription(RabbitMqTransport transport, IChannel channel, string queue)
+        {
+            _transport = transport;
+            _channel = channel;
+            Queue = queue;
+            ConsumerTag = $"{queue}.{Environment.MachineName}.{Guid.NewGuid():N}";
+            _generation = new ChannelGeneration(transport, channel);
+            _drained.SetResult();
+        }
+
+        public string Queue { get; }
+
+        public string ConsumerTag { get; }
+
+        public void Dispatch(BasicDeliverEventArgs args, Func<Delivery, CancellationToken, Task> handler)
+        {
+            ChannelGeneration generation;
+            lock (_gate)
+            {
+                // A delivery after a recovery belongs to the new channel incarnation.
+                if (!_generation.IsCurrent) _generation = new ChannelGeneration(_transport, _channel);
+                generation = _generation;
+                if (_inFlight++ == 0) _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+            // The body's memory belongs to the client only until this callback returns: copy it now.
+            var delivery = new RabbitDelivery(_channel, generation, args.DeliveryTag, Queue, args.Exchange, args.RoutingKey, args.Redelivered,
+                args.BasicProperties, args.Body.ToArray());
+            _ = Task.Run(() => RunAsync(delivery, handler));
+        }
+
+        private async Task RunAsync(Delivery delivery, Func<Delivery, CancellationToken, Task> handler)
+        {
+            try
+            {
+                try
+                {
+                    await handler(delivery, _stopping.Token).ConfigureAwait(false);
+                }
+                catch
+                {
+                    // The handler's failure leaves the delivery for another attempt.
+                    try { await delivery.RequeueAsync().ConfigureAwait(false); } catch (Exception) { /* the broker requeues on channel loss */ }
+                }
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    if (--_inFlight == 0) _drained.TrySetResult();
+                }
+            }
+        }
+
+        public async Task StopAsync(TimeSpan drainTimeout)
+        {
+            if (Interlocked.Exchange(ref _stopped, 1) != 0) return;
+            try
+            {
+                if (_channel.IsOpen) await _channel.BasicCancelAsync(ConsumerTag).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Channel already gone: nothing more will be delivered anyway.
+            }
+            Task drained;
+            lock (_gate) drained = _drained.Task;
+            if (await Task.WhenAny(drained, Task.Delay(drainTimeout)).ConfigureAwait(false) != drained)
+            {
+                await _stopping.CancelAsync().ConfigureAwait(false);
+                await Task.WhenAny(drained, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
+            }
+            await DisposeQuietlyAsync(_channel).ConfigureAwait(false);
+        }
+
+        public async ValueTask DisposeAsync() => await StopAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+    }
+
+    private sealed class RabbitDelivery(IChannel channel, ChannelGeneration generation, ulong tag, string queue, string exchange, string routingKey,
+        bool redelivered, IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body)
+        : Delivery(queue, exchange, routingKey, redelivered, ToInbound(properties, body, out var raw), raw)
+    {
+        protected override async Task AckCoreAsync(CancellationToken cancellationToken)
+        {
+            // A tag from before a recovery means nothing now; the broker has already requeued that delivery.
+            if (!generation.IsCurrent) throw new AlreadyClosedException(new ShutdownEventArgs(ShutdownInitiator.Library, 0, "channel was recovered since this delivery"));
+            await channel.BasicAckAsync(tag, multiple: false, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        protected override async Task NackCoreAsync(bool requeue, CancellationToken cancellationToken)
+        {
+            if (!generation.IsCurrent) return;
+            await channel.BasicNackAsync(tag, multiple: false, requeue, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        private static InboundMessage ToInbound(IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, out IReadOnlyDictionary<string, object?> raw)
+        {
+            raw = properties.Headers is { } headers ? ToAmqpTable(headers.AsReadOnly()) : new Dictionary<string, object?>();
+            return new InboundMessage(body, HeaderText.ToStrings(raw), properties.ContentType, properties.MessageId);
+        }
+    }
+}

@@ -1,0 +1,243 @@
+using System.Globalization;
+using EventProcessors.Contracts;
+using EventProcessors.LocalHost.Records;
+using EventProcessors.LocalHost.Timeline;
+using EventProcessors.LocalHost.Transport;
+using EventProcessors.Processing.Actions;
+using EventProcessors.Processing.Pipeline;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
+
+namespace EventProcessors.LocalHost.Worker;
+
+/// <summary>
+/// One action's consumer, written once for every transport. Per delivery: run the pipeline (retrying transient
+/// failures in place with exponential backoff and jitter; waiting out another worker's lease); then
+/// <list type="bullet">
+/// <item>Completed or Duplicate: write the outcome's records, publish its events to the action's exchange (each
+/// confirmed), and only then ack;</item>
+/// <item>Ignored: ack;</item>
+/// <item>DeadLettered, or retries exhausted: publish the original message to the dead-letter exchange with the reason
+/// and original routing in headers, then ack;</item>
+/// <item>anything that fails on the way (broker down, storage down, shutdown): requeue, so the delivery comes again
+/// and the idempotency record turns it into a replay.</item>
+/// </list>
+/// </summary>
+public sealed class ActionWorker
+{
+    private readonly IConsumerAction _action;
+    private readonly EventPipeline _pipeline;
+    private readonly IMessageTransport _transport;
+    private readonly RecordWriter _records;
+    private readonly ITimelineObserver _observer;
+    private readonly WorkerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ResiliencePipeline<ProcessingResult> _retry;
+
+    public ActionWorker(IConsumerAction action, EventPipeline pipeline, IMessageTransport transport, RecordWriter records,
+        ITimelineObserver observer, WorkerOptions options, TimeProvider time, ILogger logger)
+    {
+        _action = action;
+        _pipeline = pipeline;
+        _transport = transport;
+        _records = records;
+        _observer = observer;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _retry = BuildRetry();
+    }
+
+    public ConsumerDefinition Consumer => _action.Definition;
+
+    /// <summary>The exchange this action's follow-ons go to: Collector actions to collector-events, MES actions to mes-events.</summary>
+    public string Exchange => TopologyDefinition.ExchangeOf(Consumer.Bus);
+
+    public Task<ISubscription> StartAsync(CancellationToken cancellationToken) =>
+        _transport.SubscribeAsync(Consumer.Queue, _options.Prefetch, HandleAsync, cancellationToken);
+
+    /// <summary>Processes and settles one delivery. Never throws: whatever goes wrong leaves the delivery requeued.</summary>
+    public async Task HandleAsync(Delivery delivery, CancellationToken stopping)
+    {
+        _observer.Record(new TimelineEntry(_time.GetUtcNow(), TimelineKind.Received, Consumer.Name, delivery.Message.MessageId, delivery.RoutingKey,
+            Detail: delivery.Redelivered ? "redelivered" : null));
+        ProcessingResult? result = null;
+        try
+        {
+            var attempts = new Attempts();
+            var context = ResilienceContextPool.Shared.Get(stopping);
+            context.Properties.Set(AttemptsKey, attempts);
+            try
+            {
+                result = await _retry.ExecuteAsync(async (ctx, counts) =>
+                {
+                    counts.Total++;
+                    var attempt = await _pipeline.ProcessAsync(delivery.Message, _action, ctx.CancellationToken).ConfigureAwait(false);
+                    if (attempt.Status == ProcessingStatus.Retry)
+                    {
+                        if (attempt.RetryAfter is null) counts.Failures++;
+                        else counts.LeaseWaits++;
+                    }
+                    return attempt;
+                }, context, attempts).ConfigureAwait(false);
+            }
+            finally
+            {
+                ResilienceContextPool.Shared.Return(context);
+            }
+            await SettleAsync(delivery, result, attempts.Total, stopping).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            var shuttingDown = stopping.IsCancellationRequested;
+            if (!shuttingDown) _logger.LogWarning(ex, "{Consumer} could not finish {Type} {MessageId}; it goes back to the queue.", Consumer.Name, delivery.RoutingKey, delivery.Message.MessageId);
+            _observer.Record(TimelineEntries.For(shuttingDown ? TimelineKind.Requeued : TimelineKind.Failed, Consumer.Name, result?.Event, _time,
+                shuttingDown ? "shutting down" : ex.Message));
+            await RequeueQuietlyAsync(delivery).ConfigureAwait(false);
+        }
+    }
+
+    private async Task SettleAsync(Delivery delivery, ProcessingResult result, int attempts, CancellationToken stopping)
+    {
+        var e = result.Event;
+        switch (result.Status)
+        {
+            case ProcessingStatus.Completed:
+            case ProcessingStatus.Duplicate:
+                _observer.Record(TimelineEntries.For(result.Status == ProcessingStatus.Completed ? TimelineKind.Completed : TimelineKind.Duplicate,
+                    Consumer.Name, e, _time, Summary(result.Outcome), attempts));
+                await _records.WriteAsync(result.Outcome.Records, stopping).ConfigureAwait(false);
+                foreach (var followOn in result.Outcome.Events)
+                {
+                    await _transport.PublishAsync(Exchange, followOn.Type, OutboundMessage.From(followOn), stopping).ConfigureAwait(false);
+                    _observer.Record(TimelineEntries.For(TimelineKind.Published, Consumer.Name, followOn, _time, exchange: Exchange));
+                }
+                await delivery.AckAsync(stopping).ConfigureAwait(false);
+                break;
+
+            case ProcessingStatus.Ignored:
+                _observer.Record(TimelineEntries.For(TimelineKind.Ignored, Consumer.Name, e, _time, attempt: attempts));
+                await delivery.AckAsync(stopping).ConfigureAwait(false);
+                break;
+
+            case ProcessingStatus.DeadLettered:
+                await DeadLetterAsync(delivery, e, result.Error!.Code.ToString(), result.Error.ToString(), result.Error.Path, attempts, stopping).ConfigureAwait(false);
+                break;
+
+            case ProcessingStatus.Retry when result.RetryAfter is not null:
+                // Another worker holds the event's lease: not a failure of the event. Give it back; the broker redelivers.
+                _observer.Record(TimelineEntries.For(TimelineKind.Requeued, Consumer.Name, e, _time, result.RetryReason, attempts));
+                await delivery.RequeueAsync(stopping).ConfigureAwait(false);
+                break;
+
+            case ProcessingStatus.Retry:
+                await DeadLetterAsync(delivery, e, "RetriesExhausted",
+                    $"RetriesExhausted: gave up after {attempts} attempts: {result.RetryReason}", null, attempts, stopping).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    private async Task DeadLetterAsync(Delivery delivery, CloudEvent? e, string code, string reason, string? path, int attempts, CancellationToken stopping)
+    {
+        var headers = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var (key, value) in delivery.RawHeaders) headers[key] = value;
+        headers[DeadLetterHeaders.Reason] = reason;
+        headers[DeadLetterHeaders.Code] = code;
+        if (path is not null) headers[DeadLetterHeaders.Path] = path;
+        headers[DeadLetterHeaders.Consumer] = Consumer.Name;
+        if (e is not null) headers[DeadLetterHeaders.EventId] = e.Id;
+        headers[DeadLetterHeaders.Attempts] = attempts;
+        // A replayed dead letter arrives through the default exchange and still carries where it first went.
+        if (delivery.Exchange.Length > 0 || !headers.ContainsKey(DeadLetterHeaders.OriginalExchange))
+        {
+            headers[DeadLetterHeaders.OriginalExchange] = delivery.Exchange;
+            headers[DeadLetterHeaders.OriginalRoutingKey] = delivery.RoutingKey;
+        }
+        headers[DeadLetterHeaders.FirstDeathQueue] = delivery.Queue;
+        var message = new OutboundMessage(delivery.Message.Body, delivery.Message.ContentType, delivery.Message.MessageId, headers,
+            e?.CorrelationId, e?.Type ?? delivery.RoutingKey, e?.Time);
+        await _transport.PublishAsync(Destinations.DeadLetterExchange, Destinations.DeadLetterQueue(delivery.Queue), message, stopping).ConfigureAwait(false);
+        _observer.Record(new TimelineEntry(_time.GetUtcNow(), TimelineKind.DeadLettered, Consumer.Name, e?.Id ?? delivery.Message.MessageId,
+            e?.Type ?? delivery.RoutingKey, e?.CorrelationId ?? e?.Id, e?.CausationId, reason, attempts, Destinations.DeadLetterExchange));
+        await delivery.AckAsync(stopping).ConfigureAwait(false);
+    }
+
+    private async Task RequeueQuietlyAsync(Delivery delivery)
+    {
+        try
+        {
+            await delivery.RequeueAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The channel is gone (broker restart, connection lost): the broker requeues the delivery itself.
+            _logger.LogDebug(ex, "Requeue of {MessageId} failed; the broker will redeliver it.", delivery.Message.MessageId);
+        }
+    }
+
+    /// <summary>
+    /// Transient failures are retried up to <see cref="WorkerOptions.MaxAttempts"/> with exponential backoff and jitter. A
+    /// result with a RetryAfter (another worker holds the event's lease) is not a failure: it is waited out with the same
+    /// backoff, never longer than the RetryAfter nor <see cref="WorkerOptions.MaxRetryAfter"/>, and does not use up attempts,
+    /// so an event whose worker died is taken over as soon as its lease expires, and one still being worked on elsewhere is
+    /// answered from the record as soon as that worker completes it.
+    /// </summary>
+    private ResiliencePipeline<ProcessingResult> BuildRetry()
+    {
+        var builder = new ResiliencePipelineBuilder<ProcessingResult> { TimeProvider = _time };
+        if (_options.MaxAttempts <= 1) return builder.Build();
+        return builder.AddRetry(new RetryStrategyOptions<ProcessingResult>
+        {
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result is { Status: ProcessingStatus.Retry } result
+                && (result.RetryAfter is not null || CountsOf(args.Context).Failures < _options.MaxAttempts)),
+            MaxRetryAttempts = int.MaxValue,
+            DelayGenerator = args =>
+            {
+                var counts = CountsOf(args.Context);
+                var result = args.Outcome.Result!;
+                var delay = result.RetryAfter is { } after
+                    ? Min(Backoff(counts.LeaseWaits), Max(after, TimeSpan.FromMilliseconds(20)), _options.MaxRetryAfter)
+                    : Min(Backoff(counts.Failures), _options.RetryMaxDelay, TimeSpan.MaxValue);
+                return ValueTask.FromResult<TimeSpan?>(delay);
+            },
+            OnRetry = args =>
+            {
+                var result = args.Outcome.Result;
+                _observer.Record(TimelineEntries.For(TimelineKind.Retrying, Consumer.Name, result?.Event, _time,
+                    $"{result?.RetryReason} (next attempt in {args.RetryDelay.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)} ms)",
+                    CountsOf(args.Context).Total + 1));
+                return ValueTask.CompletedTask;
+            },
+        }).Build();
+    }
+
+    /// <summary>Base delay doubled per earlier wait, with ±20 % jitter so that workers do not retry in step.</summary>
+    private TimeSpan Backoff(int waitsSoFar)
+    {
+        var exponent = Math.Clamp(waitsSoFar - 1, 0, 30);
+        var ticks = _options.RetryBaseDelay.Ticks * Math.Pow(2, exponent) * (0.8 + (Random.Shared.NextDouble() * 0.4));
+        return TimeSpan.FromTicks((long)Math.Min(ticks, TimeSpan.FromHours(1).Ticks));
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b, TimeSpan c) => TimeSpan.FromTicks(Math.Min(a.Ticks, Math.Min(b.Ticks, c.Ticks)));
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private static Attempts CountsOf(ResilienceContext context) => context.Properties.GetValue(AttemptsKey, new Attempts());
+
+    private static readonly ResiliencePropertyKey<Attempts> AttemptsKey = new("eventprocessors.attempts");
+
+    /// <summary>Processing runs of one delivery: all of them, the transient failures, the waits for another worker's lease.</summary>
+    private sealed class Attempts
+    {
+        public int Total { get; set; }
+        public int Failures { get; set; }
+        public int LeaseWaits { get; set; }
+    }
+
+    private static string Summary(ProcessingOutcome outcome) =>
+        $"{outcome.Events.Count} event(s), {outcome.Records.Count} record(s)"
+        + (outcome.Records.Count == 0 ? "" : " → " + string.Join(", ", outcome.Records.GroupBy(r => r.Table).Select(g => $"{g.Key}×{g.Count()}")));
+}

@@ -1,0 +1,38 @@
+namespace EventProcessors.LocalHost.Worker;
+
+/// <summary>Settings of the self-hosted worker (section <c>LocalHost</c>, e.g. <c>LocalHost__Prefetch</c>).</summary>
+public sealed class WorkerOptions
+{
+    public const string SectionName = "LocalHost";
+
+    /// <summary>Deliveries each action's consumer holds at once (AMQP prefetch); also its concurrency. Default 8.</summary>
+    public int Prefetch { get; set; } = 8;
+
+    /// <summary>Times one delivery is processed before a transient failure becomes a dead letter. Default 5.</summary>
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>First backoff delay; it doubles per attempt, with jitter. Default 200 ms.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Longest backoff delay. Default 10 s.</summary>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Longest single wait while another worker holds an event's lease (a duplicate in flight elsewhere, or a worker that
+    /// died mid-event). Lease waits back off like failures but do not use up <see cref="MaxAttempts"/>: the delivery is
+    /// held until the other worker completes the event or its lease expires and this one takes over. Default 30 s.
+    /// </summary>
+    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>On shutdown, how long in-flight deliveries may take to finish before they are cancelled and requeued. Default 30 s.</summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Declare the topology at start (idempotent). Default true.</summary>
+    public bool DeclareTopology { get; set; } = true;
+
+    /// <summary>Also run RouteOutbox: republish what the Function App put in <c>collector-events.outbox</c>. Default true.</summary>
+    public bool RouteOutbox { get; set; } = true;
+
+    /// <summary>Quorum queue <c>x-delivery-limit</c>: deliveries after which the broker dead-letters a message. Default 20.</summary>
+    public int DeliveryLimit { get; set; } = Transport.TopologyDefinition.DefaultDeliveryLimit;
+}

@@ -1,0 +1,73 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EventProcessors.FunctionApp.Hosting;
+using EventProcessors.Processing.Hosting;
+using EventProcessors.Processing.Storage;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Moq;
+
+namespace EventProcessors.FunctionApp.Tests;
+
+/// <summary>
+/// The services Program.cs registers (Processing over in-memory tables, then the Function App's own), and
+/// mocked <see cref="FunctionContext"/>s as the worker would pass them.
+/// </summary>
+internal static class FunctionHost
+{
+    public static ServiceProvider Services(Action<IServiceCollection>? configure = null)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [SettingNames.TableStorage] = TableServiceClientFactory.InMemoryConnectionString,
+            [SettingNames.RabbitMQConnection] = Environment.GetEnvironmentVariable("RABBITMQ_URI") ?? "amqp://guest:guest@127.0.0.1:5672/",
+        }).Build();
+        var services = new ServiceCollection()
+            .AddLogging()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddEventProcessing(configuration)
+            .AddFunctionApp();
+        configure?.Invoke(services);
+        return services.BuildServiceProvider();
+    }
+
+    /// <summary>A function class as the worker creates it: constructor arguments from the container.</summary>
+    public static T Function<T>(this IServiceProvider services) => ActivatorUtilities.CreateInstance<T>(services);
+
+    /// <summary>
+    /// The context of one invocation: binding data as the worker passes it (strings/JSON), and the retry
+    /// context of a function with <c>[FixedDelayRetry(5, ...)]</c> on attempt <paramref name="retryCount"/> + 1.
+    /// </summary>
+    public static FunctionContext Context(IReadOnlyDictionary<string, object?>? bindingData = null, int retryCount = 0, int maxRetryCount = 5)
+    {
+        var binding = new Mock<BindingContext>();
+        binding.Setup(b => b.BindingData).Returns(bindingData ?? new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase));
+        var retry = new Mock<RetryContext>();
+        retry.Setup(r => r.RetryCount).Returns(retryCount);
+        retry.Setup(r => r.MaxRetryCount).Returns(maxRetryCount);
+        var context = new Mock<FunctionContext>();
+        context.Setup(c => c.InvocationId).Returns(Guid.NewGuid().ToString());
+        context.Setup(c => c.BindingContext).Returns(binding.Object);
+        context.Setup(c => c.RetryContext).Returns(retry.Object);
+        context.Setup(c => c.CancellationToken).Returns(CancellationToken.None);
+        return context.Object;
+    }
+
+    /// <summary>RabbitMQ binding data with <c>BasicProperties</c> as the host serializes them.</summary>
+    public static Dictionary<string, object?> RabbitMQBindingData(string? messageId, string contentType = "application/json") =>
+        new(StringComparer.OrdinalIgnoreCase)
+        {
+            ["DeliveryTag"] = "1",
+            ["Redelivered"] = "false",
+            ["Exchange"] = "collector-events",
+            ["BasicProperties"] = JsonSerializer.Serialize(new { ContentType = contentType, MessageId = messageId, DeliveryMode = 2 }),
+        };
+
+    /// <summary>Every output property of a function's return value, serialized: two invocations compare exactly.</summary>
+    public static string Snapshot(object output) => JsonSerializer.Serialize(output, output.GetType());
+
+    public static JsonObject Json(string text) => JsonNode.Parse(text)!.AsObject();
+
+    public static string NewTenant() => "t-" + Guid.NewGuid().ToString("N")[..16];
+}

@@ -1,0 +1,182 @@
+using System.Text;
+using System.Text.Json;
+using EventProcessors.Contracts;
+using EventProcessors.Contracts.Payloads.Collector;
+using EventProcessors.LocalHost.Hosting;
+using EventProcessors.LocalHost.Records;
+using EventProcessors.LocalHost.Tests.Support;
+using EventProcessors.LocalHost.Timeline;
+using EventProcessors.LocalHost.Transport;
+using EventProcessors.LocalHost.Worker;
+using EventProcessors.Processing.Actions;
+using EventProcessors.Processing.Hosting;
+using EventProcessors.Processing.Storage;
+using EventProcessors.TestSupport;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using C = EventProcessors.Contracts.EventTypes.Collector;
+
+namespace EventProcessors.LocalHost.Tests;
+
+/// <summary>
+/// The whole worker as <c>serve</c> builds it (every action, RabbitMQ, Azurite), fed Collector events exactly as seed 003
+/// shows them (no ids) on <c>collector-events</c>; the chain is observed on the exchange itself.
+/// </summary>
+[Collection(RabbitMqCollection.Name)]
+public sealed class CollectorChainTests(RabbitMqFixture rabbit, AzuriteFixture azurite) : IAsyncLifetime
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private RabbitVirtualHost? _vhost;
+    private ServiceProvider? _services;
+
+    public async Task InitializeAsync() => _vhost = await rabbit.CreateVirtualHostAsync("chain");
+
+    public async Task DisposeAsync()
+    {
+        if (_services is not null)
+        {
+            await _services.GetRequiredService<EventWorker>().StopAsync(CancellationToken.None);
+            await _services.DisposeAsync();
+        }
+        if (_vhost is not null) await _vhost.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Seed_events_published_to_collector_events_run_offer_to_payment_and_every_hop_is_on_the_exchange()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [LocalHostSettingNames.Transport] = "rabbitmq",
+            [SettingNames.RabbitMQConnection] = _vhost!.Uri.ToString(),
+            [SettingNames.TableStorage] = azurite.ConnectionString,
+            [SettingNames.TableNamePrefix] = "c" + Guid.NewGuid().ToString("N")[..10],
+            ["LocalHost:RetryBaseDelay"] = "00:00:00.050",
+        }).Build();
+        _services = new ServiceCollection().AddLogging(l => l.SetMinimumLevel(LogLevel.Warning)).AddLocalHost(configuration).BuildServiceProvider();
+        var worker = _services.GetRequiredService<EventWorker>();
+        var transport = _services.GetRequiredService<IMessageTransport>();
+        var timeline = _services.GetRequiredService<TimelineRecorder>();
+        await worker.StartAsync(CancellationToken.None);
+        await using var tap = await ExchangeTap.StartAsync(transport);
+        var offerId = Guid.NewGuid().ToString();
+
+        // 1. offer.approved, exactly the seed's shape and values (uuids filled in), published three times.
+        var approved = $$"""
+            {
+              "type": "offer.approved",
+              "timestamp": "2024-01-15T10:30:00.000Z",
+              "tenantId": "tenant-123",
+              "source": "offers-service",
+              "correlationId": "corr-123",
+              "data": {
+                "offerId": "{{offerId}}",
+                "offerNumber": "OFF-2024-001",
+                "customerId": "c0ffee00-0000-4000-8000-000000000001",
+                "validUntil": "2024-02-15T10:30:00.000Z",
+                "currency": "USD",
+                "grandTotal": "1500.00",
+                "lineItems": [
+                  { "productId": "p-4711", "description": "Product Name", "quantity": "5", "unitPrice": "300.00", "discountPercent": "10", "taxPercent": "20" }
+                ]
+              }
+            }
+            """;
+        for (var i = 0; i < 3; i++) await PublishAsync(transport, C.OfferApproved, approved);
+        var order = await FollowOnAsync<OrderCreated>(tap, C.OrderCreated);
+        await timeline.WaitForAsync(t => t.Count(e => e.Actor == "CreateOrderFromOffer" && e.Kind is TimelineKind.Completed or TimelineKind.Duplicate) == 3,
+            Timeout, "all three copies of offer.approved");
+
+        // 2. Collector confirms the order.
+        await PublishAsync(transport, C.OrderConfirmed, $$"""
+            {
+              "type": "order.confirmed",
+              "timestamp": "2024-01-15T10:40:00.000Z",
+              "tenantId": "tenant-123",
+              "source": "orders-service",
+              "correlationId": "corr-123",
+              "data": {
+                "orderId": "{{order.OrderId}}",
+                "orderNumber": "{{order.OrderNumber}}",
+                "customerId": "{{order.CustomerId}}",
+                "shippingAddressId": "addr-1",
+                "lineItems": [ { "productId": "p-4711", "description": "Product Name", "quantity": 5, "unit": "pcs" } ]
+              }
+            }
+            """);
+        var note = await FollowOnAsync<DeliveryNoteCreated>(tap, C.DeliveryNoteCreated);
+
+        // 3. The delivery arrives.
+        await PublishAsync(transport, C.DeliveryConfirmed, $$"""
+            {
+              "type": "delivery.confirmed",
+              "timestamp": "2024-01-15T14:00:00.000Z",
+              "tenantId": "tenant-123",
+              "source": "delivery-service",
+              "correlationId": "corr-123",
+              "data": {
+                "deliveryNoteId": "{{note.DeliveryNoteId}}",
+                "deliveryNumber": "{{note.DeliveryNumber}}",
+                "orderId": "{{order.OrderId}}",
+                "customerId": "{{order.CustomerId}}",
+                "proofOfDeliveryUrl": "https://pod.example/1"
+              }
+            }
+            """);
+        var invoice = await FollowOnAsync<InvoiceIssued>(tap, C.InvoiceIssued);
+        Assert.Equal((1350.00m, 270.00m, 1620.00m), (invoice.Subtotal, invoice.TaxTotal, invoice.GrandTotal));
+
+        // 4. The customer pays.
+        await PublishAsync(transport, C.InvoicePaid, $$"""
+            {
+              "type": "invoice.paid",
+              "timestamp": "2024-01-16T10:00:00.000Z",
+              "tenantId": "tenant-123",
+              "source": "payment-service",
+              "correlationId": "corr-123",
+              "data": {
+                "invoiceId": "{{invoice.InvoiceId}}",
+                "invoiceNumber": "{{invoice.InvoiceNumber}}",
+                "customerId": "{{invoice.CustomerId}}",
+                "amount": "1620.00",
+                "paymentMethod": "STRIPE",
+                "paymentDate": "2024-01-16T10:00:00.000Z",
+                "currency": "USD"
+              }
+            }
+            """);
+        await timeline.WaitForAsync(t => t.Any(e => e.Actor == "RecordPayment" && e.Kind == TimelineKind.Completed), Timeout, "RecordPayment");
+        await timeline.WaitForAsync(t => t.Any(e => e.Actor == "SyncInvoice" && e.Kind == TimelineKind.Completed), Timeout, "SyncInvoice");
+
+        // Every follow-on on the exchange: routing key = type, message_id = id, structured CloudEvents, one correlation.
+        // One message three times: one effect, one set of follow-ons (the duplicates republish the same ids).
+        Assert.Single(timeline.Entries, e => e.Actor == "CreateOrderFromOffer" && e.Kind == TimelineKind.Completed);
+        Assert.Equal(2, timeline.Entries.Count(e => e.Actor == "CreateOrderFromOffer" && e.Kind == TimelineKind.Duplicate));
+        var followOns = tap.Messages.Where(m => m.ContentType == CloudEvent.JsonContentType).DistinctBy(m => m.MessageId).ToArray();
+        Assert.Equal([C.OrderCreated, C.DeliveryNoteCreated, C.InvoiceIssued], followOns.Select(m => m.RoutingKey));
+        Assert.Single(timeline.Entries, e => e.Actor == "CaptureOrder" && e.EventType == C.OrderCreated && e.Kind == TimelineKind.Completed);
+        foreach (var message in followOns)
+        {
+            var e = JsonSerializer.Deserialize<CloudEvent>(message.Body, ContractJson.Options)!;
+            Assert.Equal((message.RoutingKey, message.MessageId, "corr-123", "tenant-123"), (e.Type, e.Id, e.CorrelationId, e.TenantId));
+        }
+        // The records went to Table Storage tables named after their SQL tables.
+        var records = _services.GetRequiredService<RecordWriter>();
+        Assert.Single(await records.ReadAllAsync("Orders"));
+        Assert.Single(await records.ReadAllAsync("Invoices"));
+        Assert.Equal(3, (await records.ReadAllAsync("LedgerEntries")).Count);
+        var payment = Assert.Single(await records.ReadAllAsync("Payments"));
+        Assert.Equal("1620.00", payment.GetString("Amount"));
+        Assert.Empty(timeline.OfKind(TimelineKind.DeadLettered));
+    }
+
+    private static Task PublishAsync(IMessageTransport transport, string type, string body) =>
+        transport.PublishAsync(Destinations.CollectorExchange, type, new OutboundMessage(Encoding.UTF8.GetBytes(body), "application/json"), CancellationToken.None);
+
+    private static async Task<T> FollowOnAsync<T>(ExchangeTap tap, string type)
+    {
+        await tap.WaitForAsync(m => m.Any(x => x.RoutingKey == type), Timeout, type + " on the exchange");
+        var e = JsonSerializer.Deserialize<CloudEvent>(tap.OfType(type)[0].Body, ContractJson.Options)!;
+        return e.DataAs<T>()!;
+    }
+}
