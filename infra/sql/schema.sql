@@ -131,3 +131,18 @@ CREATE TABLE dbo.Payments (
     PaymentDate datetimeoffset NOT NULL,
     CONSTRAINT PK_Payments PRIMARY KEY (PaymentId)
 );
+
+-- Procurement
+CREATE TABLE dbo.PurchaseOrders (
+    PurchaseOrderId nvarchar(128) NOT NULL,
+    TenantId nvarchar(128) NOT NULL,
+    PurchaseOrderNumber nvarchar(128) NOT NULL,
+    ProductId nvarchar(128) NOT NULL,
+    Sku nvarchar(128) NOT NULL,
+    WarehouseId nvarchar(128) NOT NULL,
+    Quantity decimal(18,4) NOT NULL,
+    Status nvarchar(32) NOT NULL,
+    CreatedAt datetimeoffset NOT NULL,
+    ReceivedAt datetimeoffset NULL,
+    CONSTRAINT PK_PurchaseOrders PRIMARY KEY (PurchaseOrderId)
+);
