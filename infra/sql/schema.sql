@@ -146,3 +146,30 @@ CREATE TABLE dbo.PurchaseOrders (
     ReceivedAt datetimeoffset NULL,
     CONSTRAINT PK_PurchaseOrders PRIMARY KEY (PurchaseOrderId)
 );
+
+-- Payroll
+CREATE TABLE dbo.BillableHours (
+    BillableHoursId nvarchar(128) NOT NULL,
+    TenantId nvarchar(128) NOT NULL,
+    TaskId nvarchar(128) NOT NULL,
+    TaskName nvarchar(400) NOT NULL,
+    ProjectId nvarchar(128) NOT NULL,
+    ProjectName nvarchar(400) NOT NULL,
+    ResourceId nvarchar(128) NOT NULL,
+    Hours decimal(18,4) NOT NULL,
+    CompletedAt datetimeoffset NOT NULL,
+    CONSTRAINT PK_BillableHours PRIMARY KEY (BillableHoursId)
+);
+
+-- Projects
+CREATE TABLE dbo.Resources (
+    TenantId nvarchar(128) NOT NULL,
+    ResourceId nvarchar(128) NOT NULL,
+    EmployeeNumber nvarchar(128) NOT NULL,
+    Name nvarchar(400) NOT NULL,
+    Email nvarchar(400) NOT NULL,
+    Position nvarchar(200) NOT NULL,
+    Department nvarchar(200) NULL,
+    AvailableFrom datetimeoffset NOT NULL,
+    CONSTRAINT PK_Resources PRIMARY KEY (TenantId, ResourceId)
+);

@@ -1,0 +1,18 @@
+using EventProcessors.Processing.Pipeline;
+
+namespace EventProcessors.Processing.Actions.Payroll;
+
+/// <summary>Hours a resource worked on a completed task, to bill; one per task (id derived from the task).</summary>
+[SqlTable("BillableHours")]
+public sealed record BillableHours
+{
+    public required string BillableHoursId { get; init; }
+    public required string TenantId { get; init; }
+    public required string TaskId { get; init; }
+    public required string TaskName { get; init; }
+    public required string ProjectId { get; init; }
+    public required string ProjectName { get; init; }
+    public required string ResourceId { get; init; }
+    public required decimal Hours { get; init; }
+    public required DateTimeOffset CompletedAt { get; init; }
+}
