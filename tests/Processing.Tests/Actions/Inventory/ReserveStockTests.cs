@@ -180,6 +180,21 @@ public abstract class ReserveStockTests
     }
 
     [Fact]
+    public async Task Re_run_after_a_crash_before_the_decision_was_recorded_holds_once_and_signals_the_same_stock_low()
+    {
+        await Define(onHand: 12m);
+        // What the first run did to the stock before the worker died: held the line and crossed the reorder level.
+        await Stock.ChangeAsync(_tenant, "wh-1", ProductId, "$", level =>
+            (level with { Reservations = new Dictionary<string, decimal> { [OrderId] = 5m } }).Settle(ReserveStock.Cause(OrderId)), CancellationToken.None);
+
+        var rerun = await Reserve();
+
+        Assert.Equal([EventTypes.Collector.StockReserved, EventTypes.Collector.StockLow], rerun.Outcome.Events.Select(e => e.Type));
+        Assert.Equal(7m, rerun.Outcome.Events[1].Payload<StockLow>().CurrentQuantity);
+        Assert.Equal(7m, (await Level()).Available);
+    }
+
+    [Fact]
     public async Task Re_run_of_a_failed_order_fails_the_same_way_even_after_stock_arrives()
     {
         await Define(onHand: 3m);
