@@ -131,3 +131,35 @@ CREATE TABLE dbo.Payments (
     PaymentDate datetimeoffset NOT NULL,
     CONSTRAINT PK_Payments PRIMARY KEY (PaymentId)
 );
+
+-- Quality
+CREATE TABLE dbo.Inspections (
+    InspectionId nvarchar(128) NOT NULL,
+    TenantId nvarchar(128) NOT NULL,
+    InspectionNumber nvarchar(128) NOT NULL,
+    WorkOrderId nvarchar(128) NOT NULL,
+    WorkOrderNumber nvarchar(128) NOT NULL,
+    InspectionType nvarchar(32) NOT NULL,
+    QuantityToInspect decimal(18,4) NOT NULL,
+    PartId nvarchar(128) NULL,
+    LotNumber nvarchar(128) NULL,
+    Status nvarchar(32) NOT NULL,
+    CreatedAt datetimeoffset NOT NULL,
+    CONSTRAINT PK_Inspections PRIMARY KEY (InspectionId)
+);
+
+CREATE TABLE dbo.Ncrs (
+    NcrId nvarchar(128) NOT NULL,
+    TenantId nvarchar(128) NOT NULL,
+    NcrNumber nvarchar(128) NOT NULL,
+    InspectionId nvarchar(128) NOT NULL,
+    InspectionNumber nvarchar(128) NOT NULL,
+    WorkOrderId nvarchar(128) NOT NULL,
+    QuantityRejected decimal(18,4) NOT NULL,
+    Description nvarchar(400) NOT NULL,
+    PartId nvarchar(128) NULL,
+    LotNumber nvarchar(128) NULL,
+    Status nvarchar(32) NOT NULL,
+    CreatedAt datetimeoffset NOT NULL,
+    CONSTRAINT PK_Ncrs PRIMARY KEY (NcrId)
+);
