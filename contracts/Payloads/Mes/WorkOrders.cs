@@ -7,6 +7,8 @@ public sealed record WorkOrderCreated
     public required string WorkOrderNumber { get; init; }
     public required string PartId { get; init; }
     public required string PartNumber { get; init; }
+    /// <summary>Optional addition: the part name ReserveMaterial caches on the work order (seed 001 part cache).</summary>
+    public string? PartName { get; init; }
     public required decimal Quantity { get; init; }
     public required DateTimeOffset DueDate { get; init; }
     /// <summary>The MES's own priority value (seed 000 shows no values), passed through as text.</summary>
