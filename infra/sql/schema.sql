@@ -163,3 +163,18 @@ CREATE TABLE dbo.Ncrs (
     CreatedAt datetimeoffset NOT NULL,
     CONSTRAINT PK_Ncrs PRIMARY KEY (NcrId)
 );
+
+-- Traceability
+CREATE TABLE dbo.TraceabilityEvents (
+    TraceabilityEventId nvarchar(128) NOT NULL,
+    TenantId nvarchar(128) NOT NULL,
+    Activity nvarchar(32) NOT NULL,
+    SourceEventId nvarchar(128) NOT NULL,
+    PartId nvarchar(128) NULL,
+    LotNumber nvarchar(128) NULL,
+    SerialNumbers nvarchar(max) NULL,
+    WorkOrderId nvarchar(128) NULL,
+    Quantity decimal(18,4) NULL,
+    OccurredAt datetimeoffset NOT NULL,
+    CONSTRAINT PK_TraceabilityEvents PRIMARY KEY (TraceabilityEventId)
+);
