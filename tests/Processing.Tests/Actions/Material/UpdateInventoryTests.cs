@@ -7,18 +7,30 @@ using EventProcessors.Processing.Actions.WorkOrders.State;
 using EventProcessors.Processing.Pipeline;
 using EventProcessors.Processing.Storage;
 using EventProcessors.Processing.Tests.Pipeline;
+using EventProcessors.TestSupport;
 using static EventProcessors.Processing.Tests.Actions.MesEvents;
 using static EventProcessors.Processing.Tests.Actions.OrderToCash.OrderToCashEvents;
 
 namespace EventProcessors.Processing.Tests.Actions.Material;
 
-public sealed class UpdateInventoryTests
+public sealed class UpdateInventoryOnAzurite(AzuriteFixture azurite) : UpdateInventoryTests, IClassFixture<AzuriteFixture>
 {
-    private readonly ITableServiceClient _tables = new InMemoryTableServiceClient();
-    private readonly string _tenant = NewTenant();
-    private readonly PipelineHarness _pipeline;
+    protected override ITableServiceClient Tables => azurite.Tables;
+}
 
-    public UpdateInventoryTests() => _pipeline = Harness(_tables);
+public sealed class UpdateInventoryInMemory : UpdateInventoryTests
+{
+    protected override ITableServiceClient Tables { get; } = new InMemoryTableServiceClient();
+}
+
+public abstract class UpdateInventoryTests
+{
+    private readonly string _tenant = NewTenant();
+    private PipelineHarness? _harness;
+
+    protected abstract ITableServiceClient Tables { get; }
+
+    private PipelineHarness Pipeline => _harness ??= Harness(Tables);
 
     private static JsonObject Completed(string workOrderId = "wo-1", decimal completed = 98m, decimal rejected = 2m, string? partId = "P-1") => Json($$"""
         { "workOrderId": "{{workOrderId}}", "workOrderNumber": "WO-2025-0001", "quantityCompleted": {{completed}}, "quantityRejected": {{rejected}},
@@ -27,7 +39,7 @@ public sealed class UpdateInventoryTests
         """);
 
     private Task<ProcessingResult> Complete(JsonObject? data = null, string eventId = "evt-done-1", PipelineHarness? pipeline = null) =>
-        (pipeline ?? _pipeline).ProcessAsync(Mes(EventTypes.Mes.WorkOrderCompleted, _tenant, data ?? Completed(), eventId), new UpdateInventory(_tables));
+        (pipeline ?? Pipeline).ProcessAsync(Mes(EventTypes.Mes.WorkOrderCompleted, _tenant, data ?? Completed(), eventId), new UpdateInventory(Tables));
 
     private static MaterialInventoryAdjusted Adjusted(string workOrderId, decimal change, decimal onHand, string partNumber = "PN-1") => new()
     {
@@ -45,7 +57,7 @@ public sealed class UpdateInventoryTests
         Assert.Equal((EventTypes.Mes.MaterialInventoryAdjusted, "P-1"), (adjusted.Type, adjusted.PartitionKey));
         Assert.Equal(Adjusted("wo-1", 98m, 98m), adjusted.Payload<MaterialInventoryAdjusted>());
         Assert.Equal(Adjusted("wo-2", 10.5m, 108.5m), Assert.Single(second.Outcome.Events).Payload<MaterialInventoryAdjusted>());
-        Assert.Equal(108.5m, (await new MaterialInventoryStore(_tables).GetAsync(_tenant, "P-1", CancellationToken.None))!.QuantityOnHand);
+        Assert.Equal(108.5m, (await new MaterialInventoryStore(Tables).GetAsync(_tenant, "P-1", CancellationToken.None))!.QuantityOnHand);
     }
 
     [Fact]
@@ -54,26 +66,26 @@ public sealed class UpdateInventoryTests
         var first = await Complete();
 
         var duplicate = await Complete();
-        var rerun = await Complete(pipeline: Harness(_tables));
+        var rerun = await Complete(pipeline: Harness(Tables));
         var resent = await Complete(eventId: "evt-done-again");
 
         Assert.Equal(ProcessingStatus.Duplicate, duplicate.Status);
         Assert.Equal(first.Snapshot(), duplicate.Snapshot());
         Assert.Equal(first.Snapshot(), rerun.Snapshot());
         Assert.True(resent.Outcome.IsEmpty);
-        Assert.Equal(98m, (await new MaterialInventoryStore(_tables).GetAsync(_tenant, "P-1", CancellationToken.None))!.QuantityOnHand);
+        Assert.Equal(98m, (await new MaterialInventoryStore(Tables).GetAsync(_tenant, "P-1", CancellationToken.None))!.QuantityOnHand);
     }
 
     [Fact]
     public async Task Part_comes_from_the_work_order_and_the_work_order_is_marked_completed()
     {
-        await _pipeline.ProcessAsync(Mes(EventTypes.Mes.WorkOrderCreated, _tenant, ReserveMaterialTests.Created(partId: "P-1", partNumber: "PN-1"), "evt-created"),
-            new ReserveMaterial(_tables));
+        await Pipeline.ProcessAsync(Mes(EventTypes.Mes.WorkOrderCreated, _tenant, ReserveMaterialTests.Created(partId: "P-1", partNumber: "PN-1"), "evt-created"),
+            new ReserveMaterial(Tables));
 
         var result = await Complete(Completed(partId: null));
 
         Assert.Equal(Adjusted("wo-1", 98m, 98m), Assert.Single(result.Outcome.Events).Payload<MaterialInventoryAdjusted>());
-        Assert.Equal("COMPLETED", (await new WorkOrderStore(_tables).GetAsync(_tenant, "wo-1", CancellationToken.None))!.Status);
+        Assert.Equal("COMPLETED", (await new WorkOrderStore(Tables).GetAsync(_tenant, "wo-1", CancellationToken.None))!.Status);
     }
 
     [Fact]
@@ -91,8 +103,21 @@ public sealed class UpdateInventoryTests
         var negative = await Complete(Completed(completed: -1m), "evt-neg");
 
         Assert.True(nothing.Outcome.IsEmpty);
-        Assert.Null(await new MaterialInventoryStore(_tables).GetAsync(_tenant, "P-1", CancellationToken.None));
+        Assert.Null(await new MaterialInventoryStore(Tables).GetAsync(_tenant, "P-1", CancellationToken.None));
         Assert.Equal(ProcessingStatus.DeadLettered, negative.Status);
         Assert.Equal(new EventError(EventErrorCode.InvalidValue, "quantityCompleted must not be negative, but is -1.", "$.data.quantityCompleted"), negative.Error);
+    }
+
+    [Fact]
+    public async Task Concurrent_completions_of_one_part_all_add_up()
+    {
+        var results = await Task.WhenAll(Enumerable.Range(1, 10).Select(i =>
+            Complete(Completed($"wo-{i}", completed: i, rejected: 0m), $"evt-done-{i}", Harness(Tables))));
+
+        Assert.All(results, r => Assert.Equal(ProcessingStatus.Completed, r.Status));
+        Assert.Equal(55m, (await new MaterialInventoryStore(Tables).GetAsync(_tenant, "P-1", CancellationToken.None))!.QuantityOnHand);
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => (decimal)i).Order(),
+            results.Select(r => Assert.Single(r.Outcome.Events).Payload<MaterialInventoryAdjusted>().QuantityChange).Order());
+        Assert.Equal(55m, results.Max(r => r.Outcome.Events[0].Payload<MaterialInventoryAdjusted>().QuantityOnHand));
     }
 }

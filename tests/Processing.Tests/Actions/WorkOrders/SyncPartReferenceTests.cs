@@ -7,18 +7,30 @@ using EventProcessors.Processing.Pipeline;
 using EventProcessors.Processing.Storage;
 using EventProcessors.Processing.Tests.Actions.Material;
 using EventProcessors.Processing.Tests.Pipeline;
+using EventProcessors.TestSupport;
 using static EventProcessors.Processing.Tests.Actions.MesEvents;
 using static EventProcessors.Processing.Tests.Actions.OrderToCash.OrderToCashEvents;
 
 namespace EventProcessors.Processing.Tests.Actions.WorkOrders;
 
-public sealed class SyncPartReferenceTests
+public sealed class SyncPartReferenceOnAzurite(AzuriteFixture azurite) : SyncPartReferenceTests, IClassFixture<AzuriteFixture>
 {
-    private readonly ITableServiceClient _tables = new InMemoryTableServiceClient();
-    private readonly string _tenant = NewTenant();
-    private readonly PipelineHarness _pipeline;
+    protected override ITableServiceClient Tables => azurite.Tables;
+}
 
-    public SyncPartReferenceTests() => _pipeline = Harness(_tables);
+public sealed class SyncPartReferenceInMemory : SyncPartReferenceTests
+{
+    protected override ITableServiceClient Tables { get; } = new InMemoryTableServiceClient();
+}
+
+public abstract class SyncPartReferenceTests
+{
+    private readonly string _tenant = NewTenant();
+    private PipelineHarness? _harness;
+
+    protected abstract ITableServiceClient Tables { get; }
+
+    private PipelineHarness Pipeline => _harness ??= Harness(Tables);
 
     private static JsonObject PartUpdated(string partNumber = "P-99999", string partName = "Landing Gear Strut Mk2", string partId = "P-12345") => Json($$"""
         { "partId": "{{partId}}", "partNumber": "{{partNumber}}", "partName": "{{partName}}",
@@ -26,16 +38,16 @@ public sealed class SyncPartReferenceTests
         """);
 
     private Task<ProcessingResult> Update(JsonObject? data = null, string eventId = "evt-part-1", string timestamp = "2025-10-20T09:00:00Z", PipelineHarness? pipeline = null) =>
-        (pipeline ?? _pipeline).ProcessAsync(Mes(EventTypes.Mes.MaterialPartUpdated, _tenant, data ?? PartUpdated(), eventId, timestamp), new SyncPartReference(_tables));
+        (pipeline ?? Pipeline).ProcessAsync(Mes(EventTypes.Mes.MaterialPartUpdated, _tenant, data ?? PartUpdated(), eventId, timestamp), new SyncPartReference(Tables));
 
     private async Task CreateWorkOrder(string workOrderId, string partId = "P-12345", string timestamp = "2025-10-19T08:00:00.000Z") =>
-        Assert.Equal(ProcessingStatus.Completed, (await _pipeline.ProcessAsync(
+        Assert.Equal(ProcessingStatus.Completed, (await Pipeline.ProcessAsync(
             Mes(EventTypes.Mes.WorkOrderCreated, _tenant, ReserveMaterialTests.Created(workOrderId, partId: partId, partNumber: partId), $"evt-create-{workOrderId}", timestamp),
-            new ReserveMaterial(_tables))).Status);
+            new ReserveMaterial(Tables))).Status);
 
     private async Task<(string PartNumber, string? PartName, string Status)> Cached(string workOrderId)
     {
-        var workOrder = (await new WorkOrderStore(_tables).GetAsync(_tenant, workOrderId, CancellationToken.None))!;
+        var workOrder = (await new WorkOrderStore(Tables).GetAsync(_tenant, workOrderId, CancellationToken.None))!;
         return (workOrder.PartNumber, workOrder.PartName, workOrder.Status);
     }
 
@@ -46,7 +58,7 @@ public sealed class SyncPartReferenceTests
         await CreateWorkOrder("wo-open-2");
         await CreateWorkOrder("wo-done");
         await CreateWorkOrder("wo-other", partId: "P-123456");
-        await new WorkOrderStore(_tables).CompleteAsync(_tenant, "wo-done", CancellationToken.None);
+        await new WorkOrderStore(Tables).CompleteAsync(_tenant, "wo-done", CancellationToken.None);
 
         var result = await Update();
 
@@ -56,7 +68,7 @@ public sealed class SyncPartReferenceTests
         Assert.Equal(("P-99999", "Landing Gear Strut Mk2", "OPEN"), await Cached("wo-open-2"));
         Assert.Equal(("P-12345", "Landing Gear Strut", "COMPLETED"), await Cached("wo-done"));
         Assert.Equal(("P-123456", "Landing Gear Strut", "OPEN"), await Cached("wo-other"));
-        var part = (await new WorkOrderStore(_tables).GetPartAsync(_tenant, "P-12345", CancellationToken.None))!;
+        var part = (await new WorkOrderStore(Tables).GetPartAsync(_tenant, "P-12345", CancellationToken.None))!;
         Assert.Equal(("P-99999", "Landing Gear Strut Mk2"), (part.PartNumber, part.PartName));
     }
 
@@ -88,7 +100,7 @@ public sealed class SyncPartReferenceTests
         await Update();
 
         var duplicate = await Update();
-        var rerun = await Update(pipeline: Harness(_tables));
+        var rerun = await Update(pipeline: Harness(Tables));
 
         Assert.Equal(ProcessingStatus.Duplicate, duplicate.Status);
         Assert.Equal(ProcessingStatus.Completed, rerun.Status);
@@ -102,6 +114,6 @@ public sealed class SyncPartReferenceTests
 
         Assert.Equal(ProcessingStatus.DeadLettered, result.Status);
         Assert.Equal(new EventError(EventErrorCode.InvalidValue, "partName must not be blank.", "$.data.partName"), result.Error);
-        Assert.Null(await new WorkOrderStore(_tables).GetPartAsync(_tenant, "P-12345", CancellationToken.None));
+        Assert.Null(await new WorkOrderStore(Tables).GetPartAsync(_tenant, "P-12345", CancellationToken.None));
     }
 }
