@@ -37,14 +37,15 @@ public sealed record GenealogyEdge
 }
 
 /// <summary>
-/// The genealogy index (table <c>GenealogyLinks</c>): every link is stored twice, once under its parent (forward: what
-/// was made from a lot) and once under its child (backward: what a serial was made from), so both recall questions are
-/// prefix scans of the tenant's partition. Links are independent rows written by upsert: any number of work orders can
-/// link the same lot at once without contention, and writing a link again changes nothing.
+/// The genealogy index (table <c>GenealogyIndex</c>; the GenealogyLinks records go to their own table). Every link is
+/// stored twice, once under its parent (forward: what was made from a lot) and once under its child (backward: what a
+/// serial was made from), so both recall questions are prefix scans of the tenant's partition. Links are independent
+/// rows written by upsert: any number of work orders can link the same lot at once without contention, and writing a
+/// link again changes nothing.
 /// </summary>
 public sealed class GenealogyStore(ITableServiceClient tables)
 {
-    public const string TableName = "GenealogyLinks";
+    public const string TableName = "GenealogyIndex";
     private const string Forward = "down";
     private const string Backward = "up";
 

@@ -9,13 +9,34 @@ namespace EventProcessors.Processing.Actions.Traceability.State;
 /// can arrive in any order, and concurrently: each event's links are decided on this document under its ETag, so
 /// every link is made exactly once, by the event that brought its second end.
 /// </summary>
+/// <remarks>
+/// <see cref="Inputs"/> and <see cref="Outputs"/> only grow, in arrival order, so an applied event is kept as the
+/// list lengths before and after it (not as its links, which for a work order producing a thousand serials would
+/// outgrow a table entity); its links are recomputed from them exactly on a re-run.
+/// </remarks>
 public sealed record WorkOrderGenealogy
 {
     public required string WorkOrderId { get; init; }
     public required IReadOnlyList<GenealogyInput> Inputs { get; init; }
     public required IReadOnlyList<GenealogyNode> Outputs { get; init; }
-    /// <summary>Every event applied, with the links it made: a re-run returns them instead of applying twice.</summary>
+    /// <summary>Every event applied: a re-run finds its entry and returns the same links instead of applying twice.</summary>
     public required IReadOnlyList<AppliedGenealogy> Applied { get; init; }
+
+    /// <summary>The links <paramref name="applied"/> made: its new inputs with every output, every input with its new outputs.</summary>
+    public IReadOnlyList<GenealogyEdge> EdgesOf(AppliedGenealogy applied) =>
+    [
+        .. from i in Enumerable.Range(0, applied.InputsAfter)
+           from o in Enumerable.Range(0, applied.OutputsAfter)
+           where !(i < applied.InputsBefore && o < applied.OutputsBefore) && Inputs[i].Node != Outputs[o]
+           let input = Inputs[i].Node
+           select new GenealogyEdge
+           {
+               Parent = input,
+               Child = Outputs[o],
+               WorkOrderId = WorkOrderId,
+               Quantity = input.IsLot ? applied.LotQuantities.Single(q => q.LotNumber == input.Number).Quantity : null,
+           },
+    ];
 }
 
 public sealed record GenealogyInput
@@ -26,11 +47,19 @@ public sealed record GenealogyInput
     public decimal? Quantity { get; init; }
 }
 
+/// <summary>One applied event: the lengths of the input and output lists before and after it, and the quantities of the lots it linked.</summary>
 public sealed record AppliedGenealogy
 {
     public required string EventId { get; init; }
-    public required IReadOnlyList<GenealogyEdge> Edges { get; init; }
+    public required int InputsBefore { get; init; }
+    public required int InputsAfter { get; init; }
+    public required int OutputsBefore { get; init; }
+    public required int OutputsAfter { get; init; }
+    /// <summary>How much of each parent lot the work order had consumed when the links were made (later issues do not change them).</summary>
+    public required IReadOnlyList<LotQuantity> LotQuantities { get; init; }
 }
+
+public sealed record LotQuantity(string LotNumber, decimal Quantity);
 
 /// <summary>What one event tells about a work order's inputs and outputs.</summary>
 /// <param name="Inputs">Lots and serials consumed.</param>
@@ -56,7 +85,7 @@ public sealed class WorkOrderGenealogies(ITableServiceClient tables)
         _store.UpdateAsync(tenant, workOrderId, current =>
         {
             var before = current ?? new WorkOrderGenealogy { WorkOrderId = workOrderId, Inputs = [], Outputs = [], Applied = [] };
-            if (before.Applied.FirstOrDefault(a => a.EventId == eventId) is { } applied) return (null, applied.Edges);
+            if (before.Applied.FirstOrDefault(a => a.EventId == eventId) is { } done) return (null, before.EdgesOf(done));
 
             var inputs = before.Inputs.ToList();
             foreach (var input in contribution.Inputs)
@@ -70,21 +99,23 @@ public sealed class WorkOrderGenealogies(ITableServiceClient tables)
                 };
             }
             var outputs = before.Outputs.Union(contribution.Outputs).ToList();
-            var knownInputs = before.Inputs.Select(i => i.Node).ToHashSet();
-            var knownOutputs = before.Outputs.ToHashSet();
-            IReadOnlyList<GenealogyEdge> edges =
-            [
-                .. from input in inputs
-                   from output in outputs
-                   where input.Node != output && !(knownInputs.Contains(input.Node) && knownOutputs.Contains(output))
-                   select new GenealogyEdge { Parent = input.Node, Child = output, WorkOrderId = workOrderId, Quantity = input.Quantity },
-            ];
-            var next = before with
+            var outputsGrew = outputs.Count > before.Outputs.Count;
+            var applied = new AppliedGenealogy
             {
-                Inputs = inputs,
-                Outputs = outputs,
-                Applied = [.. before.Applied, new AppliedGenealogy { EventId = eventId, Edges = edges }],
+                EventId = eventId,
+                InputsBefore = before.Inputs.Count,
+                InputsAfter = inputs.Count,
+                OutputsBefore = before.Outputs.Count,
+                OutputsAfter = outputs.Count,
+                // The lots this event links: all of them when outputs were added, else only the new ones; none before any output exists.
+                LotQuantities = outputs.Count == 0 ? [] :
+                [
+                    .. inputs.Select((input, i) => (input, i))
+                        .Where(x => x.input.Node.IsLot && (outputsGrew || x.i >= before.Inputs.Count))
+                        .Select(x => new LotQuantity(x.input.Node.Number, x.input.Quantity ?? 0m)),
+                ],
             };
-            return (next, edges);
+            var next = before with { Inputs = inputs, Outputs = outputs, Applied = [.. before.Applied, applied] };
+            return (next, next.EdgesOf(applied));
         }, cancellationToken);
 }
