@@ -44,16 +44,17 @@ public sealed class ReserveMaterial(ITableServiceClient tables) : IConsumerActio
             var reservation = current is null
                 ? new WorkOrderReservation { EventId = context.Event.Id, ReservedAt = createdAt, Lines = lines }
                 : null;
+            // A work order stored closed by its completion knew at most its part id; the creation names the part.
+            var part = current?.Part.Stamp is null ? new CachedPart { PartNumber = created.PartNumber } : current.Part;
             var next = (current ?? new WorkOrderDocument
             {
                 WorkOrderId = created.WorkOrderId,
                 WorkOrderNumber = created.WorkOrderNumber,
                 PartId = created.PartId,
-                Part = new CachedPart { PartNumber = created.PartNumber },
+                Part = part,
             }) with
             {
-                // A work order stored closed by its completion knew at most its part id; the creation names the part.
-                Part = current?.Part.Stamp is null ? new CachedPart { PartNumber = created.PartNumber } : current.Part,
+                Part = part,
                 Quantity = created.Quantity,
                 DueDate = created.DueDate,
                 Priority = created.Priority,
