@@ -45,12 +45,13 @@ public sealed class RecordGenealogy(ITableServiceClient tables) : IConsumerActio
             _ => throw new InvalidOperationException($"{Definition.Name} does not handle {context.Payload.GetType().Name}."),
         };
 
-        IReadOnlyList<GenealogyEdge> edges = [];
+        var linked = new AppliedLinks([], null);
         if (contribution is not null && step.WorkOrderId is { } workOrderId)
         {
-            edges = await _workOrders.ApplyAsync(context.Tenant, workOrderId, context.Event.Id, contribution, cancellationToken).ConfigureAwait(false);
-            await _genealogy.AddAsync(context.Tenant, edges, cancellationToken).ConfigureAwait(false);
+            linked = await _workOrders.ApplyAsync(context.Tenant, workOrderId, context.Event.Id, contribution, cancellationToken).ConfigureAwait(false);
+            await _genealogy.AddAsync(context.Tenant, linked.Edges, cancellationToken).ConfigureAwait(false);
         }
+        var edges = linked.Edges;
 
         context.Emit(EventTypes.Mes.TraceabilityEventCreated, step, partitionKey: traceabilityEventId);
         context.Write(new TraceabilityEvent
@@ -71,7 +72,7 @@ public sealed class RecordGenealogy(ITableServiceClient tables) : IConsumerActio
             context.Emit(EventTypes.Mes.TraceabilityLotGenealogyUpdated, new TraceabilityLotGenealogyUpdated
             {
                 LotNumber = lot.Key,
-                PartId = step.PartId,
+                PartId = linked.OutputPartId,
                 WorkOrderId = step.WorkOrderId,
                 ParentLots = [.. lot.Select(e => new ConsumedLot { LotNumber = e.Parent.Number, Quantity = e.Quantity ?? 0m })],
             }, partitionKey: lot.Key);
@@ -119,7 +120,7 @@ public sealed class RecordGenealogy(ITableServiceClient tables) : IConsumerActio
             SerialNumbers = issued.SerialNumbers is null ? null : serials,
             WorkOrderId = issued.WorkOrderId,
             Quantity = issued.Quantity,
-        }, new GenealogyContribution(inputs, [], ReportsConsumption: false));
+        }, new GenealogyContribution(inputs, [], OutputPartId: null, ReportsConsumption: false));
     }
 
     private static (TraceabilityEventCreated, GenealogyContribution?) Produced(StepIds ids, WorkOrderCompleted completed)
@@ -150,7 +151,7 @@ public sealed class RecordGenealogy(ITableServiceClient tables) : IConsumerActio
             SerialNumbers = completed.ProducedSerialNumbers is null ? null : serials,
             WorkOrderId = completed.WorkOrderId,
             Quantity = completed.QuantityCompleted,
-        }, new GenealogyContribution(inputs, outputs, ReportsConsumption: true));
+        }, new GenealogyContribution(inputs, outputs, completed.PartId, ReportsConsumption: true));
     }
 
     private static (TraceabilityEventCreated, GenealogyContribution?) Inspected(StepIds ids, QualityInspectionCompleted inspected)

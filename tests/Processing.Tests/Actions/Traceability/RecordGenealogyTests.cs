@@ -194,7 +194,8 @@ public abstract class RecordGenealogyTests
         var late = await Issue(WorkOrderId, "LOT-RAW-009", "evt-issued-9", "12.5");
 
         var updated = late.Outcome.Events.Single(e => e.Type == EventTypes.Mes.TraceabilityLotGenealogyUpdated).Payload<TraceabilityLotGenealogyUpdated>();
-        Assert.Equal(("LOT-FG-001", WorkOrderId), (updated.LotNumber, updated.WorkOrderId));
+        // The produced lot's part, as its completion said, not the part of the material issued.
+        Assert.Equal(("LOT-FG-001", PartId, WorkOrderId), (updated.LotNumber, updated.PartId, updated.WorkOrderId));
         Assert.Equal([new ConsumedLot { LotNumber = "LOT-RAW-009", Quantity = 12.5m }], updated.ParentLots);
         Assert.Equal([Lot("LOT-FG-001")], await Genealogy.OutputsContainingLotAsync(_tenant, "LOT-RAW-009"));
     }

@@ -17,6 +17,8 @@ namespace EventProcessors.Processing.Actions.Traceability.State;
 public sealed record WorkOrderGenealogy
 {
     public required string WorkOrderId { get; init; }
+    /// <summary>The part the work order produced, from its completion.</summary>
+    public string? OutputPartId { get; init; }
     public required IReadOnlyList<GenealogyInput> Inputs { get; init; }
     public required IReadOnlyList<GenealogyNode> Outputs { get; init; }
     /// <summary>Every event applied: a re-run finds its entry and returns the same links instead of applying twice.</summary>
@@ -64,11 +66,15 @@ public sealed record LotQuantity(string LotNumber, decimal Quantity);
 /// <summary>What one event tells about a work order's inputs and outputs.</summary>
 /// <param name="Inputs">Lots and serials consumed.</param>
 /// <param name="Outputs">Lots and serials produced.</param>
+/// <param name="OutputPartId">The part produced, when the event says (the completion).</param>
 /// <param name="ReportsConsumption">
 /// True for the completion, whose consumed quantities are the work order's final statement and replace what issues added up;
 /// false for an issue, whose quantity adds to what was issued before.
 /// </param>
-public sealed record GenealogyContribution(IReadOnlyList<GenealogyInput> Inputs, IReadOnlyList<GenealogyNode> Outputs, bool ReportsConsumption);
+public sealed record GenealogyContribution(IReadOnlyList<GenealogyInput> Inputs, IReadOnlyList<GenealogyNode> Outputs, string? OutputPartId, bool ReportsConsumption);
+
+/// <summary>The links one event made, and the part of the work order's outputs they lead to.</summary>
+public sealed record AppliedLinks(IReadOnlyList<GenealogyEdge> Edges, string? OutputPartId);
 
 /// <summary>Work-order genealogy documents (table <c>WorkOrderGenealogy</c>), one per (tenant, work order id).</summary>
 public sealed class WorkOrderGenealogies(ITableServiceClient tables)
@@ -81,11 +87,11 @@ public sealed class WorkOrderGenealogies(ITableServiceClient tables)
         (await _store.GetAsync(tenant, workOrderId, cancellationToken).ConfigureAwait(false))?.Value;
 
     /// <summary>Applies <paramref name="contribution"/> of event <paramref name="eventId"/> once; returns the links it made (the same on every re-run).</summary>
-    public Task<IReadOnlyList<GenealogyEdge>> ApplyAsync(string tenant, string workOrderId, string eventId, GenealogyContribution contribution, CancellationToken cancellationToken) =>
+    public Task<AppliedLinks> ApplyAsync(string tenant, string workOrderId, string eventId, GenealogyContribution contribution, CancellationToken cancellationToken) =>
         _store.UpdateAsync(tenant, workOrderId, current =>
         {
             var before = current ?? new WorkOrderGenealogy { WorkOrderId = workOrderId, Inputs = [], Outputs = [], Applied = [] };
-            if (before.Applied.FirstOrDefault(a => a.EventId == eventId) is { } done) return (null, before.EdgesOf(done));
+            if (before.Applied.FirstOrDefault(a => a.EventId == eventId) is { } done) return (null, new AppliedLinks(before.EdgesOf(done), before.OutputPartId));
 
             var inputs = before.Inputs.ToList();
             foreach (var input in contribution.Inputs)
@@ -115,7 +121,13 @@ public sealed class WorkOrderGenealogies(ITableServiceClient tables)
                         .Select(x => new LotQuantity(x.input.Node.Number, x.input.Quantity ?? 0m)),
                 ],
             };
-            var next = before with { Inputs = inputs, Outputs = outputs, Applied = [.. before.Applied, applied] };
-            return (next, next.EdgesOf(applied));
+            var next = before with
+            {
+                OutputPartId = before.OutputPartId ?? contribution.OutputPartId,
+                Inputs = inputs,
+                Outputs = outputs,
+                Applied = [.. before.Applied, applied],
+            };
+            return (next, new AppliedLinks(next.EdgesOf(applied), next.OutputPartId));
         }, cancellationToken);
 }
