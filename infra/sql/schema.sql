@@ -131,3 +131,183 @@ CREATE TABLE dbo.Payments (
     PaymentDate datetimeoffset NOT NULL,
     CONSTRAINT PK_Payments PRIMARY KEY (PaymentId)
 );
+
+-- Inventory, Procurement, Payroll, Projects (ReceiveStock, DeductStock, CreatePurchaseOrder,
+-- RecordBillableHours, CreateResource). Stock levels and reservations live in Table Storage; these are the
+-- records the actions write. Keys derive from the causing receipt, delivery note, stock.low, task or employee.
+
+-- Inventory
+CREATE TABLE dbo.StockMovements (
+    MovementId nvarchar(128) NOT NULL,
+    TenantId nvarchar(128) NOT NULL,
+    ProductId nvarchar(128) NOT NULL,
+    WarehouseId nvarchar(128) NOT NULL,
+    MovementType nvarchar(32) NOT NULL,
+    Quantity decimal(18,4) NOT NULL,
+    OrderId nvarchar(128) NULL,
+    DeliveryNoteId nvarchar(128) NULL,
+    PurchaseOrderId nvarchar(128) NULL,
+    OccurredAt datetimeoffset NOT NULL,
+    CONSTRAINT PK_StockMovements PRIMARY KEY (MovementId)
+);
+
+-- Procurement
+CREATE TABLE dbo.PurchaseOrders (
+    PurchaseOrderId nvarchar(128) NOT NULL,
+    TenantId nvarchar(128) NOT NULL,
+    PurchaseOrderNumber nvarchar(128) NOT NULL,
+    ProductId nvarchar(128) NOT NULL,
+    ProductName nvarchar(400) NOT NULL,
+    Sku nvarchar(128) NOT NULL,
+    WarehouseId nvarchar(128) NOT NULL,
+    WarehouseName nvarchar(400) NOT NULL,
+    Quantity decimal(18,4) NOT NULL,
+    ReceivedQuantity decimal(18,4) NOT NULL,
+    CurrentQuantity decimal(18,4) NOT NULL,
+    ReorderLevel decimal(18,4) NOT NULL,
+    Status nvarchar(32) NOT NULL,
+    CreatedAt datetimeoffset NOT NULL,
+    ReceivedAt datetimeoffset NULL,
+    CONSTRAINT PK_PurchaseOrders PRIMARY KEY (PurchaseOrderId)
+);
+
+-- Payroll
+CREATE TABLE dbo.BillableHours (
+    BillableHoursId nvarchar(128) NOT NULL,
+    TenantId nvarchar(128) NOT NULL,
+    ResourceId nvarchar(128) NOT NULL,
+    TaskId nvarchar(128) NOT NULL,
+    TaskName nvarchar(400) NOT NULL,
+    ProjectId nvarchar(128) NOT NULL,
+    ProjectName nvarchar(400) NOT NULL,
+    Hours decimal(18,4) NOT NULL,
+    EstimatedHours decimal(18,4) NULL,
+    CompletedAt datetimeoffset NOT NULL,
+    CONSTRAINT PK_BillableHours PRIMARY KEY (BillableHoursId)
+);
+
+-- Projects
+CREATE TABLE dbo.Resources (
+    ResourceId nvarchar(128) NOT NULL,
+    TenantId nvarchar(128) NOT NULL,
+    EmployeeId nvarchar(128) NOT NULL,
+    EmployeeNumber nvarchar(128) NOT NULL,
+    DisplayName nvarchar(400) NOT NULL,
+    Email nvarchar(320) NOT NULL,
+    Position nvarchar(200) NOT NULL,
+    Department nvarchar(200) NULL,
+    AvailableFrom datetimeoffset NOT NULL,
+    CONSTRAINT PK_Resources PRIMARY KEY (ResourceId)
+);
+
+-- MES and equipment: Quality, Material, Traceability, Monitoring (CreateInspection, RaiseNonConformance,
+-- ReserveMaterial, UpdateInventory, RecordGenealogy, ProjectEquipmentStatus). Keys derive from the causing
+-- entity (work order, inspection, MES event), so the SQL output binding's upsert makes replays harmless.
+-- Quantities keep 4 decimals (material is weighed and measured, not only counted).
+
+-- Quality
+CREATE TABLE dbo.Inspections (
+    InspectionId nvarchar(128) NOT NULL,
+    TenantId nvarchar(128) NOT NULL,
+    InspectionNumber nvarchar(128) NOT NULL,
+    InspectionType nvarchar(32) NOT NULL,
+    WorkOrderId nvarchar(128) NOT NULL,
+    WorkOrderNumber nvarchar(128) NOT NULL,
+    PartId nvarchar(128) NULL,
+    PartNumber nvarchar(128) NULL,
+    LotNumber nvarchar(128) NULL,
+    QuantityToInspect decimal(18,4) NOT NULL,
+    Status nvarchar(32) NOT NULL,
+    CreatedAt datetimeoffset NOT NULL,
+    CONSTRAINT PK_Inspections PRIMARY KEY (InspectionId)
+);
+
+CREATE TABLE dbo.Ncrs (
+    NcrId nvarchar(128) NOT NULL,
+    TenantId nvarchar(128) NOT NULL,
+    NcrNumber nvarchar(128) NOT NULL,
+    InspectionId nvarchar(128) NOT NULL,
+    InspectionNumber nvarchar(128) NOT NULL,
+    WorkOrderId nvarchar(128) NOT NULL,
+    PartId nvarchar(128) NULL,
+    LotNumber nvarchar(128) NULL,
+    QuantityInspected decimal(18,4) NOT NULL,
+    QuantityRejected decimal(18,4) NOT NULL,
+    Description nvarchar(400) NOT NULL,
+    Status nvarchar(32) NOT NULL,
+    DetectedBy nvarchar(128) NOT NULL,
+    DetectedAt datetimeoffset NOT NULL,
+    CONSTRAINT PK_Ncrs PRIMARY KEY (NcrId)
+);
+
+-- Material
+CREATE TABLE dbo.MaterialReservations (
+    ReservationId nvarchar(128) NOT NULL,
+    LineNumber int NOT NULL,
+    TenantId nvarchar(128) NOT NULL,
+    WorkOrderId nvarchar(128) NOT NULL,
+    WorkOrderNumber nvarchar(128) NOT NULL,
+    PartId nvarchar(128) NOT NULL,
+    PartNumber nvarchar(128) NOT NULL,
+    Quantity decimal(18,4) NOT NULL,
+    LotNumber nvarchar(128) NULL,
+    ReservedAt datetimeoffset NOT NULL,
+    CONSTRAINT PK_MaterialReservations PRIMARY KEY (ReservationId, LineNumber)
+);
+
+CREATE TABLE dbo.InventoryAdjustments (
+    AdjustmentId nvarchar(128) NOT NULL,
+    TenantId nvarchar(128) NOT NULL,
+    PartId nvarchar(128) NOT NULL,
+    PartNumber nvarchar(128) NULL,
+    Reason nvarchar(64) NOT NULL,
+    WorkOrderId nvarchar(128) NULL,
+    LotNumber nvarchar(128) NULL,
+    QuantityChange decimal(18,4) NOT NULL,
+    QuantityOnHand decimal(18,4) NOT NULL,
+    AdjustedAt datetimeoffset NOT NULL,
+    CONSTRAINT PK_InventoryAdjustments PRIMARY KEY (AdjustmentId)
+);
+
+-- Traceability (recall: a recursive query over GenealogyLinks, forward from a lot or backward from a serial)
+CREATE TABLE dbo.TraceabilityEvents (
+    TraceabilityEventId nvarchar(128) NOT NULL,
+    TenantId nvarchar(128) NOT NULL,
+    Activity nvarchar(32) NOT NULL,
+    SourceEventId nvarchar(256) NOT NULL,
+    SourceEventType nvarchar(128) NOT NULL,
+    PartId nvarchar(128) NULL,
+    LotNumber nvarchar(128) NULL,
+    WorkOrderId nvarchar(128) NULL,
+    Quantity decimal(18,4) NULL,
+    OccurredAt datetimeoffset NOT NULL,
+    CONSTRAINT PK_TraceabilityEvents PRIMARY KEY (TraceabilityEventId)
+);
+
+CREATE TABLE dbo.GenealogyLinks (
+    LinkId nvarchar(128) NOT NULL,
+    TenantId nvarchar(128) NOT NULL,
+    ParentType nvarchar(16) NOT NULL,
+    ParentNumber nvarchar(128) NOT NULL,
+    ChildType nvarchar(16) NOT NULL,
+    ChildNumber nvarchar(128) NOT NULL,
+    WorkOrderId nvarchar(128) NOT NULL,
+    Quantity decimal(18,4) NULL,
+    LinkedAt datetimeoffset NOT NULL,
+    CONSTRAINT PK_GenealogyLinks PRIMARY KEY (LinkId)
+);
+
+CREATE INDEX IX_GenealogyLinks_Parent ON dbo.GenealogyLinks (TenantId, ParentType, ParentNumber);
+CREATE INDEX IX_GenealogyLinks_Child ON dbo.GenealogyLinks (TenantId, ChildType, ChildNumber);
+
+-- Monitoring
+CREATE TABLE dbo.EquipmentStatusChanges (
+    ChangeId nvarchar(128) NOT NULL,
+    TenantId nvarchar(128) NOT NULL,
+    EquipmentId nvarchar(128) NOT NULL,
+    OldStatus nvarchar(64) NOT NULL,
+    NewStatus nvarchar(64) NOT NULL,
+    ChangedAt datetimeoffset NOT NULL,
+    EventId nvarchar(256) NOT NULL,
+    CONSTRAINT PK_EquipmentStatusChanges PRIMARY KEY (ChangeId)
+);

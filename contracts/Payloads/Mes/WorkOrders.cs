@@ -12,6 +12,22 @@ public sealed record WorkOrderCreated
     /// <summary>The MES's own priority value (seed 000 shows no values), passed through as text.</summary>
     public required string Priority { get; init; }
     public required string CreatedBy { get; init; }
+
+    /// <summary>
+    /// Optional addition: the work order's bill of materials, what ReserveMaterial reserves. The documented
+    /// payload has none; then the work order's own part and quantity is its material.
+    /// </summary>
+    public IReadOnlyList<WorkOrderMaterial>? Materials { get; init; }
+}
+
+/// <summary>One line of a work order's bill of materials: a component part and the quantity the whole order needs.</summary>
+public sealed record WorkOrderMaterial
+{
+    public required string PartId { get; init; }
+    public required string PartNumber { get; init; }
+    public required decimal Quantity { get; init; }
+    /// <summary>Set when the material must come from one lot.</summary>
+    public string? LotNumber { get; init; }
 }
 
 /// <summary>
