@@ -56,7 +56,11 @@ double Percentile(double p) => measured[(int)Math.Min(measured.Length - 1, Math.
 /// <summary>Emits one follow-on and writes one record: the shape of a typical action, with no state of its own.</summary>
 sealed class EmitOne : IConsumerAction
 {
-    public ConsumerDefinition Definition { get; } = new("Bench", "bench.emit-one", EventBus.Collector, [EventTypes.Collector.OrderCreated]);
+    public ConsumerDefinition Definition { get; } = new("Bench", "bench.emit-one", EventBus.Collector, [EventTypes.Collector.OrderCreated])
+    {
+        Emits = [EventTypes.Collector.StockReserved],
+        Writes = [typeof(BenchRow)],
+    };
 
     public Task HandleAsync(ActionContext context, CancellationToken cancellationToken)
     {

@@ -65,7 +65,7 @@ public sealed partial class FunctionCatalogTests
             var deadLetter = Assert.IsType<RabbitMQOutputAttribute>(outputs["DeadLetter"].Attribute);
             Assert.Equal((queue + ".dead-letter", "RabbitMQConnection"), (deadLetter.QueueName, deadLetter.ConnectionStringSetting));
             Assert.Equal(typeof(string), outputs["DeadLetter"].Type);
-            AssertSqlOutputs(outputs, except: ["Outbox", "DeadLetter"]);
+            AssertSqlOutputs(name, outputs, except: ["Outbox", "DeadLetter"]);
         }
     }
 
@@ -92,7 +92,7 @@ public sealed partial class FunctionCatalogTests
             var deadLetter = Assert.IsType<KafkaOutputAttribute>(outputs["DeadLetter"].Attribute);
             Assert.Equal(("KafkaBrokers", "mes-events.dead-letter"), (deadLetter.BrokerList, deadLetter.Topic));
             Assert.Equal(typeof(string), outputs["DeadLetter"].Type);
-            AssertSqlOutputs(outputs, except: ["Events", "DeadLetter"]);
+            AssertSqlOutputs(name, outputs, except: ["Events", "DeadLetter"]);
         }
     }
 
@@ -153,9 +153,14 @@ public sealed partial class FunctionCatalogTests
         return outputs;
     }
 
-    private static void AssertSqlOutputs(Dictionary<string, (OutputBindingAttribute Attribute, Type Type)> outputs, string[] except)
+    /// <summary>One <c>[SqlOutput]</c> per record type the action declares it writes, and no other: a row with no output would be lost.</summary>
+    private static void AssertSqlOutputs(string name, Dictionary<string, (OutputBindingAttribute Attribute, Type Type)> outputs, string[] except)
     {
-        foreach (var (property, (attribute, type)) in outputs.Where(o => !except.Contains(o.Key)))
+        var rows = outputs.Where(o => !except.Contains(o.Key)).ToArray();
+        Assert.Equal(
+            Consumers.All.Single(c => c.Name == name).Writes.Select(t => t.Name).Order(StringComparer.Ordinal),
+            rows.Select(o => o.Value.Type.GetElementType()?.Name ?? o.Value.Type.Name).Order(StringComparer.Ordinal));
+        foreach (var (property, (attribute, type)) in rows)
         {
             var sql = Assert.IsType<SqlOutputAttribute>(attribute);
             Assert.True(type.IsArray, $"{property} is not an array of rows");

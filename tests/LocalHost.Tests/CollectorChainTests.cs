@@ -9,6 +9,7 @@ using EventProcessors.LocalHost.Timeline;
 using EventProcessors.LocalHost.Transport;
 using EventProcessors.LocalHost.Worker;
 using EventProcessors.Processing.Actions;
+using EventProcessors.Processing.Actions.Inventory.State;
 using EventProcessors.Processing.Hosting;
 using EventProcessors.Processing.Storage;
 using EventProcessors.TestSupport;
@@ -60,6 +61,13 @@ public sealed class CollectorChainTests(RabbitMqFixture rabbit, AzuriteFixture a
         await worker.StartAsync(CancellationToken.None);
         await using var tap = await ExchangeTap.StartAsync(transport);
         var offerId = Guid.NewGuid().ToString();
+        // No event defines products: the warehouse's stock is master data, set up before orders arrive.
+        var stock = new StockLevels(_services.GetRequiredService<ITableServiceClient>());
+        await stock.DefineAsync("tenant-123", new StockItem
+        {
+            ProductId = "p-4711", ProductName = "Product Name", Sku = "SKU-4711", WarehouseId = "wh-1", WarehouseName = "Main",
+            OnHand = 100, ReorderLevel = 10, Primary = true,
+        });
 
         // 1. offer.approved, exactly the seed's shape and values (uuids filled in), published three times.
         var approved = $$"""
@@ -105,8 +113,28 @@ public sealed class CollectorChainTests(RabbitMqFixture rabbit, AzuriteFixture a
             }
             """);
         var note = await FollowOnAsync<DeliveryNoteCreated>(tap, C.DeliveryNoteCreated);
+        var reserved = await FollowOnAsync<StockReserved>(tap, C.StockReserved);
+        Assert.Equal(order.OrderId, reserved.OrderId);
 
-        // 3. The delivery arrives.
+        // 3. The goods leave the warehouse, then arrive.
+        await PublishAsync(transport, C.DeliveryDispatched, $$"""
+            {
+              "type": "delivery.dispatched",
+              "timestamp": "2024-01-15T12:00:00.000Z",
+              "tenantId": "tenant-123",
+              "source": "delivery-service",
+              "correlationId": "corr-123",
+              "data": {
+                "deliveryNoteId": "{{note.DeliveryNoteId}}",
+                "deliveryNumber": "{{note.DeliveryNumber}}",
+                "orderId": "{{order.OrderId}}",
+                "items": [ { "productId": "p-4711", "quantity": 5, "warehouseId": "wh-1" } ],
+                "trackingNumber": "TRACK-1"
+              }
+            }
+            """);
+        await timeline.WaitForAsync(t => t.Any(e => e.Actor == "DeductStock" && e.Kind == TimelineKind.Completed), Timeout, "DeductStock");
+
         await PublishAsync(transport, C.DeliveryConfirmed, $$"""
             {
               "type": "delivery.confirmed",
@@ -153,7 +181,7 @@ public sealed class CollectorChainTests(RabbitMqFixture rabbit, AzuriteFixture a
         Assert.Single(timeline.Entries, e => e.Actor == "CreateOrderFromOffer" && e.Kind == TimelineKind.Completed);
         Assert.Equal(2, timeline.Entries.Count(e => e.Actor == "CreateOrderFromOffer" && e.Kind == TimelineKind.Duplicate));
         var followOns = tap.Messages.Where(m => m.ContentType == CloudEvent.JsonContentType).DistinctBy(m => m.MessageId).ToArray();
-        Assert.Equal([C.OrderCreated, C.DeliveryNoteCreated, C.InvoiceIssued], followOns.Select(m => m.RoutingKey));
+        Assert.Equal([C.DeliveryNoteCreated, C.InvoiceIssued, C.OrderCreated, C.StockReserved], followOns.Select(m => m.RoutingKey).Order(StringComparer.Ordinal));
         Assert.Single(timeline.Entries, e => e.Actor == "CaptureOrder" && e.EventType == C.OrderCreated && e.Kind == TimelineKind.Completed);
         foreach (var message in followOns)
         {
@@ -165,6 +193,10 @@ public sealed class CollectorChainTests(RabbitMqFixture rabbit, AzuriteFixture a
         Assert.Single(await records.ReadAllAsync("Orders"));
         Assert.Single(await records.ReadAllAsync("Invoices"));
         Assert.Equal(3, (await records.ReadAllAsync("LedgerEntries")).Count);
+        var movement = Assert.Single(await records.ReadAllAsync("StockMovements"));
+        Assert.Equal(("DISPATCH", -5m), (movement.GetString("MovementType"), decimal.Parse(movement.GetString("Quantity")!, System.Globalization.CultureInfo.InvariantCulture)));
+        var level = await stock.GetAsync("tenant-123", "p-4711", "wh-1");
+        Assert.Equal((95m, 95m), (level!.OnHand, level.Available));
         var payment = Assert.Single(await records.ReadAllAsync("Payments"));
         Assert.Equal("1620.00", payment.GetString("Amount"));
         Assert.Empty(timeline.OfKind(TimelineKind.DeadLettered));

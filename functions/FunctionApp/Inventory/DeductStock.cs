@@ -1,5 +1,7 @@
 using EventProcessors.FunctionApp.Hosting;
+using EventProcessors.Processing.Actions.Inventory;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Extensions.Sql;
 
 namespace EventProcessors.FunctionApp.Inventory;
 
@@ -18,6 +20,7 @@ public sealed class DeductStockFunction(FunctionRunner runner)
         {
             Outbox = outputs.Events,
             DeadLetter = outputs.DeadLetter,
+            StockMovements = outputs.Rows<StockMovement>(),
         };
     }
 }
@@ -30,4 +33,7 @@ public sealed class DeductStockOutput
 
     [RabbitMQOutput(QueueName = DeductStockFunction.Queue + ".dead-letter", ConnectionStringSetting = Bindings.RabbitMQ)]
     public string? DeadLetter { get; init; }
+
+    [SqlOutput("dbo.StockMovements", Bindings.Sql)]
+    public StockMovement[]? StockMovements { get; init; }
 }

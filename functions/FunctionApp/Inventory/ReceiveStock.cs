@@ -1,5 +1,8 @@
 using EventProcessors.FunctionApp.Hosting;
+using EventProcessors.Processing.Actions.Inventory;
+using EventProcessors.Processing.Actions.Procurement;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Extensions.Sql;
 
 namespace EventProcessors.FunctionApp.Inventory;
 
@@ -18,6 +21,8 @@ public sealed class ReceiveStockFunction(FunctionRunner runner)
         {
             Outbox = outputs.Events,
             DeadLetter = outputs.DeadLetter,
+            StockMovements = outputs.Rows<StockMovement>(),
+            PurchaseOrders = outputs.Rows<PurchaseOrder>(),
         };
     }
 }
@@ -30,4 +35,10 @@ public sealed class ReceiveStockOutput
 
     [RabbitMQOutput(QueueName = ReceiveStockFunction.Queue + ".dead-letter", ConnectionStringSetting = Bindings.RabbitMQ)]
     public string? DeadLetter { get; init; }
+
+    [SqlOutput("dbo.StockMovements", Bindings.Sql)]
+    public StockMovement[]? StockMovements { get; init; }
+
+    [SqlOutput("dbo.PurchaseOrders", Bindings.Sql)]
+    public PurchaseOrder[]? PurchaseOrders { get; init; }
 }

@@ -1,5 +1,7 @@
 using EventProcessors.FunctionApp.Hosting;
+using EventProcessors.Processing.Actions.Material;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Extensions.Sql;
 
 namespace EventProcessors.FunctionApp.Material;
 
@@ -19,6 +21,7 @@ public sealed class UpdateInventoryFunction(FunctionRunner runner)
         {
             Events = outputs.Events,
             DeadLetter = outputs.DeadLetter,
+            InventoryAdjustments = outputs.Rows<InventoryAdjustment>(),
         };
     }
 }
@@ -31,4 +34,7 @@ public sealed class UpdateInventoryOutput
 
     [KafkaOutput(Bindings.Kafka, Bindings.MesDeadLetterTopic)]
     public string? DeadLetter { get; init; }
+
+    [SqlOutput("dbo.InventoryAdjustments", Bindings.Sql)]
+    public InventoryAdjustment[]? InventoryAdjustments { get; init; }
 }

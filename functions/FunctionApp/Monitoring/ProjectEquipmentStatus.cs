@@ -1,5 +1,7 @@
 using EventProcessors.FunctionApp.Hosting;
+using EventProcessors.Processing.Actions.Monitoring;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Extensions.Sql;
 
 namespace EventProcessors.FunctionApp.Monitoring;
 
@@ -19,6 +21,7 @@ public sealed class ProjectEquipmentStatusFunction(FunctionRunner runner)
         {
             Events = outputs.Events,
             DeadLetter = outputs.DeadLetter,
+            EquipmentStatusChanges = outputs.Rows<EquipmentStatusChangeRecord>(),
         };
     }
 }
@@ -31,4 +34,7 @@ public sealed class ProjectEquipmentStatusOutput
 
     [KafkaOutput(Bindings.Kafka, Bindings.MesDeadLetterTopic)]
     public string? DeadLetter { get; init; }
+
+    [SqlOutput("dbo.EquipmentStatusChanges", Bindings.Sql)]
+    public EquipmentStatusChangeRecord[]? EquipmentStatusChanges { get; init; }
 }

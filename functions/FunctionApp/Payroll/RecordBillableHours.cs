@@ -1,5 +1,7 @@
 using EventProcessors.FunctionApp.Hosting;
+using EventProcessors.Processing.Actions.Payroll;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Extensions.Sql;
 
 namespace EventProcessors.FunctionApp.Payroll;
 
@@ -18,6 +20,7 @@ public sealed class RecordBillableHoursFunction(FunctionRunner runner)
         {
             Outbox = outputs.Events,
             DeadLetter = outputs.DeadLetter,
+            BillableHours = outputs.Rows<BillableHours>(),
         };
     }
 }
@@ -30,4 +33,7 @@ public sealed class RecordBillableHoursOutput
 
     [RabbitMQOutput(QueueName = RecordBillableHoursFunction.Queue + ".dead-letter", ConnectionStringSetting = Bindings.RabbitMQ)]
     public string? DeadLetter { get; init; }
+
+    [SqlOutput("dbo.BillableHours", Bindings.Sql)]
+    public BillableHours[]? BillableHours { get; init; }
 }

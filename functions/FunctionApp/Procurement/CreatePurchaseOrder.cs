@@ -1,5 +1,7 @@
 using EventProcessors.FunctionApp.Hosting;
+using EventProcessors.Processing.Actions.Procurement;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Extensions.Sql;
 
 namespace EventProcessors.FunctionApp.Procurement;
 
@@ -18,6 +20,7 @@ public sealed class CreatePurchaseOrderFunction(FunctionRunner runner)
         {
             Outbox = outputs.Events,
             DeadLetter = outputs.DeadLetter,
+            PurchaseOrders = outputs.Rows<PurchaseOrder>(),
         };
     }
 }
@@ -30,4 +33,7 @@ public sealed class CreatePurchaseOrderOutput
 
     [RabbitMQOutput(QueueName = CreatePurchaseOrderFunction.Queue + ".dead-letter", ConnectionStringSetting = Bindings.RabbitMQ)]
     public string? DeadLetter { get; init; }
+
+    [SqlOutput("dbo.PurchaseOrders", Bindings.Sql)]
+    public PurchaseOrder[]? PurchaseOrders { get; init; }
 }

@@ -1,5 +1,7 @@
 using EventProcessors.FunctionApp.Hosting;
+using EventProcessors.Processing.Actions.Projects;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Extensions.Sql;
 
 namespace EventProcessors.FunctionApp.Projects;
 
@@ -18,6 +20,7 @@ public sealed class CreateResourceFunction(FunctionRunner runner)
         {
             Outbox = outputs.Events,
             DeadLetter = outputs.DeadLetter,
+            Resources = outputs.Rows<Resource>(),
         };
     }
 }
@@ -30,4 +33,7 @@ public sealed class CreateResourceOutput
 
     [RabbitMQOutput(QueueName = CreateResourceFunction.Queue + ".dead-letter", ConnectionStringSetting = Bindings.RabbitMQ)]
     public string? DeadLetter { get; init; }
+
+    [SqlOutput("dbo.Resources", Bindings.Sql)]
+    public Resource[]? Resources { get; init; }
 }

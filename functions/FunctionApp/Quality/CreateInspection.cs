@@ -1,5 +1,7 @@
 using EventProcessors.FunctionApp.Hosting;
+using EventProcessors.Processing.Actions.Quality;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Extensions.Sql;
 
 namespace EventProcessors.FunctionApp.Quality;
 
@@ -19,6 +21,7 @@ public sealed class CreateInspectionFunction(FunctionRunner runner)
         {
             Events = outputs.Events,
             DeadLetter = outputs.DeadLetter,
+            Inspections = outputs.Rows<Inspection>(),
         };
     }
 }
@@ -31,4 +34,7 @@ public sealed class CreateInspectionOutput
 
     [KafkaOutput(Bindings.Kafka, Bindings.MesDeadLetterTopic)]
     public string? DeadLetter { get; init; }
+
+    [SqlOutput("dbo.Inspections", Bindings.Sql)]
+    public Inspection[]? Inspections { get; init; }
 }

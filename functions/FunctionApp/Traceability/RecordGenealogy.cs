@@ -1,5 +1,7 @@
 using EventProcessors.FunctionApp.Hosting;
+using EventProcessors.Processing.Actions.Traceability;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Extensions.Sql;
 
 namespace EventProcessors.FunctionApp.Traceability;
 
@@ -19,6 +21,8 @@ public sealed class RecordGenealogyFunction(FunctionRunner runner)
         {
             Events = outputs.Events,
             DeadLetter = outputs.DeadLetter,
+            TraceabilityEvents = outputs.Rows<TraceabilityEvent>(),
+            GenealogyLinks = outputs.Rows<GenealogyLink>(),
         };
     }
 }
@@ -31,4 +35,10 @@ public sealed class RecordGenealogyOutput
 
     [KafkaOutput(Bindings.Kafka, Bindings.MesDeadLetterTopic)]
     public string? DeadLetter { get; init; }
+
+    [SqlOutput("dbo.TraceabilityEvents", Bindings.Sql)]
+    public TraceabilityEvent[]? TraceabilityEvents { get; init; }
+
+    [SqlOutput("dbo.GenealogyLinks", Bindings.Sql)]
+    public GenealogyLink[]? GenealogyLinks { get; init; }
 }

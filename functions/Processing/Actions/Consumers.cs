@@ -1,3 +1,16 @@
+using EventProcessors.Processing.Actions.Accounting;
+using EventProcessors.Processing.Actions.Crm;
+using EventProcessors.Processing.Actions.Delivery;
+using EventProcessors.Processing.Actions.Inventory;
+using EventProcessors.Processing.Actions.Invoicing;
+using EventProcessors.Processing.Actions.Material;
+using EventProcessors.Processing.Actions.Monitoring;
+using EventProcessors.Processing.Actions.Orders;
+using EventProcessors.Processing.Actions.Payroll;
+using EventProcessors.Processing.Actions.Procurement;
+using EventProcessors.Processing.Actions.Projects;
+using EventProcessors.Processing.Actions.Quality;
+using EventProcessors.Processing.Actions.Traceability;
 using EventProcessors.Processing.Pipeline;
 using CollectorTypes = EventProcessors.Contracts.EventTypes.Collector;
 using IntelligenceTypes = EventProcessors.Contracts.EventTypes.ManufacturingIntelligence;
@@ -6,37 +19,57 @@ using MesTypes = EventProcessors.Contracts.EventTypes.Mes;
 namespace EventProcessors.Processing.Actions;
 
 /// <summary>
-/// Every consumer action of flows.md: its function name, queue or consumer group, and the event types
-/// it consumes. The one place both hosts (Function App and self-hosted worker) read trigger names from.
+/// Every consumer action of flows.md: its function name, queue or consumer group, the event types
+/// it consumes and emits, and the record types (SQL tables) it writes. The one place both hosts
+/// (Function App and self-hosted worker) read trigger names from.
 /// </summary>
 public static class Consumers
 {
     // Collector: RabbitMQ, topic exchange collector-events, one quorum queue per action.
-    public static readonly ConsumerDefinition CreateOrderFromOffer = Collector(nameof(CreateOrderFromOffer), "orders.create-from-offer", CollectorTypes.OfferApproved);
+    public static readonly ConsumerDefinition CreateOrderFromOffer = Collector(nameof(CreateOrderFromOffer), "orders.create-from-offer", CollectorTypes.OfferApproved)
+        with { Emits = [CollectorTypes.OrderCreated], Writes = [typeof(Order), typeof(OrderLine)] };
     public static readonly ConsumerDefinition CaptureOrder = Collector(nameof(CaptureOrder), "invoicing.capture-order", CollectorTypes.OrderCreated, CollectorTypes.OrderConfirmed);
-    public static readonly ConsumerDefinition ReserveStock = Collector(nameof(ReserveStock), "inventory.reserve-stock", CollectorTypes.OrderCreated);
-    public static readonly ConsumerDefinition ReceiveStock = Collector(nameof(ReceiveStock), "inventory.receive-stock", CollectorTypes.StockReceived);
-    public static readonly ConsumerDefinition CreateDeliveryNote = Collector(nameof(CreateDeliveryNote), "delivery.create-note", CollectorTypes.OrderConfirmed);
-    public static readonly ConsumerDefinition DeductStock = Collector(nameof(DeductStock), "inventory.deduct-stock", CollectorTypes.DeliveryDispatched);
-    public static readonly ConsumerDefinition GenerateInvoice = Collector(nameof(GenerateInvoice), "invoicing.generate-invoice", CollectorTypes.DeliveryConfirmed);
-    public static readonly ConsumerDefinition SyncInvoice = Collector(nameof(SyncInvoice), "accounting.sync-invoice", CollectorTypes.InvoiceIssued);
-    public static readonly ConsumerDefinition RecordPayment = Collector(nameof(RecordPayment), "crm.record-payment", CollectorTypes.InvoicePaid);
-    public static readonly ConsumerDefinition CreatePurchaseOrder = Collector(nameof(CreatePurchaseOrder), "procurement.create-purchase-order", CollectorTypes.StockLow);
-    public static readonly ConsumerDefinition RecordBillableHours = Collector(nameof(RecordBillableHours), "payroll.record-billable-hours", CollectorTypes.TaskCompleted);
-    public static readonly ConsumerDefinition CreateResource = Collector(nameof(CreateResource), "projects.create-resource", CollectorTypes.EmployeeHired);
-    public static readonly ConsumerDefinition RecordPayrollExpense = Collector(nameof(RecordPayrollExpense), "accounting.record-payroll-expense", CollectorTypes.PayrollProcessed);
+    public static readonly ConsumerDefinition ReserveStock = Collector(nameof(ReserveStock), "inventory.reserve-stock", CollectorTypes.OrderCreated)
+        with { Emits = [CollectorTypes.StockReserved, CollectorTypes.StockReservationFailed, CollectorTypes.StockLow] };
+    public static readonly ConsumerDefinition ReceiveStock = Collector(nameof(ReceiveStock), "inventory.receive-stock", CollectorTypes.StockReceived)
+        with { Writes = [typeof(StockMovement), typeof(PurchaseOrder)] };
+    public static readonly ConsumerDefinition CreateDeliveryNote = Collector(nameof(CreateDeliveryNote), "delivery.create-note", CollectorTypes.OrderConfirmed)
+        with { Emits = [CollectorTypes.DeliveryNoteCreated], Writes = [typeof(DeliveryNote), typeof(DeliveryNoteLine)] };
+    public static readonly ConsumerDefinition DeductStock = Collector(nameof(DeductStock), "inventory.deduct-stock", CollectorTypes.DeliveryDispatched)
+        with { Emits = [CollectorTypes.StockLow], Writes = [typeof(StockMovement)] };
+    public static readonly ConsumerDefinition GenerateInvoice = Collector(nameof(GenerateInvoice), "invoicing.generate-invoice", CollectorTypes.DeliveryConfirmed)
+        with { Emits = [CollectorTypes.InvoiceIssued], Writes = [typeof(Invoice), typeof(InvoiceLine)] };
+    public static readonly ConsumerDefinition SyncInvoice = Collector(nameof(SyncInvoice), "accounting.sync-invoice", CollectorTypes.InvoiceIssued)
+        with { Writes = [typeof(LedgerEntry)] };
+    public static readonly ConsumerDefinition RecordPayment = Collector(nameof(RecordPayment), "crm.record-payment", CollectorTypes.InvoicePaid)
+        with { Writes = [typeof(Payment)] };
+    public static readonly ConsumerDefinition CreatePurchaseOrder = Collector(nameof(CreatePurchaseOrder), "procurement.create-purchase-order", CollectorTypes.StockLow)
+        with { Emits = [CollectorTypes.PurchaseOrderCreated], Writes = [typeof(PurchaseOrder)] };
+    public static readonly ConsumerDefinition RecordBillableHours = Collector(nameof(RecordBillableHours), "payroll.record-billable-hours", CollectorTypes.TaskCompleted)
+        with { Writes = [typeof(BillableHours)] };
+    public static readonly ConsumerDefinition CreateResource = Collector(nameof(CreateResource), "projects.create-resource", CollectorTypes.EmployeeHired)
+        with { Writes = [typeof(Resource)] };
+    public static readonly ConsumerDefinition RecordPayrollExpense = Collector(nameof(RecordPayrollExpense), "accounting.record-payroll-expense", CollectorTypes.PayrollProcessed)
+        with { Writes = [typeof(LedgerEntry)] };
 
     // MES and equipment: Kafka topic mes-events (self-hosted: RabbitMQ exchange mes-events), one consumer group per action.
-    public static readonly ConsumerDefinition CreateInspection = Mes(nameof(CreateInspection), "quality.create-inspection", MesTypes.WorkOrderCompleted);
-    public static readonly ConsumerDefinition RaiseNonConformance = Mes(nameof(RaiseNonConformance), "quality.raise-ncr", MesTypes.QualityInspectionCompleted);
-    public static readonly ConsumerDefinition ReserveMaterial = Mes(nameof(ReserveMaterial), "material.reserve-material", MesTypes.WorkOrderCreated);
-    public static readonly ConsumerDefinition UpdateInventory = Mes(nameof(UpdateInventory), "material.update-inventory", MesTypes.WorkOrderCompleted);
+    public static readonly ConsumerDefinition CreateInspection = Mes(nameof(CreateInspection), "quality.create-inspection", MesTypes.WorkOrderCompleted)
+        with { Emits = [MesTypes.QualityInspectionCreated], Writes = [typeof(Inspection)] };
+    public static readonly ConsumerDefinition RaiseNonConformance = Mes(nameof(RaiseNonConformance), "quality.raise-ncr", MesTypes.QualityInspectionCompleted)
+        with { Emits = [MesTypes.QualityNcrCreated], Writes = [typeof(Ncr)] };
+    public static readonly ConsumerDefinition ReserveMaterial = Mes(nameof(ReserveMaterial), "material.reserve-material", MesTypes.WorkOrderCreated)
+        with { Emits = [MesTypes.MaterialReserved], Writes = [typeof(ReservationLine)] };
+    public static readonly ConsumerDefinition UpdateInventory = Mes(nameof(UpdateInventory), "material.update-inventory", MesTypes.WorkOrderCompleted)
+        with { Emits = [MesTypes.MaterialInventoryAdjusted], Writes = [typeof(InventoryAdjustment)] };
     public static readonly ConsumerDefinition RecordGenealogy = Mes(nameof(RecordGenealogy), "traceability.record-genealogy",
         MesTypes.MaterialReceived, MesTypes.MaterialIssued,
-        MesTypes.WorkOrderCompleted, MesTypes.QualityInspectionCompleted);
+        MesTypes.WorkOrderCompleted, MesTypes.QualityInspectionCompleted)
+        with { Emits = [MesTypes.TraceabilityEventCreated, MesTypes.TraceabilityLotGenealogyUpdated], Writes = [typeof(TraceabilityEvent), typeof(GenealogyLink)] };
     public static readonly ConsumerDefinition SyncPartReference = Mes(nameof(SyncPartReference), "work-order.sync-part-reference", MesTypes.MaterialPartUpdated);
-    public static readonly ConsumerDefinition MonitorMeasurement = Mes(nameof(MonitorMeasurement), "quality.monitor-measurement", IntelligenceTypes.QualityMeasurementRecorded);
-    public static readonly ConsumerDefinition ProjectEquipmentStatus = Mes(nameof(ProjectEquipmentStatus), "monitoring.project-equipment-status", IntelligenceTypes.EquipmentStatusChanged);
+    public static readonly ConsumerDefinition MonitorMeasurement = Mes(nameof(MonitorMeasurement), "quality.monitor-measurement", IntelligenceTypes.QualityMeasurementRecorded)
+        with { Emits = [IntelligenceTypes.QualityCheckFailed] };
+    public static readonly ConsumerDefinition ProjectEquipmentStatus = Mes(nameof(ProjectEquipmentStatus), "monitoring.project-equipment-status", IntelligenceTypes.EquipmentStatusChanged)
+        with { Writes = [typeof(EquipmentStatusChangeRecord)] };
 
     /// <summary>Every consumer action, in flows.md order.</summary>
     public static IReadOnlyList<ConsumerDefinition> All { get; } =

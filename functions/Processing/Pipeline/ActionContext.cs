@@ -50,6 +50,8 @@ public sealed class ActionContext
     public CloudEvent Emit<TPayload>(string type, TPayload payload, string? partitionKey = null, DataClassification? classification = null)
         where TPayload : notnull
     {
+        if (!Consumer.Emits.Contains(type, StringComparer.Ordinal))
+            throw new InvalidOperationException($"{Consumer.Name} emits {type}, which its definition does not declare.");
         var index = _emittedPerType.GetValueOrDefault(type);
         _emittedPerType[type] = index + 1;
         var followOn = new CloudEvent
@@ -75,7 +77,12 @@ public sealed class ActionContext
     }
 
     /// <summary>Adds a business record (a SQL row) to the outcome. Rows carry deterministic primary keys.</summary>
-    public void Write<TRow>(TRow row) where TRow : notnull => _records.Add(OutcomeRecord.From(row));
+    public void Write<TRow>(TRow row) where TRow : notnull
+    {
+        if (!Consumer.Writes.Contains(typeof(TRow)))
+            throw new InvalidOperationException($"{Consumer.Name} writes {typeof(TRow).Name}, which its definition does not declare.");
+        _records.Add(OutcomeRecord.From(row));
+    }
 
     /// <summary>What the action decided, in the order it decided it.</summary>
     public ProcessingOutcome Outcome => new(_events.ToArray(), _records.ToArray());

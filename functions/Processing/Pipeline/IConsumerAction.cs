@@ -26,6 +26,19 @@ public sealed record ConsumerDefinition(string Name, string Queue, EventBus Bus,
     public string Source => $"/event-processors/{Queue}";
 
     public bool Handles(string eventType) => Consumes.Contains(eventType, StringComparer.Ordinal);
+
+    /// <summary>
+    /// The follow-on event types the action may emit (flows.md's "emits"). <see cref="ActionContext.Emit{TPayload}"/>
+    /// refuses any other, so this list is what the action really does.
+    /// </summary>
+    public IReadOnlyList<string> Emits { get; init; } = [];
+
+    /// <summary>
+    /// The record types (SQL rows, <see cref="SqlTableAttribute"/>) the action may write. A host binds an output
+    /// for exactly these tables; <see cref="ActionContext.Write{TRow}"/> refuses any other, so no row can be
+    /// produced that its host has nowhere to put.
+    /// </summary>
+    public IReadOnlyList<Type> Writes { get; init; } = [];
 }
 
 /// <summary>

@@ -19,7 +19,7 @@ public sealed class ProbeAction(Func<ActionContext, int, CancellationToken, Task
     /// <summary>The most runs that were in progress at the same time.</summary>
     public int MaxConcurrent => Volatile.Read(ref _maxRunning);
 
-    public ConsumerDefinition Definition { get; } = definition ?? Consumers.ReserveStock;
+    public ConsumerDefinition Definition { get; } = (definition ?? Consumers.ReserveStock) with { Writes = [typeof(ReservationRow)] };
 
     public async Task HandleAsync(ActionContext context, CancellationToken cancellationToken)
     {

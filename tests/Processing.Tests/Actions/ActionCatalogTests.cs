@@ -27,8 +27,7 @@ public sealed partial class ActionCatalogTests
         Assert.Equal(21, rows.Count);
         Assert.Equal(rows.Keys.Order(), Consumers.All.Select(c => c.Name).Order());
         Assert.All(Consumers.All, c => Assert.Equal(rows[c.Name], c.Queue));
-        Assert.NotEmpty(actions);
-        Assert.Equal(actions.Length, actions.Select(a => a.Definition.Name).Distinct().Count());
+        Assert.Equal(Consumers.All.Select(c => c.Name).Order(), actions.Select(a => a.Definition.Name).Order());
         foreach (var action in actions)
         {
             Assert.Equal(action.Definition.Name, action.GetType().Name);
@@ -36,6 +35,34 @@ public sealed partial class ActionCatalogTests
             Assert.All(action.Definition.Consumes, type => Assert.True(EventCatalog.IsKnown(type), $"{action.Definition.Name} consumes unknown {type}"));
         }
     }
+
+    [Fact]
+    public void Every_action_consumes_and_emits_exactly_the_types_of_its_flows_md_row()
+    {
+        var flows = File.ReadAllText(Path.Combine(SeedDocuments.Directory, "..", "reference", "flows.md"));
+        var rows = FlowColumns().Matches(flows).ToDictionary(m => m.Groups["name"].Value, m => m);
+
+        foreach (var consumer in Consumers.All)
+        {
+            var row = rows[consumer.Name];
+            Assert.Equal(TypesIn(row.Groups["consumes"].Value), consumer.Consumes.Order(StringComparer.Ordinal));
+            Assert.Equal(TypesIn(row.Groups["emits"].Value), consumer.Emits.Order(StringComparer.Ordinal));
+            Assert.All(consumer.Emits, type => Assert.True(EventCatalog.IsKnown(type), $"{consumer.Name} emits unknown {type}"));
+        }
+    }
+
+    [Fact]
+    public void Every_record_type_is_written_by_some_action_and_every_declared_write_is_a_record_type()
+    {
+        var recordTypes = typeof(Consumers).Assembly.GetTypes()
+            .Where(t => t.GetCustomAttributes(typeof(SqlTableAttribute), false).Length > 0).ToHashSet();
+        var written = Consumers.All.SelectMany(c => c.Writes).ToHashSet();
+
+        Assert.Equal(recordTypes.Select(t => t.Name).Order(), written.Select(t => t.Name).Order());
+    }
+
+    /// <summary>The event types a flows.md cell names (<c>stock.reserved (new), stock.low</c>); "-" names none.</summary>
+    private static string[] TypesIn(string cell) => EventTypeName().Matches(cell).Select(m => m.Value).Order(StringComparer.Ordinal).ToArray();
 
     [Fact]
     public void Every_record_type_matches_its_table_in_schema_sql_exactly()
@@ -81,6 +108,12 @@ public sealed partial class ActionCatalogTests
 
     [GeneratedRegex(@"^\|\s*(?<name>[A-Z][A-Za-z]+)\s*\|\s*(?<queue>[a-z][a-z.\-]+)\s*\|", RegexOptions.Multiline)]
     private static partial Regex FlowRow();
+
+    [GeneratedRegex(@"^\|\s*(?<name>[A-Z][A-Za-z]+)\s*\|\s*(?<queue>[a-z][a-z.\-]+)\s*\|(?<consumes>[^|]*)\|(?<does>[^|]*)\|(?<emits>[^|]*)\|", RegexOptions.Multiline)]
+    private static partial Regex FlowColumns();
+
+    [GeneratedRegex(@"\b[a-z][a-z\-]*(?:\.[a-z][a-z\-]*)+\b")]
+    private static partial Regex EventTypeName();
 
     [GeneratedRegex(@"CREATE\s+TABLE\s+(?:\[?dbo\]?\.)\[?(?<table>\w+)\]?\s*\((?<body>.*?)\)\s*;", RegexOptions.Singleline | RegexOptions.IgnoreCase)]
     private static partial Regex CreateTable();

@@ -57,13 +57,17 @@ internal sealed class ScriptedAction(Func<ActionContext, int, Task>? behaviour =
     public int Runs => _runs;
 
     public ConsumerDefinition Definition { get; } =
-        new("ReserveStock", "inventory.reserve-stock-" + Guid.NewGuid().ToString("N")[..6], bus, [EventTypes.Collector.OrderCreated]);
+        new("ReserveStock", "inventory.reserve-stock-" + Guid.NewGuid().ToString("N")[..6], bus, [EventTypes.Collector.OrderCreated])
+        {
+            Emits = [EventTypes.Collector.StockReserved],
+            Writes = [typeof(ReservationRow)],
+        };
 
     public async Task HandleAsync(ActionContext context, CancellationToken cancellationToken)
     {
         var run = Interlocked.Increment(ref _runs);
         if (behaviour is not null) await behaviour(context, run);
-        context.Emit("stock.reserved", new { orderId = "order-1", run = 1 }, partitionKey: "order-1");
+        context.Emit(EventTypes.Collector.StockReserved, new { orderId = "order-1", run = 1 }, partitionKey: "order-1");
         context.Write(new ReservationRow($"{context.Event.Id}:1", "order-1", 5m));
     }
 
