@@ -10,18 +10,53 @@ namespace EventProcessors.LocalHost.Tests;
 public sealed class CliTests
 {
     [Fact]
-    public async Task Demo_runs_on_embedded_defaults_shows_suppression_and_dead_letters_and_exits_0()
+    public async Task Demo_runs_on_embedded_defaults_every_action_handles_its_events_and_it_exits_0()
+    {
+        var (exit, text) = await DemoAsync("--transport", "inmemory", "--storage", "inmemory");
+
+        Assert.True(exit == 0, text);
+        AssertEveryFlow(text);
+        Assert.Contains("CreateOrderFromOffer suppressed duplicate offer.approved", text);
+        Assert.Contains("CreateOrderFromOffer dead-lettered offer.approved: MistypedField at $.data.lineItems[0].quantity", text);
+        Assert.Contains(", 1 dead letters,", text);
+        Assert.DoesNotContain("missing:", text);
+    }
+
+    [Fact]
+    public async Task Demo_of_one_scenario_runs_only_its_actions()
+    {
+        var (exit, text) = await DemoAsync("--scenario", "procurement");
+
+        Assert.True(exit == 0, text);
+        Assert.Contains("CreatePurchaseOrder handled stock.low", text);
+        Assert.Contains("stock of p-0815 in wh-1: on hand 18, reserved 8, available 10", text);
+        Assert.DoesNotContain("offer.approved", text);
+        Assert.DoesNotContain("work-order", text);
+    }
+
+    /// <summary>What every scenario shows when it works: each action of flows.md handles its event, with the exact figures the seeds give.</summary>
+    internal static void AssertEveryFlow(string text)
+    {
+        foreach (var consumer in Consumers.All) Assert.Contains($"{consumer.Name} handled ", text);
+        Assert.Contains("stock of p-4711 in wh-1: on hand 95, reserved 0, available 95", text);
+        Assert.Contains("subtotal 1350.00 + tax 270.00 = 1620.00 USD", text);
+        Assert.Matches(@"purchase order PO-\d{4}-[0-9A-F]{8}: 6 × p-0815 \(available 4, reorder level 10\)", text);
+        Assert.Contains("stock of p-0815 in wh-1: on hand 18, reserved 8, available 10", text);
+        Assert.Matches(@"NCR \S+: 3 rejected", text);
+        Assert.Matches(@"recall forward: lot LOT-RAW-(\w+) is in LOT LOT-FG-\1, SERIAL SN-\1-001, SERIAL SN-\1-002", text);
+        Assert.Matches(@"recall backward: serial SN-(\w+)-001 contains lots LOT-RAW-\1", text);
+        Assert.Contains("now caches PN-100 'Gear housing, machined", text);
+        Assert.Contains("check failed on press-3: above upper limit 80", text);
+    }
+
+    /// <summary>Runs the CLI's demo on a console wide enough that no line wraps; returns the exit code and the text.</summary>
+    internal static async Task<(int Exit, string Text)> DemoAsync(params string[] flags)
     {
         var output = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
-
-        var exit = await LocalHostCli.Build(console).Parse(["demo", "--transport", "inmemory", "--storage", "inmemory"]).InvokeAsync();
-
-        var text = output.ToString();
-        Assert.True(exit == 0, text);
-        Assert.Contains("suppressed duplicate", text);
-        Assert.Contains("dead-lettered", text);
-        Assert.Contains("CreateOrderFromOffer handled offer.approved", text);
+        console.Profile.Width = 400;
+        var exit = await LocalHostCli.Build(console).Parse(["demo", .. flags]).InvokeAsync();
+        return (exit, output.ToString());
     }
 
     [Fact]
@@ -92,5 +127,23 @@ public sealed class DefinitionsImportTests(RabbitMqFixture rabbit)
         await transport.DeclareAsync(TopologyDefinition.For(), CancellationToken.None);
         foreach (var consumer in Consumers.All)
             Assert.Equal(0u, await transport.CountAsync(consumer.Queue, CancellationToken.None));
+    }
+}
+
+/// <summary>The demo against the real services: RabbitMQ (a fresh virtual host) and Azurite.</summary>
+[Collection(RabbitMqCollection.Name)]
+public sealed class DemoOnRealServicesTests(RabbitMqFixture rabbit, AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task Demo_over_RabbitMQ_and_Azurite_shows_every_flow_and_exits_0()
+    {
+        await using var vhost = await rabbit.CreateVirtualHostAsync("demo");
+
+        var (exit, text) = await CliTests.DemoAsync("--transport", "rabbitmq", "--rabbitmq", vhost.Uri.ToString(), "--storage", azurite.ConnectionString);
+
+        Assert.True(exit == 0, text);
+        CliTests.AssertEveryFlow(text);
+        Assert.Contains("21 actions over rabbitmq transport", text);
+        Assert.Contains("(dead-letters list shows it)", text);
     }
 }

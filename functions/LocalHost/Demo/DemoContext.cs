@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -7,7 +8,9 @@ using EventProcessors.LocalHost.Timeline;
 using EventProcessors.LocalHost.Transport;
 using EventProcessors.LocalHost.Transport.InMemory;
 using EventProcessors.Processing.Actions;
-using EventProcessors.Processing.Pipeline;
+using EventProcessors.Processing.Actions.Inventory.State;
+using EventProcessors.Processing.Storage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EventProcessors.LocalHost.Demo;
 
@@ -19,17 +22,17 @@ namespace EventProcessors.LocalHost.Demo;
 public sealed class DemoContext : IAsyncDisposable
 {
     private readonly ConcurrentQueue<CloudEvent> _followOns = new();
-    private readonly IReadOnlySet<string> _actions;
+    private readonly ConcurrentDictionary<string, bool> _expectedDeadLetters = new(StringComparer.Ordinal);
     private readonly ITimelineObserver _observer;
     private ISubscription? _tap;
 
-    private DemoContext(IMessageTransport transport, TimelineRecorder timeline, IEnumerable<IConsumerAction> actions, IServiceProvider services, TimeProvider time)
+    private DemoContext(IMessageTransport transport, TimelineRecorder timeline, IServiceProvider services, TimeProvider time)
     {
         Transport = transport;
         Timeline = timeline;
         Services = services;
         Time = time;
-        _actions = actions.Select(a => a.Definition.Name).ToHashSet(StringComparer.Ordinal);
+        Tables = services.GetRequiredService<ITableServiceClient>();
         // Every observer the worker reports to (the recorder, the live console) also sees what the demo publishes.
         _observer = services.GetService(typeof(IEnumerable<ITimelineObserver>)) is IEnumerable<ITimelineObserver> observers
             ? new CompositeTimelineObserver(observers)
@@ -43,15 +46,22 @@ public sealed class DemoContext : IAsyncDisposable
     public IServiceProvider Services { get; }
     public TimeProvider Time { get; }
 
+    /// <summary>The tables the worker keeps its state in, for the master data the demo sets up and the state it shows.</summary>
+    public ITableServiceClient Tables { get; }
+
     /// <summary>Distinguishes this run's events from an earlier run's (same tables, same broker): ids derive from bodies.</summary>
     public string RunId { get; } = Guid.NewGuid().ToString("N")[..6];
 
-    public string Tenant { get; } = "tenant-demo";
+    /// <summary>Collector's tenant, one per run, so a run on tables an earlier run used starts from the same stock.</summary>
+    public string Tenant => "tenant-demo-" + RunId;
 
-    public static async Task<DemoContext> StartAsync(IMessageTransport transport, TimelineRecorder timeline, IEnumerable<IConsumerAction> actions,
+    /// <summary>The correlation ids of messages planted to be dead-lettered; any other dead letter is a failure of the demo.</summary>
+    public IReadOnlyCollection<string> ExpectedDeadLetters => _expectedDeadLetters.Keys.ToArray();
+
+    public static async Task<DemoContext> StartAsync(IMessageTransport transport, TimelineRecorder timeline,
         IServiceProvider services, TimeProvider time, CancellationToken cancellationToken)
     {
-        var context = new DemoContext(transport, timeline, actions, services, time);
+        var context = new DemoContext(transport, timeline, services, time);
         var queue = "demo.tap." + context.RunId;
         await transport.DeclareAsync(new TopologyDefinition(
             [new ExchangeDefinition(Destinations.CollectorExchange), new ExchangeDefinition(Destinations.MesTopic)],
@@ -75,18 +85,34 @@ public sealed class DemoContext : IAsyncDisposable
         return context;
     }
 
-    /// <summary>Whether this build has the action (the demo runs whatever actions exist).</summary>
-    public bool Has(string actionName) => _actions.Contains(actionName);
+    /// <summary>Stocks the product in the warehouse for this run's tenant, as whoever runs the inventory would.</summary>
+    public async Task DefineStockAsync(StockItem item, DemoNotes notes)
+    {
+        await new StockLevels(Tables).DefineAsync(Tenant, item, CancellationToken.None);
+        notes.Show(string.Create(CultureInfo.InvariantCulture,
+            $"stock set up: {item.OnHand} × {item.ProductId} ({item.ProductName}) in {item.WarehouseId}, reorder level {item.ReorderLevel}"));
+    }
+
+    /// <summary>Shows the product's stock level in the warehouse as the worker left it.</summary>
+    public async Task<StockLevel?> ShowStockAsync(StockItem item, DemoNotes notes)
+    {
+        var level = await new StockLevels(Tables).GetAsync(Tenant, item.ProductId, item.WarehouseId, CancellationToken.None);
+        if (level is null) notes.Miss($"the stock level of {item.ProductId} in {item.WarehouseId}");
+        else notes.Show(string.Create(CultureInfo.InvariantCulture,
+            $"stock of {level.ProductId} in {level.WarehouseId}: on hand {level.OnHand}, reserved {level.Reserved}, available {level.Available}"));
+        return level;
+    }
 
     public string Correlation(string scenario) => $"{scenario}-{RunId}";
 
     /// <summary>A Collector event exactly as seed 003 shows it: no id, correlationId optional. Returns the body sent.</summary>
-    public async Task<byte[]> PublishCollectorAsync(string type, JsonObject data, string correlationId, DateTimeOffset? timestamp = null)
+    public async Task<byte[]> PublishCollectorAsync(string type, JsonObject data, string correlationId, bool expectDeadLetter = false)
     {
+        if (expectDeadLetter) _expectedDeadLetters[correlationId] = true;
         var body = Encoding.UTF8.GetBytes(new JsonObject
         {
             ["type"] = type,
-            ["timestamp"] = (timestamp ?? Time.GetUtcNow()).ToString("O"),
+            ["timestamp"] = Time.GetUtcNow().ToString("O"),
             ["tenantId"] = Tenant,
             ["source"] = SourceOf(type),
             ["correlationId"] = correlationId,
@@ -115,6 +141,21 @@ public sealed class DemoContext : IAsyncDisposable
         }.ToJsonString(BodyJson));
         await PublishRawAsync(Destinations.MesTopic, type, body, correlationId);
         return body;
+    }
+
+    /// <summary>A manufacturing-intelligence event as seed 002 shows it: <c>{ id, type, source, timestamp, payload, correlationId }</c>.</summary>
+    public async Task PublishIntelligenceAsync(string type, JsonObject payload, string correlationId)
+    {
+        var body = Encoding.UTF8.GetBytes(new JsonObject
+        {
+            ["id"] = Guid.NewGuid().ToString(),
+            ["type"] = type,
+            ["source"] = "intelligence." + type.Split('.')[0],
+            ["timestamp"] = Time.GetUtcNow().ToString("O"),
+            ["payload"] = payload.DeepClone(),
+            ["correlationId"] = correlationId,
+        }.ToJsonString(BodyJson));
+        await PublishRawAsync(Destinations.MesTopic, type, body, correlationId);
     }
 
     public async Task PublishRawAsync(string exchange, string routingKey, byte[] body, string correlationId, string? note = null)
