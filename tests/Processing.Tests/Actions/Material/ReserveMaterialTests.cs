@@ -10,7 +10,7 @@ using EventProcessors.Processing.Storage;
 using EventProcessors.Processing.Tests.Actions.OrderToCash;
 using EventProcessors.Processing.Tests.Pipeline;
 using EventProcessors.TestSupport;
-using static EventProcessors.Processing.Tests.Actions.Mes.MesEvents;
+using static EventProcessors.TestSupport.MesEvents;
 
 namespace EventProcessors.Processing.Tests.Actions.Material;
 

@@ -6,7 +6,7 @@ using EventProcessors.Processing.Pipeline;
 using EventProcessors.Processing.Storage;
 using EventProcessors.Processing.Tests.Actions.OrderToCash;
 using EventProcessors.Processing.Tests.Pipeline;
-using static EventProcessors.Processing.Tests.Actions.Mes.MesEvents;
+using static EventProcessors.TestSupport.MesEvents;
 
 namespace EventProcessors.Processing.Tests.Actions.Quality;
 

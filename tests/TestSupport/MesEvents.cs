@@ -1,14 +1,14 @@
 using System.Text.Json.Nodes;
 using EventProcessors.Processing.Pipeline;
 
-namespace EventProcessors.Processing.Tests.Actions.Mes;
+namespace EventProcessors.TestSupport;
 
 /// <summary>
 /// MES events as the MES services publish them (seed 000: <c>{ type, meta: { eventId, source, userId, correlationId,
 /// timestamp }, data }</c>, with the tenant in meta), and manufacturing-intelligence events as that platform publishes
 /// them (seed 002: <c>{ id, type, source, timestamp, payload, ... }</c>), with the seeds' values.
 /// </summary>
-internal static class MesEvents
+public static class MesEvents
 {
     public const string WorkOrderId = "wo-123";
     public const string WorkOrderNumber = "WO-2025-0001";
