@@ -16,7 +16,7 @@ using Spectre.Console;
 namespace EventProcessors.LocalHost.Cli;
 
 /// <summary>
-/// <c>serve</c>, <c>demo</c>, <c>topology export</c>, <c>dead-letters list|replay</c>. Global flags: <c>--transport
+/// <c>serve</c>, <c>demo</c>, <c>topology export</c>, <c>dead-letters list|replay</c>, <c>stock define|show</c>. Global flags: <c>--transport
 /// inmemory|rabbitmq</c>, <c>--rabbitmq &lt;amqp uri&gt;</c>, <c>--storage inmemory|&lt;connection string&gt;</c>. Settings have
 /// the names of local.settings.sample.json (RabbitMQConnection, TableStorage, Processing__*, LocalHost__*), read from
 /// local.settings.json's Values, then the environment, then the flags.
@@ -117,6 +117,7 @@ public static class LocalHostCli
             return skipped.Count == 0 ? 0 : 1;
         }));
         root.Subcommands.Add(new Command("dead-letters", "Inspect and replay dead letters.") { list, replay });
+        root.Subcommands.Add(StockCommands.Build(parse => Configuration(parse), console));
         return root;
     }
 

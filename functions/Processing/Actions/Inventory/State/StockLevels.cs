@@ -20,6 +20,16 @@ public sealed record StockItem
     public decimal MinimumThreshold { get; init; }
     /// <summary>Whether order lines naming no warehouse reserve this product here.</summary>
     public bool Primary { get; init; }
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming the field when the item cannot be stocked as it is.</summary>
+    public void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(ProductId, "productId");
+        ArgumentException.ThrowIfNullOrWhiteSpace(WarehouseId, "warehouseId");
+        ArgumentOutOfRangeException.ThrowIfNegative(OnHand, "onHand");
+        ArgumentOutOfRangeException.ThrowIfNegative(MinimumThreshold, "minimumThreshold");
+        ArgumentOutOfRangeException.ThrowIfLessThan(ReorderLevel, MinimumThreshold, "reorderLevel");
+    }
 }
 
 /// <summary>
@@ -39,11 +49,7 @@ public sealed class StockLevels(ITableServiceClient tables)
     /// </summary>
     public Task<StockLevel> DefineAsync(string tenant, StockItem item, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(item.ProductId);
-        ArgumentException.ThrowIfNullOrWhiteSpace(item.WarehouseId);
-        ArgumentOutOfRangeException.ThrowIfNegative(item.OnHand);
-        ArgumentOutOfRangeException.ThrowIfNegative(item.MinimumThreshold);
-        ArgumentOutOfRangeException.ThrowIfLessThan(item.ReorderLevel, item.MinimumThreshold);
+        item.Validate();
         return _store.UpdateAsync(tenant, Id(item.ProductId, item.WarehouseId), current =>
         {
             var defined = (current ?? new StockLevel
