@@ -21,25 +21,18 @@ public sealed class RecordPaymentInMemory : RecordPaymentTests
     protected override ITableServiceClient Tables { get; } = new InMemoryTableServiceClient();
 }
 
-public abstract class RecordPaymentTests
+public abstract class RecordPaymentTests : ActionTests
 {
     private const string InvoiceId = "1a2b3c4d-0000-4000-8000-000000000001";
     private static readonly DateTimeOffset PaidAt = new(2024, 1, 16, 10, 0, 0, TimeSpan.Zero);
 
-    private readonly string _tenant = NewTenant();
-    private PipelineHarness? _harness;
-
-    protected abstract ITableServiceClient Tables { get; }
-
-    private PipelineHarness Pipeline => _harness ??= Harness(Tables);
-
     private Task<ProcessingResult> Pay(JsonObject? paid = null, string timestamp = "2024-01-16T10:00:01.000Z", PipelineHarness? pipeline = null) =>
-        (pipeline ?? Pipeline).ProcessAsync(Envelope(EventTypes.Collector.InvoicePaid, _tenant, paid ?? InvoicePaid(), timestamp), new RecordPayment(Tables));
+        (pipeline ?? Pipeline).ProcessAsync(Envelope(EventTypes.Collector.InvoicePaid, Tenant, paid ?? InvoicePaid(), timestamp), new RecordPayment(Tables));
 
-    private Task<CustomerAccount?> Account() => new CustomerAccounts(Tables).GetAsync(_tenant, CustomerId, CancellationToken.None);
+    private Task<CustomerAccount?> Account() => new CustomerAccounts(Tables).GetAsync(Tenant, CustomerId, CancellationToken.None);
 
     private string PaymentId(string invoiceId = InvoiceId, string amount = "1500.00", string date = "2024-01-16T10:00:00.0000000Z", string currency = "USD") =>
-        DerivedIds.Uuid("payment", _tenant, invoiceId, date, amount, currency);
+        DerivedIds.Uuid("payment", Tenant, invoiceId, date, amount, currency);
 
     [Fact]
     public async Task Seed_payment_settles_the_invoice_on_the_customers_account()
@@ -52,7 +45,7 @@ public abstract class RecordPaymentTests
         [
             new Payment
             {
-                PaymentId = PaymentId(), TenantId = _tenant, CustomerId = CustomerId, InvoiceId = InvoiceId, InvoiceNumber = "INV-2024-001",
+                PaymentId = PaymentId(), TenantId = Tenant, CustomerId = CustomerId, InvoiceId = InvoiceId, InvoiceNumber = "INV-2024-001",
                 Amount = 1500.00m, AppliedAmount = 1500.00m, CreditAmount = 0m, Currency = "USD", PaymentMethod = "STRIPE", PaymentDate = PaidAt,
             },
         ], result.Rows<Payment>());

@@ -21,21 +21,14 @@ public sealed class CreateDeliveryNoteInMemory : CreateDeliveryNoteTests
     protected override ITableServiceClient Tables { get; } = new InMemoryTableServiceClient();
 }
 
-public abstract class CreateDeliveryNoteTests
+public abstract class CreateDeliveryNoteTests : ActionTests
 {
     private const string ConfirmedAt = "2024-01-15T10:40:00.000Z";
 
-    private readonly string _tenant = NewTenant();
-    private PipelineHarness? _harness;
-
-    protected abstract ITableServiceClient Tables { get; }
-
-    private PipelineHarness Pipeline => _harness ??= Harness(Tables);
-
     private Task<ProcessingResult> Confirm(JsonObject? order = null, string timestamp = ConfirmedAt, PipelineHarness? pipeline = null) =>
-        (pipeline ?? Pipeline).ProcessAsync(Envelope(EventTypes.Collector.OrderConfirmed, _tenant, order ?? OrderConfirmed(), timestamp), new CreateDeliveryNote(Tables));
+        (pipeline ?? Pipeline).ProcessAsync(Envelope(EventTypes.Collector.OrderConfirmed, Tenant, order ?? OrderConfirmed(), timestamp), new CreateDeliveryNote(Tables));
 
-    private string ExpectedNoteId => DerivedIds.Uuid("delivery-note", _tenant, OrderId);
+    private string ExpectedNoteId => DerivedIds.Uuid("delivery-note", Tenant, OrderId);
 
     [Fact]
     public async Task Confirmed_order_gets_a_delivery_note_with_every_line()
@@ -63,13 +56,13 @@ public abstract class CreateDeliveryNoteTests
         [
             new DeliveryNote
             {
-                DeliveryNoteId = ExpectedNoteId, TenantId = _tenant, DeliveryNumber = "DN-2024-001", OrderId = OrderId, OrderNumber = "ORD-2024-001",
+                DeliveryNoteId = ExpectedNoteId, TenantId = Tenant, DeliveryNumber = "DN-2024-001", OrderId = OrderId, OrderNumber = "ORD-2024-001",
                 CustomerId = CustomerId, ShippingAddressId = "addr-1", Status = "CREATED", CreatedAt = DateTimeOffset.Parse(ConfirmedAt),
             },
         ], result.Rows<DeliveryNote>());
         Assert.Equal(
         [
-            new DeliveryNoteLine { DeliveryNoteId = ExpectedNoteId, LineNumber = 1, TenantId = _tenant, ProductId = ProductId, Description = "Product Name", Quantity = 5m, Unit = "pcs" },
+            new DeliveryNoteLine { DeliveryNoteId = ExpectedNoteId, LineNumber = 1, TenantId = Tenant, ProductId = ProductId, Description = "Product Name", Quantity = 5m, Unit = "pcs" },
         ], result.Rows<DeliveryNoteLine>());
     }
 
@@ -121,6 +114,6 @@ public abstract class CreateDeliveryNoteTests
             new EventError(EventErrorCode.InvalidValue, "shippingAddressId must not be blank.", "$.data.shippingAddressId"),
             new EventError(EventErrorCode.InvalidValue, "lineItems must not be empty.", "$.data.lineItems"),
         ], results.Select(r => r.Error));
-        Assert.Null(await new DocumentOrigins(Tables).GetAsync(_tenant, "delivery-note", OrderId, CancellationToken.None));
+        Assert.Null(await new DocumentOrigins(Tables).GetAsync(Tenant, "delivery-note", OrderId, CancellationToken.None));
     }
 }

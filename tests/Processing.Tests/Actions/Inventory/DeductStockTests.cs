@@ -23,38 +23,31 @@ public sealed class DeductStockInMemory : DeductStockTests
     protected override ITableServiceClient Tables { get; } = new InMemoryTableServiceClient();
 }
 
-public abstract class DeductStockTests
+public abstract class DeductStockTests : ActionTests
 {
     private const string DispatchedAt = "2024-01-15T11:00:00.000Z";
 
-    private readonly string _tenant = NewTenant();
-    private PipelineHarness? _harness;
-
-    protected abstract ITableServiceClient Tables { get; }
-
-    private PipelineHarness Pipeline => _harness ??= Harness(Tables);
-
     private string Dispatch(JsonObject dispatch, string timestamp = DispatchedAt) =>
-        Envelope(EventTypes.Collector.DeliveryDispatched, _tenant, dispatch, timestamp);
+        Envelope(EventTypes.Collector.DeliveryDispatched, Tenant, dispatch, timestamp);
 
     private Task<ProcessingResult> Deduct(JsonObject dispatch, string timestamp = DispatchedAt) =>
         Pipeline.ProcessAsync(Dispatch(dispatch, timestamp), new DeductStock(Tables));
 
     private async Task Reserve(JsonObject order)
     {
-        var result = await Harness(Tables).ProcessAsync(Envelope(EventTypes.Collector.OrderCreated, _tenant, order), new ReserveStock(Tables));
+        var result = await Harness(Tables).ProcessAsync(Envelope(EventTypes.Collector.OrderCreated, Tenant, order), new ReserveStock(Tables));
         Assert.Equal(EventTypes.Collector.StockReserved, result.Outcome.Events[0].Type);
     }
 
-    private Task Define(StockItem item) => new StockLevels(Tables).DefineAsync(_tenant, item);
+    private Task Define(StockItem item) => new StockLevels(Tables).DefineAsync(Tenant, item);
 
     private async Task<StockLevel> Level(string productId = Product, string warehouseId = Warehouse) =>
-        (await new StockLevels(Tables).GetAsync(_tenant, productId, warehouseId))!;
+        (await new StockLevels(Tables).GetAsync(Tenant, productId, warehouseId))!;
 
     private StockMovement Movement(decimal quantity, string productId = Product, string orderId = OrderId, string deliveryNoteId = DeliveryNoteId) => new()
     {
-        MovementId = DerivedIds.Uuid("stock-movement", _tenant, StockMovement.DispatchType, deliveryNoteId, productId, Warehouse),
-        TenantId = _tenant,
+        MovementId = DerivedIds.Uuid("stock-movement", Tenant, StockMovement.DispatchType, deliveryNoteId, productId, Warehouse),
+        TenantId = Tenant,
         ProductId = productId,
         WarehouseId = Warehouse,
         MovementType = StockMovement.DispatchType,
@@ -140,7 +133,7 @@ public abstract class DeductStockTests
             "$.data.items[1].quantity"), result.Error);
         Assert.Equal((10m, 8m), ((await Level()).OnHand, (await Level()).Reserved));
         Assert.Equal(10m, (await Level("p-2")).OnHand);
-        Assert.Null(await new OrderReservations(Tables).GetAsync(_tenant, "order-y"));
+        Assert.Null(await new OrderReservations(Tables).GetAsync(Tenant, "order-y"));
     }
 
     [Fact]

@@ -22,32 +22,25 @@ public sealed class ReceiveStockInMemory : ReceiveStockTests
     protected override ITableServiceClient Tables { get; } = new InMemoryTableServiceClient();
 }
 
-public abstract class ReceiveStockTests
+public abstract class ReceiveStockTests : ActionTests
 {
     private const string SentAt = "2024-01-20T08:05:00.000Z";
     private static readonly DateTimeOffset ReceivedAt = new(2024, 1, 20, 8, 0, 0, TimeSpan.Zero);
 
-    private readonly string _tenant = NewTenant();
-    private PipelineHarness? _harness;
-
-    protected abstract ITableServiceClient Tables { get; }
-
-    private PipelineHarness Pipeline => _harness ??= Harness(Tables);
-
-    private string Receipt(JsonObject receipt, string timestamp = SentAt) => Envelope(EventTypes.Collector.StockReceived, _tenant, receipt, timestamp);
+    private string Receipt(JsonObject receipt, string timestamp = SentAt) => Envelope(EventTypes.Collector.StockReceived, Tenant, receipt, timestamp);
 
     private Task<ProcessingResult> Receive(JsonObject receipt, string timestamp = SentAt) =>
         Pipeline.ProcessAsync(Receipt(receipt, timestamp), new ReceiveStock(Tables));
 
     private Task<ProcessingResult> Reserve(string orderId, decimal quantity) =>
-        Harness(Tables).ProcessAsync(Envelope(EventTypes.Collector.OrderCreated, _tenant, OrderCreatedWith(orderId, Line(quantity))), new ReserveStock(Tables));
+        Harness(Tables).ProcessAsync(Envelope(EventTypes.Collector.OrderCreated, Tenant, OrderCreatedWith(orderId, Line(quantity))), new ReserveStock(Tables));
 
-    private Task Define(StockItem item) => new StockLevels(Tables).DefineAsync(_tenant, item);
+    private Task Define(StockItem item) => new StockLevels(Tables).DefineAsync(Tenant, item);
 
-    private async Task<StockLevel> Level() => (await new StockLevels(Tables).GetAsync(_tenant, Product, Warehouse))!;
+    private async Task<StockLevel> Level() => (await new StockLevels(Tables).GetAsync(Tenant, Product, Warehouse))!;
 
     private string ReceiptId(string quantity) =>
-        DerivedIds.Uuid("receipt", _tenant, Product, Warehouse, quantity, "2024-01-20T08:00:00.0000000Z", "");
+        DerivedIds.Uuid("receipt", Tenant, Product, Warehouse, quantity, "2024-01-20T08:00:00.0000000Z", "");
 
     [Fact]
     public async Task A_receipt_goes_on_hand_with_a_stock_movement()
@@ -62,8 +55,8 @@ public abstract class ReceiveStockTests
         [
             new StockMovement
             {
-                MovementId = DerivedIds.Uuid("stock-movement", _tenant, StockMovement.ReceiptType, ReceiptId("10")),
-                TenantId = _tenant, ProductId = Product, WarehouseId = Warehouse, MovementType = StockMovement.ReceiptType,
+                MovementId = DerivedIds.Uuid("stock-movement", Tenant, StockMovement.ReceiptType, ReceiptId("10")),
+                TenantId = Tenant, ProductId = Product, WarehouseId = Warehouse, MovementType = StockMovement.ReceiptType,
                 Quantity = 10m, OccurredAt = ReceivedAt,
             },
         ], result.Rows<StockMovement>());

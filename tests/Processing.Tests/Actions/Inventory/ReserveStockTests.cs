@@ -22,27 +22,20 @@ public sealed class ReserveStockInMemory : ReserveStockTests
     protected override ITableServiceClient Tables { get; } = new InMemoryTableServiceClient();
 }
 
-public abstract class ReserveStockTests
+public abstract class ReserveStockTests : ActionTests
 {
     private const string CreatedAt = "2024-01-15T10:35:00.000Z";
 
-    private readonly string _tenant = NewTenant();
-    private PipelineHarness? _harness;
-
-    protected abstract ITableServiceClient Tables { get; }
-
-    private PipelineHarness Pipeline => _harness ??= Harness(Tables);
-
     private string Order(JsonObject order, string timestamp = CreatedAt, string? tenant = null) =>
-        Envelope(EventTypes.Collector.OrderCreated, tenant ?? _tenant, order, timestamp);
+        Envelope(EventTypes.Collector.OrderCreated, tenant ?? Tenant, order, timestamp);
 
     private Task<ProcessingResult> Reserve(JsonObject order, string timestamp = CreatedAt, PipelineHarness? pipeline = null) =>
         (pipeline ?? Pipeline).ProcessAsync(Order(order, timestamp), new ReserveStock(Tables));
 
-    private Task Define(StockItem item) => new StockLevels(Tables).DefineAsync(_tenant, item);
+    private Task Define(StockItem item) => new StockLevels(Tables).DefineAsync(Tenant, item);
 
     private async Task<StockLevel> Level(string productId = Product, string warehouseId = Warehouse) =>
-        (await new StockLevels(Tables).GetAsync(_tenant, productId, warehouseId))!;
+        (await new StockLevels(Tables).GetAsync(Tenant, productId, warehouseId))!;
 
     private static StockReservationLine Reserved(decimal quantity, string productId = Product, string warehouseId = Warehouse) =>
         new() { ProductId = productId, WarehouseId = warehouseId, Quantity = quantity };
@@ -223,11 +216,11 @@ public abstract class ReserveStockTests
         Assert.Equal(new EventError(EventErrorCode.InvalidValue, "Product 'p-unknown' is not stocked in warehouse 'wh-1'.", "$.data.lineItems[1].productId"), inWarehouse.Error);
         Assert.Equal(new EventError(EventErrorCode.InvalidValue, "Product 'p-unknown' is not stocked in any warehouse.", "$.data.lineItems[0].productId"), anywhere.Error);
         Assert.Equal(0m, (await Level()).Reserved);
-        Assert.Null(await new OrderReservations(Tables).GetAsync(_tenant, OrderId));
+        Assert.Null(await new OrderReservations(Tables).GetAsync(Tenant, OrderId));
     }
 
     [Fact]
-    public async Task Another_tenants_stock_is_unknown()
+    public async Task AnotherTenants_stock_is_unknown()
     {
         await new StockLevels(Tables).DefineAsync(NewTenant(), Item());
 
@@ -332,7 +325,7 @@ public abstract class ReserveStockTests
     public async Task An_order_created_arriving_after_its_dispatch_reserves_nothing()
     {
         await Define(Item(onHand: 100m));
-        await Harness(Tables).ProcessAsync(Envelope(EventTypes.Collector.DeliveryDispatched, _tenant, DeliveryDispatched()), new DeductStock(Tables));
+        await Harness(Tables).ProcessAsync(Envelope(EventTypes.Collector.DeliveryDispatched, Tenant, DeliveryDispatched()), new DeductStock(Tables));
 
         var late = await Reserve(OrderCreatedWith());
 

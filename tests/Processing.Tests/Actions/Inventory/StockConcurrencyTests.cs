@@ -21,25 +21,21 @@ public sealed class StockConcurrencyInMemory : StockConcurrencyTests
 }
 
 /// <summary>Several workers on one stock level at once, each with its own pipeline (none sees another's claims).</summary>
-public abstract class StockConcurrencyTests
+public abstract class StockConcurrencyTests : ActionTests
 {
-    private readonly string _tenant = NewTenant();
-
-    protected abstract ITableServiceClient Tables { get; }
-
     private Task<ProcessingResult> Reserve(string orderId, decimal quantity, string productId = Product) =>
-        Harness(Tables).ProcessAsync(Envelope(EventTypes.Collector.OrderCreated, _tenant, OrderCreatedWith(orderId, Line(quantity, productId))), new ReserveStock(Tables));
+        Harness(Tables).ProcessAsync(Envelope(EventTypes.Collector.OrderCreated, Tenant, OrderCreatedWith(orderId, Line(quantity, productId))), new ReserveStock(Tables));
 
     private Task<ProcessingResult> Dispatch(string deliveryNoteId, string orderId, decimal quantity) =>
-        Harness(Tables).ProcessAsync(Envelope(EventTypes.Collector.DeliveryDispatched, _tenant, DeliveryDispatched(deliveryNoteId, orderId, Line(quantity))), new DeductStock(Tables));
+        Harness(Tables).ProcessAsync(Envelope(EventTypes.Collector.DeliveryDispatched, Tenant, DeliveryDispatched(deliveryNoteId, orderId, Line(quantity))), new DeductStock(Tables));
 
     private Task<ProcessingResult> Receive(decimal quantity, int n) =>
-        Harness(Tables).ProcessAsync(Envelope(EventTypes.Collector.StockReceived, _tenant,
+        Harness(Tables).ProcessAsync(Envelope(EventTypes.Collector.StockReceived, Tenant,
             StockReceived(quantity, receivedAt: $"2024-01-20T08:00:{n:D2}.000Z")), new ReceiveStock(Tables));
 
-    private Task Define(StockItem item) => new StockLevels(Tables).DefineAsync(_tenant, item);
+    private Task Define(StockItem item) => new StockLevels(Tables).DefineAsync(Tenant, item);
 
-    private async Task<StockLevel> Level(string productId = Product) => (await new StockLevels(Tables).GetAsync(_tenant, productId, Warehouse))!;
+    private async Task<StockLevel> Level(string productId = Product) => (await new StockLevels(Tables).GetAsync(Tenant, productId, Warehouse))!;
 
     [Fact]
     public async Task Two_orders_racing_for_the_last_units_one_gets_them_and_the_other_is_told_it_failed()
@@ -78,8 +74,8 @@ public abstract class StockConcurrencyTests
         await Define(Item("p-2", onHand: 1m, reorderLevel: 0m, minimumThreshold: 0m));
 
         var results = await Task.WhenAll(
-            Harness(Tables).ProcessAsync(Envelope(EventTypes.Collector.OrderCreated, _tenant, OrderCreatedWith("order-a", Line(1m, "p-1"), Line(1m, "p-2"))), new ReserveStock(Tables)),
-            Harness(Tables).ProcessAsync(Envelope(EventTypes.Collector.OrderCreated, _tenant, OrderCreatedWith("order-b", Line(1m, "p-2"), Line(1m, "p-1"))), new ReserveStock(Tables)));
+            Harness(Tables).ProcessAsync(Envelope(EventTypes.Collector.OrderCreated, Tenant, OrderCreatedWith("order-a", Line(1m, "p-1"), Line(1m, "p-2"))), new ReserveStock(Tables)),
+            Harness(Tables).ProcessAsync(Envelope(EventTypes.Collector.OrderCreated, Tenant, OrderCreatedWith("order-b", Line(1m, "p-2"), Line(1m, "p-1"))), new ReserveStock(Tables)));
 
         Assert.Single(results, r => r.Outcome.Events[0].Type == EventTypes.Collector.StockReserved);
         Assert.Equal((1m, 1m), ((await Level("p-1")).Reserved, (await Level("p-2")).Reserved));
@@ -126,7 +122,7 @@ public abstract class StockConcurrencyTests
 
         // Re-sent copies are different events to the pipeline (different timestamps, so different ids).
         var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => Harness(Tables).ProcessAsync(
-            Envelope(EventTypes.Collector.OrderCreated, _tenant, OrderCreatedWith(OrderId, Line(35m)), $"2024-01-15T10:35:0{i}.000Z"), new ReserveStock(Tables))));
+            Envelope(EventTypes.Collector.OrderCreated, Tenant, OrderCreatedWith(OrderId, Line(35m)), $"2024-01-15T10:35:0{i}.000Z"), new ReserveStock(Tables))));
 
         var events = results.SelectMany(r => r.Outcome.Events).ToArray();
         Assert.Equal([EventTypes.Collector.StockReserved, EventTypes.Collector.StockLow], events.Select(e => e.Type));

@@ -18,50 +18,46 @@ public sealed class StockLevelsInMemory : StockLevelsTests
 }
 
 /// <summary>The set-up API tests and the demo define products, reorder levels and opening stock with.</summary>
-public abstract class StockLevelsTests
+public abstract class StockLevelsTests : ActionTests
 {
-    private readonly string _tenant = NewTenant();
-
-    protected abstract ITableServiceClient Tables { get; }
-
     private StockLevels Store => new(Tables);
 
     [Fact]
     public async Task Defining_an_item_stocks_the_product_in_the_warehouse_armed_for_stock_low()
     {
-        var defined = await Store.DefineAsync(_tenant, Item(onHand: 42m, reorderLevel: 20m, minimumThreshold: 10m, primary: true));
+        var defined = await Store.DefineAsync(Tenant, Item(onHand: 42m, reorderLevel: 20m, minimumThreshold: 10m, primary: true));
 
-        var read = (await Store.GetAsync(_tenant, Product, Warehouse))!;
+        var read = (await Store.GetAsync(Tenant, Product, Warehouse))!;
         Assert.Equal(
             (Product, "Product p-4711", "SKU-p-4711", Warehouse, WarehouseName, true, 42m, 20m, 10m, true, 42m),
             (read.ProductId, read.ProductName, read.Sku, read.WarehouseId, read.WarehouseName, read.Primary, read.OnHand, read.ReorderLevel,
                 read.MinimumThreshold, read.LowArmed, read.Available));
         Assert.Empty(read.Reservations);
         Assert.Equal(defined.OnHand, read.OnHand);
-        Assert.Null(await Store.GetAsync(_tenant, Product, "wh-2"));
+        Assert.Null(await Store.GetAsync(Tenant, Product, "wh-2"));
         Assert.Null(await Store.GetAsync(NewTenant(), Product, Warehouse));
     }
 
     [Fact]
     public async Task Defining_it_again_changes_names_and_levels_but_never_quantities()
     {
-        await Store.DefineAsync(_tenant, Item(onHand: 30m));
-        await Harness(Tables).ProcessAsync(Envelope(Contracts.EventTypes.Collector.OrderCreated, _tenant, OrderCreatedWith(OrderId, Line(5m))), new ReserveStock(Tables));
+        await Store.DefineAsync(Tenant, Item(onHand: 30m));
+        await Harness(Tables).ProcessAsync(Envelope(Contracts.EventTypes.Collector.OrderCreated, Tenant, OrderCreatedWith(OrderId, Line(5m))), new ReserveStock(Tables));
 
-        await Store.DefineAsync(_tenant, Item(onHand: 999m, reorderLevel: 50m, minimumThreshold: 25m) with { ProductName = "Renamed" });
+        await Store.DefineAsync(Tenant, Item(onHand: 999m, reorderLevel: 50m, minimumThreshold: 25m) with { ProductName = "Renamed" });
 
-        var level = (await Store.GetAsync(_tenant, Product, Warehouse))!;
+        var level = (await Store.GetAsync(Tenant, Product, Warehouse))!;
         Assert.Equal((30m, 5m, 50m, 25m, "Renamed"), (level.OnHand, level.Reserved, level.ReorderLevel, level.MinimumThreshold, level.ProductName));
     }
 
     [Fact]
     public async Task Every_warehouse_of_a_product_is_listed_and_no_other_product()
     {
-        await Store.DefineAsync(_tenant, Item("p-1", "wh-b"));
-        await Store.DefineAsync(_tenant, Item("p-1", "wh-a"));
-        await Store.DefineAsync(_tenant, Item("p-10", "wh-a"));
+        await Store.DefineAsync(Tenant, Item("p-1", "wh-b"));
+        await Store.DefineAsync(Tenant, Item("p-1", "wh-a"));
+        await Store.DefineAsync(Tenant, Item("p-10", "wh-a"));
 
-        var levels = await Store.ListProductAsync(_tenant, "p-1");
+        var levels = await Store.ListProductAsync(Tenant, "p-1");
 
         Assert.Equal(["wh-a", "wh-b"], levels.Select(l => l.WarehouseId));
     }
@@ -69,9 +65,9 @@ public abstract class StockLevelsTests
     [Fact]
     public async Task Levels_that_make_no_sense_are_refused()
     {
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Store.DefineAsync(_tenant, Item(onHand: -1m)));
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Store.DefineAsync(_tenant, Item(reorderLevel: 5m, minimumThreshold: 10m)));
-        await Assert.ThrowsAsync<ArgumentException>(() => Store.DefineAsync(_tenant, Item(productId: " ")));
-        Assert.Null(await Store.GetAsync(_tenant, Product, Warehouse));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Store.DefineAsync(Tenant, Item(onHand: -1m)));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Store.DefineAsync(Tenant, Item(reorderLevel: 5m, minimumThreshold: 10m)));
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.DefineAsync(Tenant, Item(productId: " ")));
+        Assert.Null(await Store.GetAsync(Tenant, Product, Warehouse));
     }
 }

@@ -21,20 +21,13 @@ public sealed class CaptureOrderInMemory : CaptureOrderTests
     protected override ITableServiceClient Tables { get; } = new InMemoryTableServiceClient();
 }
 
-public abstract class CaptureOrderTests
+public abstract class CaptureOrderTests : ActionTests
 {
     private const string CreatedAt = "2024-01-15T10:35:00.000Z";
     private const string ConfirmedAt = "2024-01-15T10:40:00.000Z";
 
-    private readonly string _tenant = NewTenant();
-    private PipelineHarness? _harness;
-
-    protected abstract ITableServiceClient Tables { get; }
-
-    private PipelineHarness Pipeline => _harness ??= Harness(Tables);
-
     private Task<ProcessingResult> Capture(string type, JsonObject data, string timestamp, string? tenant = null, PipelineHarness? pipeline = null) =>
-        (pipeline ?? Pipeline).ProcessAsync(Envelope(type, tenant ?? _tenant, data, timestamp), new CaptureOrder(Tables));
+        (pipeline ?? Pipeline).ProcessAsync(Envelope(type, tenant ?? Tenant, data, timestamp), new CaptureOrder(Tables));
 
     private Task<ProcessingResult> Created(JsonObject? data = null, string timestamp = CreatedAt, string? tenant = null, PipelineHarness? pipeline = null) =>
         Capture(EventTypes.Collector.OrderCreated, data ?? OrderCreated(), timestamp, tenant, pipeline);
@@ -42,7 +35,7 @@ public abstract class CaptureOrderTests
     private Task<ProcessingResult> Confirmed(JsonObject? data = null, string timestamp = ConfirmedAt, string? tenant = null, PipelineHarness? pipeline = null) =>
         Capture(EventTypes.Collector.OrderConfirmed, data ?? OrderConfirmed(), timestamp, tenant, pipeline);
 
-    private Task<OrderSnapshot?> Snapshot(string? tenant = null) => new OrderSnapshots(Tables).GetAsync(tenant ?? _tenant, OrderId, CancellationToken.None);
+    private Task<OrderSnapshot?> Snapshot(string? tenant = null) => new OrderSnapshots(Tables).GetAsync(tenant ?? Tenant, OrderId, CancellationToken.None);
 
     private static string Json(OrderSnapshot? snapshot) => JsonSerializer.Serialize(snapshot, ContractJson.Options);
 

@@ -22,27 +22,20 @@ public sealed class GenerateInvoiceInMemory : GenerateInvoiceTests
     protected override ITableServiceClient Tables { get; } = new InMemoryTableServiceClient();
 }
 
-public abstract class GenerateInvoiceTests
+public abstract class GenerateInvoiceTests : ActionTests
 {
     private const string DeliveredAt = "2024-01-15T14:00:00.000Z";
-
-    private readonly string _tenant = NewTenant();
-    private PipelineHarness? _harness;
-
-    protected abstract ITableServiceClient Tables { get; }
-
-    private PipelineHarness Pipeline => _harness ??= Harness(Tables);
 
     private GenerateInvoice Action(int? paymentTermsDays = null) =>
         new(Tables, Options.Create(paymentTermsDays is { } days ? new InvoicingOptions { PaymentTermsDays = days } : new InvoicingOptions()));
 
     private Task<ProcessingResult> Capture(string type, JsonObject data) =>
-        Pipeline.ProcessAsync(Envelope(type, _tenant, data, "2024-01-15T10:35:00.000Z"), new CaptureOrder(Tables));
+        Pipeline.ProcessAsync(Envelope(type, Tenant, data, "2024-01-15T10:35:00.000Z"), new CaptureOrder(Tables));
 
     private Task<ProcessingResult> Deliver(JsonObject? data = null, string timestamp = DeliveredAt, GenerateInvoice? action = null) =>
-        Pipeline.ProcessAsync(Envelope(EventTypes.Collector.DeliveryConfirmed, _tenant, data ?? DeliveryConfirmed(), timestamp), action ?? Action());
+        Pipeline.ProcessAsync(Envelope(EventTypes.Collector.DeliveryConfirmed, Tenant, data ?? DeliveryConfirmed(), timestamp), action ?? Action());
 
-    private string ExpectedInvoiceId => DerivedIds.Uuid("invoice", _tenant, DeliveryNoteId);
+    private string ExpectedInvoiceId => DerivedIds.Uuid("invoice", Tenant, DeliveryNoteId);
 
     [Fact]
     public async Task Delivered_order_is_invoiced_from_its_snapshot_with_exact_totals_and_net_30()
@@ -81,7 +74,7 @@ public abstract class GenerateInvoiceTests
         [
             new Invoice
             {
-                InvoiceId = ExpectedInvoiceId, TenantId = _tenant, InvoiceNumber = "INV-2024-001", CustomerId = CustomerId, OrderId = OrderId,
+                InvoiceId = ExpectedInvoiceId, TenantId = Tenant, InvoiceNumber = "INV-2024-001", CustomerId = CustomerId, OrderId = OrderId,
                 OrderNumber = "ORD-2024-001", DeliveryNoteId = DeliveryNoteId, DeliveryNumber = "DN-2024-001", Currency = "USD",
                 Subtotal = 1350.00m, TaxTotal = 270.00m, GrandTotal = 1620.00m, IssuedAt = DateTimeOffset.Parse(DeliveredAt), DueDate = dueDate,
             },
@@ -90,7 +83,7 @@ public abstract class GenerateInvoiceTests
         [
             new InvoiceLine
             {
-                InvoiceId = ExpectedInvoiceId, LineNumber = 1, TenantId = _tenant, ProductId = ProductId, Description = "Product Name",
+                InvoiceId = ExpectedInvoiceId, LineNumber = 1, TenantId = Tenant, ProductId = ProductId, Description = "Product Name",
                 Quantity = 5m, UnitPrice = 300.00m, DiscountPercent = 10m, DiscountAmount = 150.00m, NetAmount = 1350.00m,
                 TaxPercent = 20m, TaxAmount = 270.00m, LineTotal = 1620.00m,
             },
@@ -147,7 +140,7 @@ public abstract class GenerateInvoiceTests
 
         var duplicate = await Deliver();
         var resent = await Deliver(timestamp: "2024-01-15T15:00:00.000Z");
-        var rerun = await Harness(Tables).ProcessAsync(Envelope(EventTypes.Collector.DeliveryConfirmed, _tenant, DeliveryConfirmed(), DeliveredAt), Action());
+        var rerun = await Harness(Tables).ProcessAsync(Envelope(EventTypes.Collector.DeliveryConfirmed, Tenant, DeliveryConfirmed(), DeliveredAt), Action());
 
         Assert.Equal(ProcessingStatus.Duplicate, duplicate.Status);
         Assert.Equal(first.Snapshot(), duplicate.Snapshot());

@@ -24,24 +24,17 @@ public sealed class ReserveMaterialInMemory : ReserveMaterialTests
     protected override ITableServiceClient Tables { get; } = new InMemoryTableServiceClient();
 }
 
-public abstract class ReserveMaterialTests
+public abstract class ReserveMaterialTests : ActionTests
 {
     private static readonly DateTimeOffset CreatedAt = new(2025, 10, 19, 10, 0, 0, TimeSpan.Zero);
 
-    private readonly string _tenant = OrderToCashEvents.NewTenant();
-    private PipelineHarness? _harness;
-
-    protected abstract ITableServiceClient Tables { get; }
-
-    private PipelineHarness Pipeline => _harness ??= OrderToCashEvents.Harness(Tables);
-
     private Task<ProcessingResult> Create(JsonObject? created = null, string eventId = "evt-created-1", PipelineHarness? pipeline = null) =>
-        (pipeline ?? Pipeline).ProcessAsync(MesEnvelope(EventTypes.Mes.WorkOrderCreated, _tenant, created ?? WorkOrderCreated(), eventId, source: "work-order-service"),
+        (pipeline ?? Pipeline).ProcessAsync(MesEnvelope(EventTypes.Mes.WorkOrderCreated, Tenant, created ?? WorkOrderCreated(), eventId, source: "work-order-service"),
             new ReserveMaterial(Tables));
 
-    private Task<WorkOrderDocument?> WorkOrder(string id = WorkOrderId) => new WorkOrderDocuments(Tables).GetAsync(_tenant, id, CancellationToken.None);
+    private Task<WorkOrderDocument?> WorkOrder(string id = WorkOrderId) => new WorkOrderDocuments(Tables).GetAsync(Tenant, id, CancellationToken.None);
 
-    private string ReservationId(string workOrderId = WorkOrderId) => DerivedIds.Uuid("material-reservation", _tenant, workOrderId);
+    private string ReservationId(string workOrderId = WorkOrderId) => DerivedIds.Uuid("material-reservation", Tenant, workOrderId);
 
     [Fact]
     public async Task A_work_order_without_a_bill_of_materials_reserves_its_part_for_its_quantity()
@@ -58,7 +51,7 @@ public abstract class ReserveMaterialTests
         [
             new ReservationLine
             {
-                ReservationId = ReservationId(), LineNumber = 1, TenantId = _tenant, WorkOrderId = WorkOrderId, WorkOrderNumber = WorkOrderNumber,
+                ReservationId = ReservationId(), LineNumber = 1, TenantId = Tenant, WorkOrderId = WorkOrderId, WorkOrderNumber = WorkOrderNumber,
                 PartId = PartId, PartNumber = PartNumber, Quantity = 100m, ReservedAt = CreatedAt,
             },
         ], result.Rows<ReservationLine>());
@@ -97,7 +90,7 @@ public abstract class ReserveMaterialTests
     [Fact]
     public async Task The_part_reference_already_known_is_cached_on_the_new_work_order()
     {
-        await Pipeline.ProcessAsync(MesEnvelope(EventTypes.Mes.MaterialPartUpdated, _tenant, PartUpdated("Landing Gear Strut"), "evt-part-1", "2025-10-01T00:00:00.000Z"),
+        await Pipeline.ProcessAsync(MesEnvelope(EventTypes.Mes.MaterialPartUpdated, Tenant, PartUpdated("Landing Gear Strut"), "evt-part-1", "2025-10-01T00:00:00.000Z"),
             new SyncPartReference(Tables));
 
         await Create();
@@ -129,7 +122,7 @@ public abstract class ReserveMaterialTests
     [Fact]
     public async Task A_work_order_completed_before_its_creation_was_processed_reserves_nothing()
     {
-        await Pipeline.ProcessAsync(MesEnvelope(EventTypes.Mes.WorkOrderCompleted, _tenant, WorkOrderCompleted(), "evt-completed-1"), new UpdateInventory(Tables));
+        await Pipeline.ProcessAsync(MesEnvelope(EventTypes.Mes.WorkOrderCompleted, Tenant, WorkOrderCompleted(), "evt-completed-1"), new UpdateInventory(Tables));
 
         var late = await Create();
 

@@ -24,27 +24,20 @@ public sealed class UpdateInventoryInMemory : UpdateInventoryTests
     protected override ITableServiceClient Tables { get; } = new InMemoryTableServiceClient();
 }
 
-public abstract class UpdateInventoryTests
+public abstract class UpdateInventoryTests : ActionTests
 {
     private static readonly DateTimeOffset CompletedAt = new(2025, 10, 19, 16, 0, 0, TimeSpan.Zero);
 
-    private readonly string _tenant = OrderToCashEvents.NewTenant();
-    private PipelineHarness? _harness;
-
-    protected abstract ITableServiceClient Tables { get; }
-
-    private PipelineHarness Pipeline => _harness ??= OrderToCashEvents.Harness(Tables);
-
     private Task<ProcessingResult> Complete(JsonObject? completed = null, string eventId = "evt-completed-1", PipelineHarness? pipeline = null) =>
-        (pipeline ?? Pipeline).ProcessAsync(MesEnvelope(EventTypes.Mes.WorkOrderCompleted, _tenant, completed ?? WorkOrderCompleted(), eventId, source: "work-order-service"),
+        (pipeline ?? Pipeline).ProcessAsync(MesEnvelope(EventTypes.Mes.WorkOrderCompleted, Tenant, completed ?? WorkOrderCompleted(), eventId, source: "work-order-service"),
             new UpdateInventory(Tables));
 
     private Task<ProcessingResult> Create(JsonObject created, string eventId) =>
-        Pipeline.ProcessAsync(MesEnvelope(EventTypes.Mes.WorkOrderCreated, _tenant, created, eventId, source: "work-order-service"), new ReserveMaterial(Tables));
+        Pipeline.ProcessAsync(MesEnvelope(EventTypes.Mes.WorkOrderCreated, Tenant, created, eventId, source: "work-order-service"), new ReserveMaterial(Tables));
 
-    private Task<PartInventory?> Inventory(string partId = PartId) => new MaterialInventory(Tables).GetAsync(_tenant, partId, CancellationToken.None);
+    private Task<PartInventory?> Inventory(string partId = PartId) => new MaterialInventory(Tables).GetAsync(Tenant, partId, CancellationToken.None);
 
-    private Task<WorkOrderDocument?> WorkOrder(string id = WorkOrderId) => new WorkOrderDocuments(Tables).GetAsync(_tenant, id, CancellationToken.None);
+    private Task<WorkOrderDocument?> WorkOrder(string id = WorkOrderId) => new WorkOrderDocuments(Tables).GetAsync(Tenant, id, CancellationToken.None);
 
     [Fact]
     public async Task The_completed_quantity_not_the_rejected_is_booked_into_stock_and_the_work_order_closes()
@@ -65,7 +58,7 @@ public abstract class UpdateInventoryTests
         [
             new InventoryAdjustment
             {
-                AdjustmentId = DerivedIds.Uuid("inventory-adjustment", _tenant, "PRODUCTION_COMPLETED", WorkOrderId), TenantId = _tenant,
+                AdjustmentId = DerivedIds.Uuid("inventory-adjustment", Tenant, "PRODUCTION_COMPLETED", WorkOrderId), TenantId = Tenant,
                 PartId = PartId, PartNumber = PartNumber, Reason = "PRODUCTION_COMPLETED", WorkOrderId = WorkOrderId, LotNumber = "LOT-FG-001",
                 QuantityChange = 100m, QuantityOnHand = 100m, AdjustedAt = CompletedAt,
             },

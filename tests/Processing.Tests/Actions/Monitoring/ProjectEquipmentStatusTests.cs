@@ -22,21 +22,14 @@ public sealed class ProjectEquipmentStatusInMemory : ProjectEquipmentStatusTests
     protected override ITableServiceClient Tables { get; } = new InMemoryTableServiceClient();
 }
 
-public abstract class ProjectEquipmentStatusTests
+public abstract class ProjectEquipmentStatusTests : ActionTests
 {
     private const string Equipment = "equip-123";
-
-    private readonly string _tenant = OrderToCashEvents.NewTenant();
-    private PipelineHarness? _harness;
-
-    protected abstract ITableServiceClient Tables { get; }
-
-    private PipelineHarness Pipeline => _harness ??= OrderToCashEvents.Harness(Tables);
 
     private EquipmentStatusStore Store => new(Tables);
 
     private Task<ProcessingResult> Change(string newStatus, string oldStatus, string id, string timestamp, PipelineHarness? pipeline = null) =>
-        (pipeline ?? Pipeline).ProcessAsync(IntelligenceEnvelope(EventTypes.ManufacturingIntelligence.EquipmentStatusChanged, _tenant, StatusChanged(newStatus, oldStatus), id, timestamp),
+        (pipeline ?? Pipeline).ProcessAsync(IntelligenceEnvelope(EventTypes.ManufacturingIntelligence.EquipmentStatusChanged, Tenant, StatusChanged(newStatus, oldStatus), id, timestamp),
             new ProjectEquipmentStatus(Tables));
 
     private static DateTimeOffset At(int hour, int minute = 0) => new(2025, 10, 19, hour, minute, 0, TimeSpan.Zero);
@@ -52,14 +45,14 @@ public abstract class ProjectEquipmentStatusTests
         [
             new EquipmentStatusChangeRecord
             {
-                ChangeId = DerivedIds.Uuid("equipment-status-change", _tenant, "s-1"), TenantId = _tenant, EquipmentId = Equipment,
+                ChangeId = DerivedIds.Uuid("equipment-status-change", Tenant, "s-1"), TenantId = Tenant, EquipmentId = Equipment,
                 OldStatus = "operational", NewStatus = "maintenance", ChangedAt = At(10), EventId = "s-1",
             },
         ], result.Rows<EquipmentStatusChangeRecord>());
         Assert.Equal(new EquipmentStatus { EquipmentId = Equipment, Status = "maintenance", PreviousStatus = "operational", Stamp = new EventStamp(At(10), "s-1") },
-            await Store.CurrentAsync(_tenant, Equipment));
+            await Store.CurrentAsync(Tenant, Equipment));
         Assert.Equal([new EquipmentStatusChange { EquipmentId = Equipment, OldStatus = "operational", NewStatus = "maintenance", ChangedAt = At(10), EventId = "s-1" }],
-            await Store.HistoryAsync(_tenant, Equipment));
+            await Store.HistoryAsync(Tenant, Equipment));
     }
 
     [Fact]
@@ -72,22 +65,22 @@ public abstract class ProjectEquipmentStatusTests
 
         Assert.Equal(ProcessingStatus.Completed, late.Status);
         Assert.Equal("idle", Assert.Single(late.Rows<EquipmentStatusChangeRecord>()).NewStatus);
-        var current = await Store.CurrentAsync(_tenant, Equipment);
+        var current = await Store.CurrentAsync(Tenant, Equipment);
         Assert.Equal(("operational", "maintenance", "s-3"), (current!.Status, current.PreviousStatus, current.Stamp.EventId));
         Assert.Equal([("s-1", At(10), "maintenance"), ("s-2", At(11), "idle"), ("s-3", At(12), "operational")],
-            (await Store.HistoryAsync(_tenant, Equipment)).Select(h => (h.EventId, h.ChangedAt, h.NewStatus)));
+            (await Store.HistoryAsync(Tenant, Equipment)).Select(h => (h.EventId, h.ChangedAt, h.NewStatus)));
     }
 
     [Fact]
     public async Task Equipments_are_projected_apart()
     {
         await Change("maintenance", "operational", "s-1", "2025-10-19T10:00:00.000Z");
-        await Pipeline.ProcessAsync(IntelligenceEnvelope(EventTypes.ManufacturingIntelligence.EquipmentStatusChanged, _tenant,
+        await Pipeline.ProcessAsync(IntelligenceEnvelope(EventTypes.ManufacturingIntelligence.EquipmentStatusChanged, Tenant,
             StatusChanged("down", "operational", "equip-12"), "s-9", "2025-10-19T13:00:00.000Z"), new ProjectEquipmentStatus(Tables));
 
-        Assert.Equal("maintenance", (await Store.CurrentAsync(_tenant, Equipment))!.Status);
-        Assert.Equal("down", (await Store.CurrentAsync(_tenant, "equip-12"))!.Status);
-        Assert.Single(await Store.HistoryAsync(_tenant, Equipment));
+        Assert.Equal("maintenance", (await Store.CurrentAsync(Tenant, Equipment))!.Status);
+        Assert.Equal("down", (await Store.CurrentAsync(Tenant, "equip-12"))!.Status);
+        Assert.Single(await Store.HistoryAsync(Tenant, Equipment));
     }
 
     [Fact]
@@ -101,7 +94,7 @@ public abstract class ProjectEquipmentStatusTests
         Assert.Equal(ProcessingStatus.Duplicate, duplicate.Status);
         Assert.Equal(first.Snapshot(), duplicate.Snapshot());
         Assert.Equal(first.Snapshot(), rerun.Snapshot());
-        Assert.Single(await Store.HistoryAsync(_tenant, Equipment));
+        Assert.Single(await Store.HistoryAsync(Tenant, Equipment));
     }
 
     [Fact]
@@ -110,14 +103,14 @@ public abstract class ProjectEquipmentStatusTests
         var cloudEvent = new JsonObject
         {
             ["specversion"] = "1.0", ["id"] = "s-1", ["source"] = "equipment-service", ["type"] = EventTypes.ManufacturingIntelligence.EquipmentStatusChanged,
-            ["tenantid"] = _tenant, ["data"] = StatusChanged(),
+            ["tenantid"] = Tenant, ["data"] = StatusChanged(),
         }.ToJsonString();
 
         var result = await Pipeline.ProcessAsync(cloudEvent, new ProjectEquipmentStatus(Tables));
 
         Assert.Equal(ProcessingStatus.DeadLettered, result.Status);
         Assert.Equal(new EventError(EventErrorCode.InvalidValue, "An equipment status change needs the time it happened, to be ordered among the others.", "$.time"), result.Error);
-        Assert.Null(await Store.CurrentAsync(_tenant, Equipment));
+        Assert.Null(await Store.CurrentAsync(Tenant, Equipment));
     }
 
     [Fact]
@@ -142,9 +135,9 @@ public abstract class ProjectEquipmentStatusTests
         var results = await Task.WhenAll(changes.Append(tie));
 
         Assert.All(results, r => Assert.Equal(ProcessingStatus.Completed, r.Status));
-        var current = await Store.CurrentAsync(_tenant, Equipment);
+        var current = await Store.CurrentAsync(Tenant, Equipment);
         Assert.Equal(("status-tie", "s-11-a", At(21)), (current!.Status, current.Stamp.EventId, current.Stamp.At));
-        var history = await Store.HistoryAsync(_tenant, Equipment);
+        var history = await Store.HistoryAsync(Tenant, Equipment);
         Assert.Equal([.. Enumerable.Range(0, 11).Select(i => $"s-{i}"), "s-11", "s-11-a"], history.Select(h => h.EventId));
     }
 }

@@ -26,12 +26,8 @@ public sealed class OrderToCashChainInMemory : OrderToCashChainTests
 /// The whole flow, each action fed the event the previous one emitted (as the outbox publishes it), and
 /// Collector's own events (order.confirmed, delivery.confirmed, invoice.paid) built from what was emitted.
 /// </summary>
-public abstract class OrderToCashChainTests
+public abstract class OrderToCashChainTests : ActionTests
 {
-    private readonly string _tenant = OrderToCashEvents.NewTenant();
-
-    protected abstract ITableServiceClient Tables { get; }
-
     [Fact]
     public async Task Offer_to_ledger_and_payment_carries_exact_amounts()
     {
@@ -39,14 +35,14 @@ public abstract class OrderToCashChainTests
 
         // offer.approved (seed: 5 x 300.00, 10% discount, 20% tax) -> order.created
         var approved = await pipeline.ProcessAsync(
-            OrderToCashEvents.Envelope(EventTypes.Collector.OfferApproved, _tenant, OrderToCashEvents.OfferApproved()), new CreateOrderFromOffer(Tables));
+            OrderToCashEvents.Envelope(EventTypes.Collector.OfferApproved, Tenant, OrderToCashEvents.OfferApproved()), new CreateOrderFromOffer(Tables));
         var orderCreated = Assert.Single(approved.Outcome.Events);
         var order = orderCreated.Payload<OrderCreated>();
 
         // Collector confirms the order; Invoicing hears of it before it hears of the creation.
         var confirmedData = OrderToCashEvents.OrderConfirmed(order.OrderId);
         confirmedData["orderNumber"] = order.OrderNumber;
-        var confirmed = OrderToCashEvents.Envelope(EventTypes.Collector.OrderConfirmed, _tenant, confirmedData, "2024-01-15T10:40:00.000Z");
+        var confirmed = OrderToCashEvents.Envelope(EventTypes.Collector.OrderConfirmed, Tenant, confirmedData, "2024-01-15T10:40:00.000Z");
         Assert.Equal(ProcessingStatus.Completed, (await pipeline.ProcessAsync(confirmed, new CaptureOrder(Tables))).Status);
         Assert.Equal(ProcessingStatus.Completed, (await pipeline.ProcessAsync(OrderToCashEvents.AsMessage(orderCreated), new CaptureOrder(Tables))).Status);
         var noteResult = await pipeline.ProcessAsync(confirmed, new CreateDeliveryNote(Tables));
@@ -55,7 +51,7 @@ public abstract class OrderToCashChainTests
         // The delivery arrives -> invoice.issued
         var delivered = OrderToCashEvents.DeliveryConfirmed(order.OrderId, note.DeliveryNoteId, note.DeliveryNumber);
         var invoiced = await pipeline.ProcessAsync(
-            OrderToCashEvents.Envelope(EventTypes.Collector.DeliveryConfirmed, _tenant, delivered, "2024-01-15T14:00:00.000Z"),
+            OrderToCashEvents.Envelope(EventTypes.Collector.DeliveryConfirmed, Tenant, delivered, "2024-01-15T14:00:00.000Z"),
             new GenerateInvoice(Tables, Options.Create(new InvoicingOptions())));
         var invoiceIssued = Assert.Single(invoiced.Outcome.Events);
         var invoice = invoiceIssued.Payload<InvoiceIssued>();
@@ -73,13 +69,13 @@ public abstract class OrderToCashChainTests
             ("SalesRevenue", 0m, 1350.00m),
             ("SalesTaxPayable", 0m, 270.00m),
         ], synced.Rows<LedgerEntry>().Select(e => (e.Account, e.Debit, e.Credit)));
-        Assert.All(synced.Rows<LedgerEntry>(), e => Assert.Equal((invoice.InvoiceId, "INV-2024-001", _tenant), (e.SourceId, e.SourceNumber, e.TenantId)));
+        Assert.All(synced.Rows<LedgerEntry>(), e => Assert.Equal((invoice.InvoiceId, "INV-2024-001", Tenant), (e.SourceId, e.SourceNumber, e.TenantId)));
 
         // The customer pays the invoice -> CRM
         var paid = OrderToCashEvents.InvoicePaid(invoice.InvoiceId, "1620.00");
         paid["invoiceNumber"] = invoice.InvoiceNumber;
         var payment = await pipeline.ProcessAsync(
-            OrderToCashEvents.Envelope(EventTypes.Collector.InvoicePaid, _tenant, paid, "2024-01-16T10:00:00.000Z"), new RecordPayment(Tables));
+            OrderToCashEvents.Envelope(EventTypes.Collector.InvoicePaid, Tenant, paid, "2024-01-16T10:00:00.000Z"), new RecordPayment(Tables));
         var row = Assert.Single(payment.Rows<Payment>());
         Assert.Equal((invoice.InvoiceId, 1620.00m, 1620.00m, 0m), (row.InvoiceId, row.Amount, row.AppliedAmount, row.CreditAmount));
 
@@ -94,10 +90,10 @@ public abstract class OrderToCashChainTests
     {
         var pipeline = OrderToCashEvents.Harness(Tables);
         var approved = await pipeline.ProcessAsync(
-            OrderToCashEvents.Envelope(EventTypes.Collector.OfferApproved, _tenant, OrderToCashEvents.OfferApproved()), new CreateOrderFromOffer(Tables));
+            OrderToCashEvents.Envelope(EventTypes.Collector.OfferApproved, Tenant, OrderToCashEvents.OfferApproved()), new CreateOrderFromOffer(Tables));
         var orderCreated = Assert.Single(approved.Outcome.Events);
         var orderId = orderCreated.Payload<OrderCreated>().OrderId;
-        var delivery = OrderToCashEvents.Envelope(EventTypes.Collector.DeliveryConfirmed, _tenant,
+        var delivery = OrderToCashEvents.Envelope(EventTypes.Collector.DeliveryConfirmed, Tenant,
             OrderToCashEvents.DeliveryConfirmed(orderId), "2024-01-15T14:00:00.000Z");
         var generate = new GenerateInvoice(Tables, Options.Create(new InvoicingOptions()));
 

@@ -21,21 +21,14 @@ public sealed class CreateOrderFromOfferInMemory : CreateOrderFromOfferTests
     protected override ITableServiceClient Tables { get; } = new InMemoryTableServiceClient();
 }
 
-public abstract class CreateOrderFromOfferTests
+public abstract class CreateOrderFromOfferTests : ActionTests
 {
-    private readonly string _tenant = NewTenant();
-    private PipelineHarness? _harness;
-
-    protected abstract ITableServiceClient Tables { get; }
-
-    private PipelineHarness Pipeline => _harness ??= Harness(Tables);
-
     private CreateOrderFromOffer Action() => new(Tables);
 
     private Task<ProcessingResult> Approve(JsonObject offer, string timestamp = "2024-01-15T10:30:00.000Z", PipelineHarness? pipeline = null) =>
-        (pipeline ?? Pipeline).ProcessAsync(Envelope(EventTypes.Collector.OfferApproved, _tenant, offer, timestamp), Action());
+        (pipeline ?? Pipeline).ProcessAsync(Envelope(EventTypes.Collector.OfferApproved, Tenant, offer, timestamp), Action());
 
-    private string ExpectedOrderId => DerivedIds.Uuid("order", _tenant, OfferId);
+    private string ExpectedOrderId => DerivedIds.Uuid("order", Tenant, OfferId);
 
     [Fact]
     public async Task Seed_offer_becomes_an_order_with_discounted_and_taxed_totals()
@@ -46,7 +39,7 @@ public abstract class CreateOrderFromOfferTests
         var created = Assert.Single(result.Outcome.Events);
         Assert.Equal(EventTypes.Collector.OrderCreated, created.Type);
         Assert.Equal(ExpectedOrderId, created.PartitionKey);
-        Assert.Equal(_tenant, created.TenantId);
+        Assert.Equal(Tenant, created.TenantId);
         Assert.Equal(result.Event!.Id, created.CausationId);
         var order = created.Payload<OrderCreated>();
         OrderLineItem[] expectedLines =
@@ -69,7 +62,7 @@ public abstract class CreateOrderFromOfferTests
         [
             new Order
             {
-                OrderId = ExpectedOrderId, TenantId = _tenant, OrderNumber = "ORD-2024-001", OfferId = OfferId, OfferNumber = "OFF-2024-001",
+                OrderId = ExpectedOrderId, TenantId = Tenant, OrderNumber = "ORD-2024-001", OfferId = OfferId, OfferNumber = "OFF-2024-001",
                 CustomerId = CustomerId, Currency = "USD", Status = "PENDING", Subtotal = 1350.00m, TaxTotal = 270.00m, GrandTotal = 1620.00m,
                 CreatedAt = new DateTimeOffset(2024, 1, 15, 10, 30, 0, TimeSpan.Zero),
             },
@@ -78,7 +71,7 @@ public abstract class CreateOrderFromOfferTests
         [
             new OrderLine
             {
-                OrderId = ExpectedOrderId, LineNumber = 1, TenantId = _tenant, ProductId = ProductId, Description = "Product Name",
+                OrderId = ExpectedOrderId, LineNumber = 1, TenantId = Tenant, ProductId = ProductId, Description = "Product Name",
                 Quantity = 5m, UnitPrice = 300.00m, DiscountPercent = 10m, DiscountAmount = 150.00m, NetAmount = 1350.00m,
                 TaxPercent = 20m, TaxAmount = 270.00m, LineTotal = 1620.00m,
             },
@@ -168,7 +161,7 @@ public abstract class CreateOrderFromOfferTests
         Assert.Equal(ProcessingStatus.Completed, resent.Status);
         Assert.NotEqual(first.Event!.Id, resent.Event!.Id);
         Assert.True(resent.Outcome.IsEmpty);
-        var origin = await new DocumentOrigins(Tables).GetAsync(_tenant, "order", OfferId, CancellationToken.None);
+        var origin = await new DocumentOrigins(Tables).GetAsync(Tenant, "order", OfferId, CancellationToken.None);
         Assert.Equal(new DocumentOrigin(ExpectedOrderId, first.Event.Id), origin);
     }
 
@@ -184,7 +177,7 @@ public abstract class CreateOrderFromOfferTests
     }
 
     [Fact]
-    public async Task Same_offer_in_two_tenants_makes_two_distinct_orders()
+    public async Task Same_offer_in_twoTenants_makes_two_distinct_orders()
     {
         var other = NewTenant();
 
@@ -216,7 +209,7 @@ public abstract class CreateOrderFromOfferTests
 
         Assert.Equal(ProcessingStatus.DeadLettered, result.Status);
         Assert.Equal(new EventError(EventErrorCode.InvalidValue, message, path), result.Error);
-        Assert.Null(await new DocumentOrigins(Tables).GetAsync(_tenant, "order", OfferId, CancellationToken.None));
+        Assert.Null(await new DocumentOrigins(Tables).GetAsync(Tenant, "order", OfferId, CancellationToken.None));
     }
 
     [Fact]

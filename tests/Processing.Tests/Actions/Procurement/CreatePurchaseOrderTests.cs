@@ -26,16 +26,9 @@ public sealed class CreatePurchaseOrderInMemory : CreatePurchaseOrderTests
     protected override ITableServiceClient Tables { get; } = new InMemoryTableServiceClient();
 }
 
-public abstract class CreatePurchaseOrderTests
+public abstract class CreatePurchaseOrderTests : ActionTests
 {
     private const string LowAt = "2024-01-15T09:00:00.000Z";
-
-    private readonly string _tenant = NewTenant();
-    private PipelineHarness? _harness;
-
-    protected abstract ITableServiceClient Tables { get; }
-
-    private PipelineHarness Pipeline => _harness ??= Harness(Tables);
 
     /// <summary>Seed 003's stock.low example, for one product in one warehouse.</summary>
     private static JsonObject StockLowData(string currentQuantity = "5", string reorderLevel = "20", string warehouseId = Warehouse) => new()
@@ -50,12 +43,12 @@ public abstract class CreatePurchaseOrderTests
         ["reorderLevel"] = JsonNode.Parse(reorderLevel),
     };
 
-    private string Low(JsonObject data, string timestamp = LowAt) => Envelope(EventTypes.Collector.StockLow, _tenant, data, timestamp);
+    private string Low(JsonObject data, string timestamp = LowAt) => Envelope(EventTypes.Collector.StockLow, Tenant, data, timestamp);
 
     private Task<ProcessingResult> Raise(JsonObject? data = null, string timestamp = LowAt, PipelineHarness? pipeline = null) =>
         (pipeline ?? Pipeline).ProcessAsync(Low(data ?? StockLowData(), timestamp), new CreatePurchaseOrder(Tables));
 
-    private Task<PurchaseOrderBook?> Book(string warehouseId = Warehouse) => new PurchaseOrderBooks(Tables).GetAsync(_tenant, Product, warehouseId);
+    private Task<PurchaseOrderBook?> Book(string warehouseId = Warehouse) => new PurchaseOrderBooks(Tables).GetAsync(Tenant, Product, warehouseId);
 
     [Fact]
     public async Task Seed_stock_low_raises_a_purchase_order_up_to_the_reorder_level()
@@ -63,7 +56,7 @@ public abstract class CreatePurchaseOrderTests
         var result = await Raise();
 
         Assert.Equal(ProcessingStatus.Completed, result.Status);
-        var id = DerivedIds.Uuid("purchase-order", _tenant, result.Event!.Id);
+        var id = DerivedIds.Uuid("purchase-order", Tenant, result.Event!.Id);
         var number = "PO-2024-" + id[..8].ToUpperInvariant();
         AssertEvent(Assert.Single(result.Outcome.Events), EventTypes.Collector.PurchaseOrderCreated, id, new PurchaseOrderCreated
         {
@@ -74,7 +67,7 @@ public abstract class CreatePurchaseOrderTests
         [
             new PurchaseOrderRow
             {
-                PurchaseOrderId = id, TenantId = _tenant, PurchaseOrderNumber = number, ProductId = Product, ProductName = "Product Name", Sku = "SKU-123",
+                PurchaseOrderId = id, TenantId = Tenant, PurchaseOrderNumber = number, ProductId = Product, ProductName = "Product Name", Sku = "SKU-123",
                 WarehouseId = Warehouse, WarehouseName = "Main Warehouse", Quantity = 15m, ReceivedQuantity = 0m, CurrentQuantity = 5m, ReorderLevel = 20m,
                 Status = PurchaseOrderRow.OpenStatus, CreatedAt = DateTimeOffset.Parse(LowAt), ReceivedAt = null,
             },
@@ -140,7 +133,7 @@ public abstract class CreatePurchaseOrderTests
     [Fact]
     public async Task The_procurement_loop_receipts_close_the_order_and_the_next_fall_raises_a_new_one()
     {
-        await new StockLevels(Tables).DefineAsync(_tenant, Item(onHand: 25m));
+        await new StockLevels(Tables).DefineAsync(Tenant, Item(onHand: 25m));
         var reserved = await Reserve("order-a", 10m); // 15 available
         var raised = await Harness(Tables).ProcessAsync(AsMessage(reserved.Outcome.Events[1]), new CreatePurchaseOrder(Tables));
         var created = Assert.Single(raised.Outcome.Events).Payload<PurchaseOrderCreated>();
@@ -158,7 +151,7 @@ public abstract class CreatePurchaseOrderTests
         {
             Status = PurchaseOrderRow.ReceivedStatus, ReceivedQuantity = 5m, ReceivedAt = new DateTimeOffset(2024, 1, 21, 8, 0, 0, TimeSpan.Zero),
         }, receivedRow);
-        var level = (await new StockLevels(Tables).GetAsync(_tenant, Product, Warehouse))!;
+        var level = (await new StockLevels(Tables).GetAsync(Tenant, Product, Warehouse))!;
         Assert.Equal((19m, true), (level.Available, level.LowArmed)); // below the level, but the order that answered stock.low is closed
 
         var fallsAgain = await Reserve("order-c", 1m);
@@ -174,9 +167,9 @@ public abstract class CreatePurchaseOrderTests
     [Fact]
     public async Task A_receipt_against_a_purchase_order_of_another_warehouse_is_dead_lettered()
     {
-        await new StockLevels(Tables).DefineAsync(_tenant, Item(onHand: 5m));
-        await new StockLevels(Tables).DefineAsync(_tenant, Item(warehouseId: "wh-2", onHand: 5m));
-        var id = DerivedIds.Uuid("purchase-order", _tenant, (await Raise()).Event!.Id);
+        await new StockLevels(Tables).DefineAsync(Tenant, Item(onHand: 5m));
+        await new StockLevels(Tables).DefineAsync(Tenant, Item(warehouseId: "wh-2", onHand: 5m));
+        var id = DerivedIds.Uuid("purchase-order", Tenant, (await Raise()).Event!.Id);
 
         var result = await Receive(StockReceived(15m, warehouseId: "wh-2", purchaseOrderId: id));
 
@@ -186,8 +179,8 @@ public abstract class CreatePurchaseOrderTests
     }
 
     private Task<ProcessingResult> Reserve(string orderId, decimal quantity) =>
-        Harness(Tables).ProcessAsync(Envelope(EventTypes.Collector.OrderCreated, _tenant, OrderCreatedWith(orderId, Line(quantity))), new ReserveStock(Tables));
+        Harness(Tables).ProcessAsync(Envelope(EventTypes.Collector.OrderCreated, Tenant, OrderCreatedWith(orderId, Line(quantity))), new ReserveStock(Tables));
 
     private Task<ProcessingResult> Receive(JsonObject receipt) =>
-        Harness(Tables).ProcessAsync(Envelope(EventTypes.Collector.StockReceived, _tenant, receipt, (string)receipt["receivedAt"]!), new ReceiveStock(Tables));
+        Harness(Tables).ProcessAsync(Envelope(EventTypes.Collector.StockReceived, Tenant, receipt, (string)receipt["receivedAt"]!), new ReceiveStock(Tables));
 }

@@ -21,21 +21,14 @@ public sealed class CreateInspectionInMemory : CreateInspectionTests
     protected override ITableServiceClient Tables { get; } = new InMemoryTableServiceClient();
 }
 
-public abstract class CreateInspectionTests
+public abstract class CreateInspectionTests : ActionTests
 {
     private static readonly DateTimeOffset CompletedAt = new(2025, 10, 19, 16, 0, 0, TimeSpan.Zero);
 
-    private readonly string _tenant = OrderToCashEvents.NewTenant();
-    private PipelineHarness? _harness;
-
-    protected abstract ITableServiceClient Tables { get; }
-
-    private PipelineHarness Pipeline => _harness ??= OrderToCashEvents.Harness(Tables);
-
     private Task<ProcessingResult> Complete(System.Text.Json.Nodes.JsonObject? completed = null, string eventId = "evt-completed-1", PipelineHarness? pipeline = null) =>
-        (pipeline ?? Pipeline).ProcessAsync(MesEnvelope(EventTypes.Mes.WorkOrderCompleted, _tenant, completed ?? WorkOrderCompleted(), eventId), new CreateInspection(Tables));
+        (pipeline ?? Pipeline).ProcessAsync(MesEnvelope(EventTypes.Mes.WorkOrderCompleted, Tenant, completed ?? WorkOrderCompleted(), eventId), new CreateInspection(Tables));
 
-    private string InspectionId(string workOrderId = WorkOrderId) => DerivedIds.Uuid("inspection", _tenant, "FINAL", workOrderId);
+    private string InspectionId(string workOrderId = WorkOrderId) => DerivedIds.Uuid("inspection", Tenant, "FINAL", workOrderId);
 
     [Fact]
     public async Task A_completed_work_order_gets_a_final_inspection_of_the_completed_quantity()
@@ -55,7 +48,7 @@ public abstract class CreateInspectionTests
         [
             new Inspection
             {
-                InspectionId = InspectionId(), TenantId = _tenant, InspectionNumber = "INS-2025-0001", InspectionType = "FINAL",
+                InspectionId = InspectionId(), TenantId = Tenant, InspectionNumber = "INS-2025-0001", InspectionType = "FINAL",
                 WorkOrderId = WorkOrderId, WorkOrderNumber = WorkOrderNumber, PartId = PartId, PartNumber = PartNumber, LotNumber = "LOT-FG-001",
                 QuantityToInspect = 100m, Status = "PENDING", CreatedAt = CompletedAt,
             },
@@ -139,7 +132,7 @@ public abstract class CreateInspectionTests
     [Fact]
     public async Task Other_mes_types_on_the_topic_are_ignored()
     {
-        var result = await Pipeline.ProcessAsync(MesEnvelope(EventTypes.Mes.WorkOrderCreated, _tenant, WorkOrderCreated(), "evt-created-1"), new CreateInspection(Tables));
+        var result = await Pipeline.ProcessAsync(MesEnvelope(EventTypes.Mes.WorkOrderCreated, Tenant, WorkOrderCreated(), "evt-created-1"), new CreateInspection(Tables));
 
         Assert.Equal(ProcessingStatus.Ignored, result.Status);
     }

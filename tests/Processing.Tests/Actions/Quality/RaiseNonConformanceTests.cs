@@ -22,20 +22,13 @@ public sealed class RaiseNonConformanceInMemory : RaiseNonConformanceTests
     protected override ITableServiceClient Tables { get; } = new InMemoryTableServiceClient();
 }
 
-public abstract class RaiseNonConformanceTests
+public abstract class RaiseNonConformanceTests : ActionTests
 {
-    private readonly string _tenant = OrderToCashEvents.NewTenant();
-    private PipelineHarness? _harness;
-
-    protected abstract ITableServiceClient Tables { get; }
-
-    private PipelineHarness Pipeline => _harness ??= OrderToCashEvents.Harness(Tables);
-
     private Task<ProcessingResult> Inspect(JsonObject? inspection = null, string eventId = "evt-inspected-1", PipelineHarness? pipeline = null) =>
-        (pipeline ?? Pipeline).ProcessAsync(MesEnvelope(EventTypes.Mes.QualityInspectionCompleted, _tenant, inspection ?? InspectionCompleted(), eventId, source: "quality-service"),
+        (pipeline ?? Pipeline).ProcessAsync(MesEnvelope(EventTypes.Mes.QualityInspectionCompleted, Tenant, inspection ?? InspectionCompleted(), eventId, source: "quality-service"),
             new RaiseNonConformance(Tables));
 
-    private string NcrId(string inspectionId = "insp-1") => DerivedIds.Uuid("ncr", _tenant, inspectionId);
+    private string NcrId(string inspectionId = "insp-1") => DerivedIds.Uuid("ncr", Tenant, inspectionId);
 
     [Fact]
     public async Task A_failed_inspection_opens_an_ncr_for_the_rejected_quantity()
@@ -55,7 +48,7 @@ public abstract class RaiseNonConformanceTests
         [
             new Ncr
             {
-                NcrId = NcrId(), TenantId = _tenant, NcrNumber = "NCR-2025-0001", InspectionId = "insp-1", InspectionNumber = "INS-2025-0001",
+                NcrId = NcrId(), TenantId = Tenant, NcrNumber = "NCR-2025-0001", InspectionId = "insp-1", InspectionNumber = "INS-2025-0001",
                 WorkOrderId = WorkOrderId, PartId = PartId, LotNumber = "LOT-FG-001", QuantityInspected = 98m, QuantityRejected = 3m,
                 Description = description, Status = "OPEN", DetectedBy = "qa-2", DetectedAt = new DateTimeOffset(2025, 10, 20, 9, 0, 0, TimeSpan.Zero),
             },

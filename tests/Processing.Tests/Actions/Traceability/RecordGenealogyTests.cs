@@ -28,13 +28,12 @@ public sealed class RecordGenealogyInMemory : RecordGenealogyTests
 /// cover the same code path; 12,000 index rows there take over a minute): a work order's genealogy document must stay
 /// small however many links it makes.
 /// </summary>
-public sealed class RecordGenealogyAtScale
+public sealed class RecordGenealogyAtScale : ActionTests
 {
-    private readonly ITableServiceClient _tables = new InMemoryTableServiceClient();
-    private readonly string _tenant = OrderToCashEvents.NewTenant();
+    protected override ITableServiceClient Tables { get; } = new InMemoryTableServiceClient();
 
     private Task<ProcessingResult> Deliver(string type, JsonObject data, string eventId) =>
-        OrderToCashEvents.Harness(_tables).ProcessAsync(MesEnvelope(type, _tenant, data, eventId), new RecordGenealogy(_tables));
+        OrderToCashEvents.Harness(Tables).ProcessAsync(MesEnvelope(type, Tenant, data, eventId), new RecordGenealogy(Tables));
 
     [Fact]
     public async Task A_work_order_producing_thousands_of_serials_from_several_lots_is_traced_in_full()
@@ -52,27 +51,20 @@ public sealed class RecordGenealogyAtScale
         Assert.Equal(ProcessingStatus.Completed, completed.Status);
         Assert.Equal(lots.Length * (serials.Length + 1), completed.Rows<GenealogyLink>().Length);
         Assert.Equal(completed.Snapshot(), rerun.Snapshot());
-        var genealogy = new GenealogyStore(_tables);
-        Assert.Equal(lots, await genealogy.LotsInSerialAsync(_tenant, "SN-01234"));
-        Assert.Equal(serials.Length + 1, (await genealogy.OutputsContainingLotAsync(_tenant, "LOT-C")).Count);
+        var genealogy = new GenealogyStore(Tables);
+        Assert.Equal(lots, await genealogy.LotsInSerialAsync(Tenant, "SN-01234"));
+        Assert.Equal(serials.Length + 1, (await genealogy.OutputsContainingLotAsync(Tenant, "LOT-C")).Count);
     }
 }
 
-public abstract class RecordGenealogyTests
+public abstract class RecordGenealogyTests : ActionTests
 {
     private static readonly DateTimeOffset CompletedAt = new(2025, 10, 19, 16, 0, 0, TimeSpan.Zero);
-
-    private readonly string _tenant = OrderToCashEvents.NewTenant();
-    private PipelineHarness? _harness;
-
-    protected abstract ITableServiceClient Tables { get; }
-
-    private PipelineHarness Pipeline => _harness ??= OrderToCashEvents.Harness(Tables);
 
     private GenealogyStore Genealogy => new(Tables);
 
     private Task<ProcessingResult> Deliver(string type, JsonObject data, string eventId, PipelineHarness? pipeline = null) =>
-        (pipeline ?? Pipeline).ProcessAsync(MesEnvelope(type, _tenant, data, eventId), new RecordGenealogy(Tables));
+        (pipeline ?? Pipeline).ProcessAsync(MesEnvelope(type, Tenant, data, eventId), new RecordGenealogy(Tables));
 
     private Task<ProcessingResult> Receive(string lot, string eventId) => Deliver(EventTypes.Mes.MaterialReceived, MaterialReceived(lot), eventId);
 
@@ -88,9 +80,9 @@ public abstract class RecordGenealogyTests
         return Deliver(EventTypes.Mes.WorkOrderCompleted, completed, eventId, pipeline);
     }
 
-    private string TraceId(string eventId) => DerivedIds.Uuid("traceability-event", _tenant, eventId);
+    private string TraceId(string eventId) => DerivedIds.Uuid("traceability-event", Tenant, eventId);
 
-    private string LinkId(string parentType, string parent, string childType, string child) => DerivedIds.Uuid("genealogy-link", _tenant, parentType, parent, childType, child);
+    private string LinkId(string parentType, string parent, string childType, string child) => DerivedIds.Uuid("genealogy-link", Tenant, parentType, parent, childType, child);
 
     private static GenealogyNode Lot(string number) => GenealogyNode.Lot(number);
 
@@ -113,7 +105,7 @@ public abstract class RecordGenealogyTests
         [
             new TraceabilityEvent
             {
-                TraceabilityEventId = TraceId("evt-received-1"), TenantId = _tenant, Activity = "RECEIVED", SourceEventId = "evt-received-1",
+                TraceabilityEventId = TraceId("evt-received-1"), TenantId = Tenant, Activity = "RECEIVED", SourceEventId = "evt-received-1",
                 SourceEventType = "material.received", PartId = "raw-7", LotNumber = "LOT-RAW-001", Quantity = 50m,
                 OccurredAt = new DateTimeOffset(2025, 10, 18, 8, 0, 0, TimeSpan.Zero),
             },
@@ -148,11 +140,11 @@ public abstract class RecordGenealogyTests
         [
             new GenealogyLink
             {
-                LinkId = LinkId("LOT", "LOT-RAW-001", "LOT", "LOT-FG-001"), TenantId = _tenant, ParentType = "LOT", ParentNumber = "LOT-RAW-001",
+                LinkId = LinkId("LOT", "LOT-RAW-001", "LOT", "LOT-FG-001"), TenantId = Tenant, ParentType = "LOT", ParentNumber = "LOT-RAW-001",
                 ChildType = "LOT", ChildNumber = "LOT-FG-001", WorkOrderId = WorkOrderId, Quantity = 20m, LinkedAt = CompletedAt,
             },
         ], completed.Rows<GenealogyLink>());
-        Assert.Equal([Lot("LOT-FG-001")], await Genealogy.OutputsContainingLotAsync(_tenant, "LOT-RAW-001"));
+        Assert.Equal([Lot("LOT-FG-001")], await Genealogy.OutputsContainingLotAsync(Tenant, "LOT-RAW-001"));
     }
 
     [Fact]
@@ -171,19 +163,19 @@ public abstract class RecordGenealogyTests
         await Issue("wo-c", "RAW-1", "i-5");
         await Produce("wo-c", null, "c-c", null, "SN-9");
 
-        Assert.Equal([Lot("FG-1"), Lot("INT-1"), Serial("SN-1"), Serial("SN-2"), Serial("SN-9")], await Genealogy.OutputsContainingLotAsync(_tenant, "RAW-1"));
-        Assert.Equal([Lot("FG-1"), Lot("INT-1"), Serial("SN-1"), Serial("SN-2")], await Genealogy.OutputsContainingLotAsync(_tenant, "RAW-2"));
-        Assert.Equal([Lot("FG-1"), Serial("SN-1"), Serial("SN-2")], await Genealogy.OutputsContainingLotAsync(_tenant, "RAW-3"));
-        Assert.Equal([Lot("FG-1"), Serial("SN-1"), Serial("SN-2")], await Genealogy.OutputsContainingLotAsync(_tenant, "INT-1"));
-        Assert.Empty(await Genealogy.OutputsContainingLotAsync(_tenant, "FG-1"));
+        Assert.Equal([Lot("FG-1"), Lot("INT-1"), Serial("SN-1"), Serial("SN-2"), Serial("SN-9")], await Genealogy.OutputsContainingLotAsync(Tenant, "RAW-1"));
+        Assert.Equal([Lot("FG-1"), Lot("INT-1"), Serial("SN-1"), Serial("SN-2")], await Genealogy.OutputsContainingLotAsync(Tenant, "RAW-2"));
+        Assert.Equal([Lot("FG-1"), Serial("SN-1"), Serial("SN-2")], await Genealogy.OutputsContainingLotAsync(Tenant, "RAW-3"));
+        Assert.Equal([Lot("FG-1"), Serial("SN-1"), Serial("SN-2")], await Genealogy.OutputsContainingLotAsync(Tenant, "INT-1"));
+        Assert.Empty(await Genealogy.OutputsContainingLotAsync(Tenant, "FG-1"));
 
-        Assert.Equal(["INT-1", "RAW-1", "RAW-2", "RAW-3"], await Genealogy.LotsInSerialAsync(_tenant, "SN-1"));
-        Assert.Equal(["RAW-1"], await Genealogy.LotsInSerialAsync(_tenant, "SN-9"));
-        Assert.Empty(await Genealogy.LotsInSerialAsync(_tenant, "SN-unknown"));
+        Assert.Equal(["INT-1", "RAW-1", "RAW-2", "RAW-3"], await Genealogy.LotsInSerialAsync(Tenant, "SN-1"));
+        Assert.Equal(["RAW-1"], await Genealogy.LotsInSerialAsync(Tenant, "SN-9"));
+        Assert.Empty(await Genealogy.LotsInSerialAsync(Tenant, "SN-unknown"));
         // A serial is not made from the lot it was produced in.
-        Assert.DoesNotContain("FG-1", await Genealogy.LotsInSerialAsync(_tenant, "SN-1"));
+        Assert.DoesNotContain("FG-1", await Genealogy.LotsInSerialAsync(Tenant, "SN-1"));
         Assert.Equal([("INT-1", "wo-b"), ("RAW-3", "wo-b")],
-            (await Genealogy.ParentsAsync(_tenant, Lot("FG-1"))).Select(e => (e.Parent.Number, e.WorkOrderId)).Order());
+            (await Genealogy.ParentsAsync(Tenant, Lot("FG-1"))).Select(e => (e.Parent.Number, e.WorkOrderId)).Order());
     }
 
     [Fact]
@@ -197,7 +189,7 @@ public abstract class RecordGenealogyTests
         // The produced lot's part, as its completion said, not the part of the material issued.
         Assert.Equal(("LOT-FG-001", PartId, WorkOrderId), (updated.LotNumber, updated.PartId, updated.WorkOrderId));
         Assert.Equal([new ConsumedLot { LotNumber = "LOT-RAW-009", Quantity = 12.5m }], updated.ParentLots);
-        Assert.Equal([Lot("LOT-FG-001")], await Genealogy.OutputsContainingLotAsync(_tenant, "LOT-RAW-009"));
+        Assert.Equal([Lot("LOT-FG-001")], await Genealogy.OutputsContainingLotAsync(Tenant, "LOT-RAW-009"));
     }
 
     [Fact]
@@ -208,9 +200,9 @@ public abstract class RecordGenealogyTests
         var completed = await Produce("wo-final", null, "evt-completed-1", null, "FINAL-SN-1");
 
         Assert.Equal([(Lot("LOT-SUB-1"), (decimal?)2m), (Serial("SUB-SN-1"), null), (Serial("SUB-SN-2"), null)],
-            (await Genealogy.ParentsAsync(_tenant, Serial("FINAL-SN-1"))).Select(e => (e.Parent, e.Quantity)).OrderBy(p => p.Parent));
-        Assert.Equal(["LOT-SUB-1"], await Genealogy.LotsInSerialAsync(_tenant, "FINAL-SN-1"));
-        Assert.Equal([Serial("FINAL-SN-1")], await Genealogy.DescendantsAsync(_tenant, Serial("SUB-SN-2")));
+            (await Genealogy.ParentsAsync(Tenant, Serial("FINAL-SN-1"))).Select(e => (e.Parent, e.Quantity)).OrderBy(p => p.Parent));
+        Assert.Equal(["LOT-SUB-1"], await Genealogy.LotsInSerialAsync(Tenant, "FINAL-SN-1"));
+        Assert.Equal([Serial("FINAL-SN-1")], await Genealogy.DescendantsAsync(Tenant, Serial("SUB-SN-2")));
         // No produced lot gained parents: no lot genealogy update.
         Assert.Equal([EventTypes.Mes.TraceabilityEventCreated], completed.Outcome.Events.Select(e => e.Type));
         Assert.Equal(3, completed.Rows<GenealogyLink>().Length);
@@ -224,7 +216,7 @@ public abstract class RecordGenealogyTests
         var withoutStatement = await Produce(WorkOrderId, "LOT-FG-001", "evt-completed-1");
 
         Assert.Equal(25m, Assert.Single(withoutStatement.Rows<GenealogyLink>()).Quantity);
-        var inputs = (await new WorkOrderGenealogies(Tables).GetAsync(_tenant, WorkOrderId, CancellationToken.None))!.Inputs;
+        var inputs = (await new WorkOrderGenealogies(Tables).GetAsync(Tenant, WorkOrderId, CancellationToken.None))!.Inputs;
         Assert.Equal([(Lot("LOT-RAW-001"), (decimal?)25m)], inputs.Select(i => (i.Node, i.Quantity)));
     }
 
@@ -260,7 +252,7 @@ public abstract class RecordGenealogyTests
         Assert.Empty(resent.Rows<GenealogyLink>());
         Assert.Equal([EventTypes.Mes.TraceabilityEventCreated], resent.Outcome.Events.Select(e => e.Type));
         Assert.Equal([("LOT-RAW-001", (decimal?)20m), ("LOT-RAW-002", 20m)],
-            (await Genealogy.ParentsAsync(_tenant, Lot("LOT-FG-001"))).Select(e => (e.Parent.Number, e.Quantity)).Order());
+            (await Genealogy.ParentsAsync(Tenant, Lot("LOT-FG-001"))).Select(e => (e.Parent.Number, e.Quantity)).Order());
     }
 
     [Fact]
@@ -277,7 +269,7 @@ public abstract class RecordGenealogyTests
         var results = await Task.WhenAll(deliveries);
 
         Assert.All(results, r => Assert.Equal(ProcessingStatus.Completed, r.Status));
-        Assert.Equal([.. workOrders.Select(wo => Lot("FG-" + wo))], await Genealogy.OutputsContainingLotAsync(_tenant, "LOT-SHARED"));
+        Assert.Equal([.. workOrders.Select(wo => Lot("FG-" + wo))], await Genealogy.OutputsContainingLotAsync(Tenant, "LOT-SHARED"));
         // Each link was made once, by whichever of its two events came second.
         Assert.Equal(16, results.Sum(r => r.Rows<GenealogyLink>().Length));
         Assert.Equal(16, results.Count(r => r.Outcome.Events.Any(e => e.Type == EventTypes.Mes.TraceabilityLotGenealogyUpdated)));
@@ -311,7 +303,7 @@ public abstract class RecordGenealogyTests
 
         Assert.Equal(new EventError(EventErrorCode.InvalidValue, "quantity must be positive, but is -20.", "$.data.consumedLots[0].quantity"), negative.Error);
         Assert.Equal(new EventError(EventErrorCode.InvalidValue, "producedSerialNumbers[1] must not be blank.", "$.data.producedSerialNumbers[1]"), blank.Error);
-        Assert.Empty(await Genealogy.OutputsContainingLotAsync(_tenant, "LOT-RAW-001"));
+        Assert.Empty(await Genealogy.OutputsContainingLotAsync(Tenant, "LOT-RAW-001"));
     }
 
     private static (TraceabilityActivity, string?, decimal?) Fields(TraceabilityEventCreated e) => (e.Activity, e.WorkOrderId, e.Quantity);

@@ -23,30 +23,23 @@ public sealed class SyncPartReferenceInMemory : SyncPartReferenceTests
     protected override ITableServiceClient Tables { get; } = new InMemoryTableServiceClient();
 }
 
-public abstract class SyncPartReferenceTests
+public abstract class SyncPartReferenceTests : ActionTests
 {
-    private readonly string _tenant = OrderToCashEvents.NewTenant();
-    private PipelineHarness? _harness;
-
-    protected abstract ITableServiceClient Tables { get; }
-
-    private PipelineHarness Pipeline => _harness ??= OrderToCashEvents.Harness(Tables);
-
     private Task<ProcessingResult> Update(JsonObject? updated = null, string eventId = "evt-part-1", string timestamp = "2025-10-20T10:00:00.000Z", PipelineHarness? pipeline = null) =>
-        (pipeline ?? Pipeline).ProcessAsync(MesEnvelope(EventTypes.Mes.MaterialPartUpdated, _tenant, updated ?? PartUpdated(), eventId, timestamp, "material-service"),
+        (pipeline ?? Pipeline).ProcessAsync(MesEnvelope(EventTypes.Mes.MaterialPartUpdated, Tenant, updated ?? PartUpdated(), eventId, timestamp, "material-service"),
             new SyncPartReference(Tables));
 
     private Task<ProcessingResult> Create(string workOrderId, string partId = PartId, string partNumber = PartNumber, PipelineHarness? pipeline = null) =>
-        (pipeline ?? Pipeline).ProcessAsync(MesEnvelope(EventTypes.Mes.WorkOrderCreated, _tenant, WorkOrderCreated(workOrderId, "WO-" + workOrderId, partId, partNumber), "created-" + workOrderId),
+        (pipeline ?? Pipeline).ProcessAsync(MesEnvelope(EventTypes.Mes.WorkOrderCreated, Tenant, WorkOrderCreated(workOrderId, "WO-" + workOrderId, partId, partNumber), "created-" + workOrderId),
             new ReserveMaterial(Tables));
 
     private Task Complete(string workOrderId) =>
-        Pipeline.ProcessAsync(MesEnvelope(EventTypes.Mes.WorkOrderCompleted, _tenant, WorkOrderCompleted(workOrderId, "WO-" + workOrderId), "completed-" + workOrderId),
+        Pipeline.ProcessAsync(MesEnvelope(EventTypes.Mes.WorkOrderCompleted, Tenant, WorkOrderCompleted(workOrderId, "WO-" + workOrderId), "completed-" + workOrderId),
             new UpdateInventory(Tables));
 
-    private async Task<CachedPart> Cached(string workOrderId) => (await new WorkOrderDocuments(Tables).GetAsync(_tenant, workOrderId, CancellationToken.None))!.Part;
+    private async Task<CachedPart> Cached(string workOrderId) => (await new WorkOrderDocuments(Tables).GetAsync(Tenant, workOrderId, CancellationToken.None))!.Part;
 
-    private Task<PartReference?> Reference(string partId = PartId) => new PartReferences(Tables).GetAsync(_tenant, partId, CancellationToken.None);
+    private Task<PartReference?> Reference(string partId = PartId) => new PartReferences(Tables).GetAsync(Tenant, partId, CancellationToken.None);
 
     [Fact]
     public async Task A_part_update_refreshes_the_reference_and_every_open_work_order_of_the_part_only()
