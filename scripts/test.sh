@@ -8,13 +8,16 @@ cd "$root"
 scripts/services.sh start || { echo "0 passed, 1 failed"; echo "services could not be started" >&2; exit 1; }
 export AZURITE_CONNECTION_STRING="${AZURITE_CONNECTION_STRING:-UseDevelopmentStorage=true}"
 export RABBITMQ_URI="${RABBITMQ_URI:-amqp://guest:guest@127.0.0.1:5672/}"
-# This environment's feed lacks the Azure Functions worker packages: build the Function App against
-# functions/FunctionsSdkSurface (README "Function App"). Set UseFunctionsSurface=false to use the real packages.
+# This environment's feed lacks the Kafka, RabbitMQ and Sql worker extensions: build the Function App with
+# functions/FunctionsSdkSurface in their place (README "Function App"). UseFunctionsSurface=false uses the real ones.
 export UseFunctionsSurface="${UseFunctionsSurface:-true}"
 
 results="$root/TestResults"
 rm -rf "$results"
-dotnet build Functions.sln --configuration Release -warnaserror || { echo "0 passed, 1 failed"; echo "build failed" >&2; exit 1; }
+# NU1603 stays a warning only for the host-side extensions project the Worker SDK generates and restores itself
+# (obj/**/WorkerExtensions): a feed serving a newer patch of one of its dependencies is not ours to fail on. Our
+# own projects still fail on it (TreatWarningsAsErrors in Directory.Build.props).
+dotnet build Functions.sln --configuration Release -warnaserror -warnnotaserror:NU1603 || { echo "0 passed, 1 failed"; echo "build failed" >&2; exit 1; }
 # One results folder per test project, so no two TRX files can collide.
 status=0
 for project in tests/*.Tests/*.csproj; do

@@ -1,11 +1,12 @@
 // Microsoft.Azure.Functions.Worker.Extensions.Kafka 4.3.0 (nullable disabled there, as here).
 #nullable disable
+
 using Microsoft.Azure.Functions.Worker.Extensions.Abstractions;
 
 namespace Microsoft.Azure.Functions.Worker
 {
     [BindingCapabilities(KnownBindingCapabilities.FunctionLevelRetry)]
-    public sealed class KafkaTriggerAttribute : TriggerBindingAttribute
+    public sealed class KafkaTriggerAttribute : TriggerBindingAttribute, ISupportCardinality
     {
         public KafkaTriggerAttribute(string brokerList, string topic)
         {
@@ -19,7 +20,14 @@ namespace Microsoft.Azure.Functions.Worker
 
         public string ConsumerGroup { get; set; }
 
+        [DefaultValue(false)]
         public bool IsBatched { get; set; }
+
+        Cardinality ISupportCardinality.Cardinality
+        {
+            get => IsBatched ? Cardinality.Many : Cardinality.One;
+            set => IsBatched = value == Cardinality.Many;
+        }
     }
 
     public sealed class KafkaOutputAttribute : OutputBindingAttribute
