@@ -34,6 +34,31 @@ public sealed class EventPipelineTests
         Assert.Equal(5m, record.Row.GetProperty("Quantity").GetDecimal());
     }
 
+    [Theory]
+    [InlineData("emit")]
+    [InlineData("write")]
+    public async Task An_action_that_emits_or_writes_what_its_definition_does_not_declare_completes_nothing_and_is_retried(string undeclared)
+    {
+        var action = new ScriptedAction((context, _) =>
+        {
+            if (undeclared == "emit") context.Emit(EventTypes.Collector.StockLow, new { productId = "p-1" });
+            else context.Write(new UndeclaredRow("row-1"));
+            return Task.CompletedTask;
+        });
+
+        var first = await _harness.ProcessAsync(PipelineHarness.OrderCreated(), action);
+        var again = await _harness.ProcessAsync(PipelineHarness.OrderCreated(), action);
+
+        Assert.Equal(ProcessingStatus.Retry, first.Status);
+        Assert.Contains(undeclared == "emit" ? "emits stock.low, which its definition does not declare" : "writes UndeclaredRow, which its definition does not declare",
+            first.RetryReason);
+        // No outcome was recorded: the next delivery runs the action again rather than replaying a partial one.
+        Assert.Equal((ProcessingStatus.Retry, 2), (again.Status, action.Runs));
+    }
+
+    [SqlTable("Undeclared")]
+    private sealed record UndeclaredRow(string Id);
+
     [Fact]
     public async Task Correlation_starts_at_the_causing_event_when_it_has_none()
     {
