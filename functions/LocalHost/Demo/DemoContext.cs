@@ -22,7 +22,7 @@ namespace EventProcessors.LocalHost.Demo;
 public sealed class DemoContext : IAsyncDisposable
 {
     private readonly ConcurrentQueue<CloudEvent> _followOns = new();
-    private readonly ConcurrentDictionary<string, bool> _expectedDeadLetters = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _expectedDeadLetters = new(StringComparer.Ordinal);
     private readonly ITimelineObserver _observer;
     private ISubscription? _tap;
 
@@ -56,7 +56,7 @@ public sealed class DemoContext : IAsyncDisposable
     public string Tenant => "tenant-demo-" + RunId;
 
     /// <summary>The correlation ids of messages planted to be dead-lettered; any other dead letter is a failure of the demo.</summary>
-    public IReadOnlyCollection<string> ExpectedDeadLetters => _expectedDeadLetters.Keys.ToArray();
+    public IReadOnlySet<string> ExpectedDeadLetters => _expectedDeadLetters;
 
     public static async Task<DemoContext> StartAsync(IMessageTransport transport, TimelineRecorder timeline,
         IServiceProvider services, TimeProvider time, CancellationToken cancellationToken)
@@ -108,7 +108,7 @@ public sealed class DemoContext : IAsyncDisposable
     /// <summary>A Collector event exactly as seed 003 shows it: no id, correlationId optional. Returns the body sent.</summary>
     public async Task<byte[]> PublishCollectorAsync(string type, JsonObject data, string correlationId, bool expectDeadLetter = false)
     {
-        if (expectDeadLetter) _expectedDeadLetters[correlationId] = true;
+        if (expectDeadLetter) _expectedDeadLetters.Add(correlationId);
         var body = Encoding.UTF8.GetBytes(new JsonObject
         {
             ["type"] = type,

@@ -37,7 +37,7 @@ public static class DemoRunner
         await host.StartAsync(cancellationToken);
         var timeline = host.Services.GetRequiredService<TimelineRecorder>();
         var notes = new DemoNotes { OnNote = n => console.MarkupLine($"        [grey]{Markup.Escape(n)}[/]") };
-        IReadOnlyCollection<string> expectedDeadLetters;
+        IReadOnlySet<string> expectedDeadLetters;
         await using (var demo = await DemoContext.StartAsync(transport, timeline, host.Services, TimeProvider.System, cancellationToken))
         {
             foreach (var scenario in DemoScenarios.All.Where(s => only is null || only.Count == 0 || only.Contains(s.Key)))
@@ -58,7 +58,7 @@ public static class DemoRunner
             if (!entries.Any(e => e.Kind == TimelineKind.DeadLettered)) notes.Miss("a dead letter");
         }
         foreach (var unexpected in entries.Where(e => e.Kind == TimelineKind.DeadLettered && !expectedDeadLetters.Contains(e.CorrelationId ?? "")))
-            notes.Miss($"{unexpected.EventType} handled by {unexpected.Actor} instead of dead-lettered ({unexpected.Detail})");
+            notes.Miss($"{unexpected.EventType} handled by {unexpected.Actor}, dead-lettered instead: {unexpected.Detail}");
         Summarise(console, entries, notes, clock.Elapsed, deadLetterHint: transport.Name == "rabbitmq" ? " [grey](dead-letters list shows it)[/]" : "");
         return notes.Missing.Count == 0 && !entries.Any(e => e.Kind == TimelineKind.Failed) ? 0 : 1;
     }
