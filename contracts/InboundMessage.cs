@@ -16,6 +16,20 @@ public sealed record InboundMessage(
     string? MessageId = null,
     string? Key = null)
 {
+    /// <summary>
+    /// The header a replay from a dead-letter queue carries (<c>dead-letters replay</c>): how often an operator has
+    /// sent the message back after fixing what made it fail.
+    /// </summary>
+    public const string ReplayCountHeader = "x-replay-count";
+
+    /// <summary>
+    /// An operator replayed this message from a dead-letter queue once its cause was fixed (missing master data, a
+    /// validation rule corrected): an event dead-lettered before is run again rather than dead-lettered again.
+    /// </summary>
+    public bool IsReplay => HeadersOrEmpty.TryGetValue(ReplayCountHeader, out var count)
+        && int.TryParse(count, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var replays)
+        && replays > 0;
+
     public IReadOnlyDictionary<string, string> HeadersOrEmpty =>
         Headers ?? EmptyHeaders;
 

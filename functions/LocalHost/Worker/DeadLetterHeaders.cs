@@ -1,3 +1,4 @@
+using EventProcessors.Contracts;
 namespace EventProcessors.LocalHost.Worker;
 
 /// <summary>Headers a dead letter carries: why it died and where it was going, so it can be read and replayed.</summary>
@@ -25,7 +26,7 @@ public static class DeadLetterHeaders
     /// <summary>Set by the broker: the full history of a message's dead-lettering.</summary>
     public const string Death = "x-death";
     /// <summary>How many times a dead letter was replayed.</summary>
-    public const string Replays = "x-replay-count";
+    public const string Replays = InboundMessage.ReplayCountHeader;
 
     /// <summary>Headers to drop when a dead letter is replayed (the replay starts a fresh life).</summary>
     public static bool IsDeadLetterHeader(string name) =>

@@ -44,7 +44,12 @@ public sealed record ClaimResult(
 /// </summary>
 public interface IIdempotencyStore
 {
-    Task<ClaimResult> ClaimAsync(IdempotencyKey key, string eventType, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Claims the key to run its handler, or says why not (completed: replay the outcome; dead-lettered; another worker's
+    /// lease). With <paramref name="rerunDeadLettered"/> a dead-lettered record is taken over like a failed one: the
+    /// operator replayed the event after fixing its cause.
+    /// </summary>
+    Task<ClaimResult> ClaimAsync(IdempotencyKey key, string eventType, bool rerunDeadLettered = false, CancellationToken cancellationToken = default);
 
     /// <summary>Marks the claim completed and stores the outcome. Returns false if the lease was lost to another worker.</summary>
     Task<bool> CompleteAsync(IdempotencyClaim claim, ProcessingOutcome outcome, CancellationToken cancellationToken = default);

@@ -31,7 +31,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
         _time = time;
     }
 
-    public async Task<ClaimResult> ClaimAsync(IdempotencyKey key, string eventType, CancellationToken cancellationToken = default)
+    public async Task<ClaimResult> ClaimAsync(IdempotencyKey key, string eventType, bool rerunDeadLettered = false, CancellationToken cancellationToken = default)
     {
         await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
         var (partitionKey, rowKey) = Locate(key);
@@ -67,14 +67,14 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
             var existing = await _table.GetEntityAsync(partitionKey, rowKey, cancellationToken).ConfigureAwait(false);
             if (existing is null) continue; // swept between the insert and the read: insert again
 
-            var decided = await DecideAsync(existing, key, owner, cancellationToken).ConfigureAwait(false);
+            var decided = await DecideAsync(existing, key, owner, rerunDeadLettered, cancellationToken).ConfigureAwait(false);
             if (decided is not null) return decided;
         }
         throw new TransientProcessingException($"Could not settle the idempotency record of {key} under contention.");
     }
 
     /// <summary>Decides from an existing record; null means it changed under us and the caller should look again.</summary>
-    private async Task<ClaimResult?> DecideAsync(TableEntity existing, IdempotencyKey key, string owner, CancellationToken cancellationToken)
+    private async Task<ClaimResult?> DecideAsync(TableEntity existing, IdempotencyKey key, string owner, bool rerunDeadLettered, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         var status = Enum.Parse<IdempotencyStatus>(existing.GetString(Fields.Status)!);
@@ -85,7 +85,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
         {
             case IdempotencyStatus.Completed:
                 return new ClaimResult(ClaimStatus.Completed, Outcome: await ReadOutcomeAsync(existing, cancellationToken).ConfigureAwait(false));
-            case IdempotencyStatus.DeadLettered:
+            case IdempotencyStatus.DeadLettered when !rerunDeadLettered:
                 return new ClaimResult(ClaimStatus.DeadLettered, Error: ReadError(existing));
             case IdempotencyStatus.Processing when existing.GetString(Fields.LeaseOwner) == owner:
                 return Acquired(key, owner, existing.ETag, attempts, now); // ambiguous commit: the write was ours
@@ -93,7 +93,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
                 return new ClaimResult(ClaimStatus.InProgress, RetryAfter: leaseExpiresAt - now);
         }
 
-        // Failed, or Processing with an expired lease (its worker died): take it over, guarded by the ETag.
+        // Failed, Processing with an expired lease (its worker died), or dead-lettered and replayed: take it over, guarded by the ETag.
         existing[Fields.Status] = nameof(IdempotencyStatus.Processing);
         existing[Fields.LeaseOwner] = owner;
         existing[Fields.LeaseExpiresAt] = now + _options.LeaseDuration;

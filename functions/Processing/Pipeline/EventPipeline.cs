@@ -36,14 +36,14 @@ public sealed class EventPipeline
         using var scope = BeginScope(consumer, read.Value);
         var handlerTime = Stopwatch.StartNew();
         var result = read.IsSuccess
-            ? await ProcessEventAsync(read.Value, action, handlerTime, cancellationToken).ConfigureAwait(false)
+            ? await ProcessEventAsync(read.Value, message.IsReplay, action, handlerTime, cancellationToken).ConfigureAwait(false)
             : ProcessingResult.DeadLetter(null, read.Error);
         ProcessingTelemetry.RecordResult(consumer, result, handlerTime.Elapsed, _time.GetUtcNow());
         Log(consumer, result);
         return result;
     }
 
-    private async Task<ProcessingResult> ProcessEventAsync(CloudEvent e, IConsumerAction action, Stopwatch handlerTime, CancellationToken cancellationToken)
+    private async Task<ProcessingResult> ProcessEventAsync(CloudEvent e, bool replayed, IConsumerAction action, Stopwatch handlerTime, CancellationToken cancellationToken)
     {
         var consumer = action.Definition;
         if (!consumer.Handles(e.Type)) return NotHandled(consumer, e);
@@ -53,7 +53,7 @@ public sealed class EventPipeline
         ClaimResult claimed;
         try
         {
-            claimed = await _store.ClaimAsync(IdempotencyKey.For(consumer.Queue, e), e.Type, cancellationToken).ConfigureAwait(false);
+            claimed = await _store.ClaimAsync(IdempotencyKey.For(consumer.Queue, e), e.Type, replayed, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsTransient(ex, cancellationToken))
         {

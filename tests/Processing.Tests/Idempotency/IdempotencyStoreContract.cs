@@ -132,6 +132,27 @@ public abstract class IdempotencyStoreContract
     }
 
     [Fact]
+    public async Task A_replay_takes_over_a_dead_lettered_record_once_and_its_completion_stands()
+    {
+        var store = CreateStore();
+        var key = NewKey();
+        var claim = (await store.ClaimAsync(key, "order.created")).Claim!;
+        await store.DeadLetterAsync(claim, new EventError(EventErrorCode.InvalidValue, "product 'p-9' is not stocked", "$.data.lineItems[0].productId"));
+
+        var replay = await store.ClaimAsync(key, "order.created", rerunDeadLettered: true);
+        var duplicateOfReplay = await store.ClaimAsync(key, "order.created", rerunDeadLettered: true);
+
+        Assert.Equal(ClaimStatus.Acquired, replay.Status);
+        Assert.Equal(2, replay.Claim!.Attempt);
+        Assert.Equal(ClaimStatus.InProgress, duplicateOfReplay.Status);
+        var outcome = SampleOutcome(1);
+        Assert.True(await store.CompleteAsync(replay.Claim, outcome));
+        var later = await store.ClaimAsync(key, "order.created", rerunDeadLettered: true);
+        Assert.Equal(ClaimStatus.Completed, later.Status);
+        Assert.Equal(outcome.Events.Select(e => e.Id), later.Outcome!.Events.Select(e => e.Id));
+    }
+
+    [Fact]
     public async Task Ambiguous_commit_of_our_own_insert_is_recognised_as_ours()
     {
         // The insert lands but its response is lost; the transport's retry then meets our own row (409).

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Text;
 using System.Text.Json;
 using EventProcessors.Contracts;
 using EventProcessors.Processing.Pipeline;
@@ -54,6 +55,30 @@ public sealed class EventPipelineTests
             first.RetryReason);
         // No outcome was recorded: the next delivery runs the action again rather than replaying a partial one.
         Assert.Equal((ProcessingStatus.Retry, 2), (again.Status, action.Runs));
+    }
+
+    [Fact]
+    public async Task A_dead_lettered_event_stays_dead_until_an_operator_replays_it_then_it_runs_once()
+    {
+        var fixedCause = false;
+        var action = new ScriptedAction((_, _) => Volatile.Read(ref fixedCause)
+            ? Task.CompletedTask
+            : throw EventValidationException.Invalid("Product 'p-1' is not stocked in any warehouse.", "$.data.lineItems[0].productId"));
+        var body = Encoding.UTF8.GetBytes(PipelineHarness.OrderCreated());
+        var replay = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { [InboundMessage.ReplayCountHeader] = "1" };
+
+        var dead = await _harness.Pipeline.ProcessAsync(new InboundMessage(body), action, CancellationToken.None);
+        Volatile.Write(ref fixedCause, true);
+        var redelivered = await _harness.Pipeline.ProcessAsync(new InboundMessage(body), action, CancellationToken.None);
+        var replayed = await _harness.Pipeline.ProcessAsync(new InboundMessage(body, replay), action, CancellationToken.None);
+        var replayedAgain = await _harness.Pipeline.ProcessAsync(new InboundMessage(body, replay), action, CancellationToken.None);
+
+        Assert.Equal((ProcessingStatus.DeadLettered, "$.data.lineItems[0].productId"), (dead.Status, dead.Error!.Path));
+        Assert.Equal(ProcessingStatus.DeadLettered, redelivered.Status); // a plain redelivery is a duplicate of the poison message
+        Assert.Equal(ProcessingStatus.Completed, replayed.Status);
+        Assert.Equal(ProcessingStatus.Duplicate, replayedAgain.Status);
+        Assert.Equal(2, action.Runs);
+        Assert.Equal(replayed.Outcome.Events.Select(e => e.Id), replayedAgain.Outcome.Events.Select(e => e.Id));
     }
 
     [SqlTable("Undeclared")]
@@ -263,8 +288,8 @@ public sealed class EventPipelineTests
     {
         public ProcessingOutcome? FirstAttempt { get; private set; }
 
-        public Task<Processing.Idempotency.ClaimResult> ClaimAsync(Processing.Idempotency.IdempotencyKey key, string eventType, CancellationToken cancellationToken = default) =>
-            inner.ClaimAsync(key, eventType, cancellationToken);
+        public Task<Processing.Idempotency.ClaimResult> ClaimAsync(Processing.Idempotency.IdempotencyKey key, string eventType, bool rerunDeadLettered = false,
+            CancellationToken cancellationToken = default) => inner.ClaimAsync(key, eventType, rerunDeadLettered, cancellationToken);
 
         public Task<bool> CompleteAsync(Processing.Idempotency.IdempotencyClaim claim, ProcessingOutcome outcome, CancellationToken cancellationToken = default)
         {
