@@ -216,6 +216,36 @@ public abstract class WorkerSemanticsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Input_an_action_refused_is_handled_when_replayed_after_its_cause_is_fixed_and_only_then()
+    {
+        var stocked = false;
+        var action = new ProbeAction((_, _, _) => Volatile.Read(ref stocked)
+            ? Task.CompletedTask
+            : throw EventValidationException.Invalid("Product 'p-1' is not stocked in any warehouse.", "$.data.lineItems[0].productId"));
+        var (worker, tap, transport) = await StartWorkerAsync(action);
+        var deadLetters = new DeadLetterTool(transport, TopologyDefinition.For([Consumers.ReserveStock]));
+        var deadLetterQueue = Destinations.DeadLetterQueue(Consumers.ReserveStock.Queue);
+        await PublishAsync(transport, CollectorEvents.OrderCreated("ORD-F", "order-f"));
+        await WaitForCountAsync(transport, deadLetterQueue, 1, "the refused event");
+        Assert.Equal("InvalidValue", Assert.Single(await deadLetters.ListAsync(null, 10, CancellationToken.None)).Code);
+
+        // The same message again, before anyone fixed anything: dead-lettered again without running the action.
+        await PublishAsync(transport, CollectorEvents.OrderCreated("ORD-F", "order-f"));
+        await WaitForCountAsync(transport, deadLetterQueue, 2, "the redelivered copy");
+        Assert.Equal(1, action.Runs);
+
+        Volatile.Write(ref stocked, true); // the operator stocks the product, then replays
+        var (replayed, skipped) = await deadLetters.ReplayAsync(null, 10, CancellationToken.None);
+
+        Assert.Equal((2, 0), (replayed.Count, skipped.Count));
+        await tap.WaitForAsync(m => m.Any(x => x.RoutingKey == EventTypes.Collector.StockReserved), Timeout, "the replayed event's follow-on");
+        await worker.Timeline.WaitForAsync(t => t.Count(e => e.Kind is TimelineKind.Completed or TimelineKind.Duplicate) == 2, Timeout, "both replays settled");
+        Assert.Equal(2, action.Runs); // two replayed copies of one event: it ran once more, the second copy was its duplicate
+        Assert.Single(await worker.Records.ReadAllAsync("ProbeReservations"));
+        Assert.Equal(0u, await transport.CountAsync(deadLetterQueue, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task RouteOutbox_republishes_the_Function_Apps_outputs_to_the_exchange_and_dead_letters_what_it_cannot_read()
     {
         var (_, tap, transport) = await StartWorkerAsync(new ProbeAction());
