@@ -109,6 +109,60 @@ public sealed class ActionFunctionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_dead_lettered_order_replayed_with_x_replay_count_after_the_stock_is_defined_reserves_it()
+    {
+        var message = Collector(C.OrderCreated, $$"""
+            {
+              "orderId": "ord-3", "orderNumber": "ORD-3", "customerId": "cust-1", "currency": "USD", "grandTotal": "9.00",
+              "lineItems": [ { "productId": "{{Product}}", "description": "Bearing", "quantity": 2, "unitPrice": "4.50" } ]
+            }
+            """);
+        var dead = await _services.Function<ReserveStockFunction>().RunAsync(message, Context());
+        await DefineStockAsync(onHand: 12m, reorderLevel: 6m);
+
+        var redelivered = await _services.Function<ReserveStockFunction>().RunAsync(message, Context());
+        // dead-letters replay publishes the original body again with x-replay-count; the host hands headers over base64-encoded.
+        var replay = RabbitMQBindingData(messageId: null);
+        replay["BasicProperties"] = JsonSerializer.Serialize(new { ContentType = "application/json", Headers = new Dictionary<string, object> { ["x-replay-count"] = 1 } });
+        var replayed = await _services.Function<ReserveStockFunction>().RunAsync(message, Context(replay));
+
+        Assert.NotNull(dead.DeadLetter);
+        Assert.Equal((null, "InvalidValue"), (redelivered.Outbox, (string?)Json(redelivered.DeadLetter!)["reason"]!["code"]));
+        Assert.Null(replayed.DeadLetter);
+        var reserved = Event(Assert.Single(replayed.Outbox!));
+        Assert.Equal((C.StockReserved, "ord-3"), (reserved.Type, reserved.PartitionKey));
+    }
+
+    [Fact]
+    public async Task A_binary_mode_AMQP_message_reads_its_attributes_from_the_base64_cloudEvents_headers()
+    {
+        await DefineStockAsync(onHand: 12m, reorderLevel: 6m);
+        string B64(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
+        var binary = RabbitMQBindingData(messageId: null);
+        binary["BasicProperties"] = JsonSerializer.Serialize(new
+        {
+            ContentType = "application/json",
+            Headers = new Dictionary<string, object>
+            {
+                ["cloudEvents_specversion"] = B64("1.0"), ["cloudEvents_id"] = B64("evt-amqp-1"), ["cloudEvents_source"] = B64("/orders-service"),
+                ["cloudEvents_type"] = B64(C.OrderCreated), ["cloudEvents_tenantid"] = B64(_tenant),
+            },
+        });
+        var data = $$"""
+            {
+              "orderId": "ord-4", "orderNumber": "ORD-4", "customerId": "cust-1", "currency": "USD", "grandTotal": "4.50",
+              "lineItems": [ { "productId": "{{Product}}", "description": "Bearing", "quantity": 1, "unitPrice": "4.50" } ]
+            }
+            """;
+
+        var output = await _services.Function<ReserveStockFunction>().RunAsync(data, Context(binary));
+
+        Assert.Null(output.DeadLetter);
+        var reserved = Event(Assert.Single(output.Outbox!));
+        Assert.Equal(("evt-amqp-1", _tenant, "ord-4"), (reserved.CausationId, reserved.TenantId, reserved.PartitionKey));
+    }
+
+    [Fact]
     public async Task CreateResource_and_RecordBillableHours_write_their_rows_and_emit_nothing()
     {
         var hired = await _services.Function<CreateResourceFunction>().RunAsync(Collector(C.EmployeeHired, """

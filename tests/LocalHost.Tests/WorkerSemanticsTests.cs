@@ -246,6 +246,33 @@ public abstract class WorkerSemanticsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_Function_App_dead_letter_is_listed_from_its_envelope_and_replayed_as_the_original_message()
+    {
+        var action = new ProbeAction();
+        var (worker, tap, transport) = await StartWorkerAsync(action);
+        var deadLetters = new DeadLetterTool(transport, TopologyDefinition.For([Consumers.ReserveStock]));
+        var deadLetterQueue = Destinations.DeadLetterQueue(Consumers.ReserveStock.Queue);
+        var original = Encoding.UTF8.GetString(CollectorEvents.OrderCreated("ORD-G", "order-g"));
+        // What the ReserveStock function's DeadLetter output writes: the envelope, through the default exchange, no headers.
+        var envelope = new CollectorDeadLetter(new DeadLetterReason("InvalidValue", "Product 'p-1' is not stocked in any warehouse.", "$.data.lineItems[0].productId"),
+            Consumers.ReserveStock.Name, Consumers.ReserveStock.Queue, original, DateTimeOffset.UtcNow);
+        await transport.PublishAsync("", deadLetterQueue, new OutboundMessage(Encoding.UTF8.GetBytes(envelope.ToJson()), "application/json"), CancellationToken.None);
+        await WaitForCountAsync(transport, deadLetterQueue, 1, "the Function App's dead letter");
+
+        var listed = Assert.Single(await deadLetters.ListAsync(null, 10, CancellationToken.None));
+        var (replayed, skipped) = await deadLetters.ReplayAsync(null, 10, CancellationToken.None);
+
+        Assert.Equal(("InvalidValue", "ReserveStock", Consumers.ReserveStock.Queue, EventTypes.Collector.OrderCreated),
+            (listed.Code, listed.Consumer, listed.FirstDeathQueue, listed.EventType));
+        Assert.Equal("Product 'p-1' is not stocked in any warehouse. (at $.data.lineItems[0].productId)", listed.Reason);
+        Assert.Equal((1, 0), (replayed.Count, skipped.Count));
+        await tap.WaitForAsync(m => m.Any(x => x.RoutingKey == EventTypes.Collector.StockReserved), Timeout, "the replayed original's follow-on");
+        var row = Assert.Single(await worker.Records.ReadAllAsync("ProbeReservations"));
+        Assert.Equal("order-g", row.GetString("OrderId"));
+        Assert.Equal(0u, await transport.CountAsync(deadLetterQueue, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task RouteOutbox_republishes_the_Function_Apps_outputs_to_the_exchange_and_dead_letters_what_it_cannot_read()
     {
         var (_, tap, transport) = await StartWorkerAsync(new ProbeAction());

@@ -48,7 +48,9 @@ public sealed class FunctionRunner
                 throw new RetryableFunctionException($"{functionName}: {result.RetryReason}");
             case ProcessingStatus.DeadLettered:
                 var error = result.Error!;
-                return new FunctionOutputs(null, DeadLetters.Collector(action.Definition, error.Code.ToString(), error.Message, error.Path, message, _time.GetUtcNow()), []);
+                var deadLetter = new CollectorDeadLetter(new DeadLetterReason(error.Code.ToString(), error.Message, error.Path),
+                    action.Definition.Name, action.Definition.Queue, message, _time.GetUtcNow());
+                return new FunctionOutputs(null, deadLetter.ToJson(), []);
             default:
                 return Outputs(result, e => Encoding.UTF8.GetString(e.ToJsonBytes()));
         }

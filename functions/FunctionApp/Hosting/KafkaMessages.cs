@@ -52,7 +52,7 @@ internal static class KafkaMessages
         var original = new KafkaOriginal(record.Topic ?? Destinations.MesTopic, record.Partition, record.Offset, Text(record.Key), Headers(record), value, encoding,
             record.Timestamp is { UnixTimestampMs: > 0 } t ? DateTimeOffset.FromUnixTimeMilliseconds(t.UnixTimestampMs) : null);
         var deadLetter = new KafkaDeadLetter(new DeadLetterReason(code, message, path), consumer.Name, consumer.Queue, attempts, original, now);
-        return Serialize(JsonSerializer.Serialize(deadLetter, DeadLetters.Json), original.Key, now.UtcDateTime, Destinations.MesDeadLetterTopic,
+        return Serialize(JsonSerializer.Serialize(deadLetter, DeadLetterEnvelopes.Json), original.Key, now.UtcDateTime, Destinations.MesDeadLetterTopic,
             [new KafkaOutputHeader("content-type", "application/json")]);
     }
 

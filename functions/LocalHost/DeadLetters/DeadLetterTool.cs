@@ -1,8 +1,10 @@
 using System.Collections;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using EventProcessors.LocalHost.Transport;
 using EventProcessors.LocalHost.Worker;
+using EventProcessors.Processing.Pipeline;
 
 namespace EventProcessors.LocalHost.DeadLetters;
 
@@ -21,10 +23,12 @@ public sealed record DeadLetterInfo(
     string BodyPreview);
 
 /// <summary>
-/// Lists and replays dead letters. Listing takes each message without acknowledging it and gives all of them back,
-/// so nothing moves. Replaying sends a message back to the queue it died in (through the default exchange, so no other
-/// consumer of its type sees it twice), with the dead-letter headers removed, its original routing kept and
-/// <c>x-replay-count</c> counted up; the dead letter is acknowledged only after the broker confirmed the replay.
+/// Lists and replays dead letters: the worker's and the broker's (the message as it was, with dead-letter headers) and
+/// the Function App's (a <see cref="CollectorDeadLetter"/> envelope around the original body). Listing takes each
+/// message without acknowledging it and gives all of them back, so nothing moves. Replaying sends the original message
+/// back to the queue it died in (through the default exchange, so no other consumer of its type sees it twice), with the
+/// dead-letter headers removed, its original routing kept and <c>x-replay-count</c> counted up, which lets the pipeline
+/// run an event it had dead-lettered; the dead letter is acknowledged only after the broker confirmed the replay.
 /// </summary>
 public sealed class DeadLetterTool(IMessageTransport transport, TopologyDefinition topology)
 {
@@ -61,7 +65,9 @@ public sealed class DeadLetterTool(IMessageTransport transport, TopologyDefiniti
                 if (info.OriginalExchange is not null) headers[DeadLetterHeaders.OriginalExchange] = info.OriginalExchange;
                 if (info.OriginalRoutingKey is not null) headers[DeadLetterHeaders.OriginalRoutingKey] = info.OriginalRoutingKey;
                 headers[DeadLetterHeaders.Replays] = info.Replays + 1;
-                var message = new OutboundMessage(delivery.Message.Body, delivery.Message.ContentType, delivery.Message.MessageId, headers, Type: info.EventType);
+                var message = CollectorDeadLetter.TryRead(delivery.Message.Body.Span) is { } envelope
+                    ? new OutboundMessage(Encoding.UTF8.GetBytes(envelope.OriginalBody), "application/json", null, headers, Type: info.EventType)
+                    : new OutboundMessage(delivery.Message.Body, delivery.Message.ContentType, delivery.Message.MessageId, headers, Type: info.EventType);
                 await transport.PublishAsync("", target, message, cancellationToken).ConfigureAwait(false);
                 await delivery.AckAsync(cancellationToken).ConfigureAwait(false);
                 replayed.Add(info);
@@ -94,6 +100,7 @@ public sealed class DeadLetterTool(IMessageTransport transport, TopologyDefiniti
 
     public static DeadLetterInfo Describe(string deadLetterQueue, Delivery delivery)
     {
+        if (CollectorDeadLetter.TryRead(delivery.Message.Body.Span) is { } envelope) return Describe(deadLetterQueue, delivery, envelope);
         var headers = delivery.Message.HeadersOrEmpty;
         var death = FirstDeath(delivery.RawHeaders);
         string? Header(string name) => headers.TryGetValue(name, out var value) ? value : null;
@@ -120,8 +127,36 @@ public sealed class DeadLetterTool(IMessageTransport transport, TopologyDefiniti
             originalExchange,
             originalRoutingKey,
             int.TryParse(Header(DeadLetterHeaders.Replays), NumberStyles.Integer, CultureInfo.InvariantCulture, out var replays) ? replays : 0,
-            body.Length <= 160 ? body : body[..160] + "…");
+            Preview(body));
     }
+
+    /// <summary>A Function App dead letter: everything is in the envelope; the event type is the original body's <c>type</c>.</summary>
+    private static DeadLetterInfo Describe(string deadLetterQueue, Delivery delivery, CollectorDeadLetter envelope)
+    {
+        var reason = envelope.Reason;
+        var replays = delivery.Message.HeadersOrEmpty.TryGetValue(DeadLetterHeaders.Replays, out var count)
+            && int.TryParse(count, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
+        return new DeadLetterInfo(deadLetterQueue, delivery.Message.MessageId, TypeOf(envelope.OriginalBody), reason.Code,
+            reason.Path is null ? reason.Message : $"{reason.Message} (at {reason.Path})", envelope.Consumer, envelope.Queue,
+            OriginalExchange: null, OriginalRoutingKey: TypeOf(envelope.OriginalBody), replays, Preview(envelope.OriginalBody));
+    }
+
+    /// <summary>The <c>type</c> of a JSON event body (every envelope shape but binary mode has one), or null.</summary>
+    private static string? TypeOf(string body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("type", out var type)
+                && type.ValueKind == JsonValueKind.String ? type.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string Preview(string body) => body.Length <= 160 ? body : body[..160] + "…";
 
     /// <summary>The first entry of the broker's <c>x-death</c> header (queue, reason, exchange, routing key).</summary>
     private static (string? Queue, string? Reason, string? Exchange, string? RoutingKey)? FirstDeath(IReadOnlyDictionary<string, object?> raw)
