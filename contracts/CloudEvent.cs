@@ -42,7 +42,8 @@ public sealed record CloudEvent
     public T? DataAs<T>() => Data is { } data ? data.Deserialize<T>(ContractJson.Options) : default;
 }
 
-[JsonConverter(typeof(JsonStringEnumConverter<DataClassification>))]
+// Exact names only: the default converter would also read 3 (or "3") as restricted and 2 as high.
+[JsonConverter(typeof(ExactEnumConverter<DataClassification>))]
 public enum DataClassification
 {
     [JsonStringEnumMemberName("public")] Public,
@@ -51,7 +52,7 @@ public enum DataClassification
     [JsonStringEnumMemberName("restricted")] Restricted,
 }
 
-[JsonConverter(typeof(JsonStringEnumConverter<EventPriority>))]
+[JsonConverter(typeof(ExactEnumConverter<EventPriority>))]
 public enum EventPriority
 {
     [JsonStringEnumMemberName("low")] Low,
