@@ -9,8 +9,8 @@ using EventProcessors.Processing.Storage;
 namespace EventProcessors.Processing.Actions.Crm;
 
 /// <summary>
-/// invoice.paid -> the payment on the customer's account (Table Storage, ETag-guarded, so concurrent payments
-/// of one customer all count) and a Payment record.
+/// invoice.paid -> the payment on the customer's account (a row of its own in Table Storage, so concurrent payments
+/// of one customer all count and an account never outgrows an entity) and a Payment record.
 /// </summary>
 /// <remarks>
 /// <para>A payment is identified by what it is: invoice, payment date, amount and currency. A re-sent copy of
@@ -42,45 +42,8 @@ public sealed class RecordPayment(ITableServiceClient tables) : IConsumerAction
             paid.PaymentDate.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
             amount.ToString("0.00", CultureInfo.InvariantCulture), currency);
 
-        var payment = await _accounts.UpdateAsync(context.Tenant, paid.CustomerId, account =>
-        {
-            if (account?.Payments.FirstOrDefault(p => p.PaymentId == paymentId) is { } recorded) return (null, recorded);
-            if (account is not null && account.Currency != currency)
-                throw EventValidationException.Invalid(
-                    $"Customer {paid.CustomerId}'s account is in {account.Currency}; a payment in {currency} cannot be added without conversion.",
-                    "$.data.currency");
-
-            var invoiceSettled = account?.Payments.Any(p => p.InvoiceId == paid.InvoiceId) ?? false;
-            var entry = new AccountPayment
-            {
-                PaymentId = paymentId,
-                InvoiceId = paid.InvoiceId,
-                InvoiceNumber = paid.InvoiceNumber,
-                Amount = amount,
-                AppliedAmount = invoiceSettled ? 0m : amount,
-                CreditAmount = invoiceSettled ? amount : 0m,
-                PaymentMethod = paid.PaymentMethod,
-                PaymentDate = paid.PaymentDate,
-            };
-            var next = account is null
-                ? new CustomerAccount
-                {
-                    CustomerId = paid.CustomerId,
-                    Currency = currency,
-                    TotalPaid = amount,
-                    CreditBalance = entry.CreditAmount,
-                    LastPaymentDate = paid.PaymentDate,
-                    Payments = [entry],
-                }
-                : account with
-                {
-                    TotalPaid = account.TotalPaid + amount,
-                    CreditBalance = account.CreditBalance + entry.CreditAmount,
-                    LastPaymentDate = paid.PaymentDate > account.LastPaymentDate ? paid.PaymentDate : account.LastPaymentDate,
-                    Payments = [.. account.Payments, entry],
-                };
-            return (next, entry);
-        }, cancellationToken).ConfigureAwait(false);
+        var payment = await _accounts.PaymentAsync(context.Tenant, paid.CustomerId, paymentId, cancellationToken).ConfigureAwait(false)
+            ?? await RecordAsync(context.Tenant, paid, paymentId, amount, currency, cancellationToken).ConfigureAwait(false);
 
         // Written from the stored entry, so a re-run after a crash writes the very same row.
         context.Write(new Payment
@@ -97,5 +60,30 @@ public sealed class RecordPayment(ITableServiceClient tables) : IConsumerAction
             PaymentMethod = payment.PaymentMethod,
             PaymentDate = payment.PaymentDate,
         });
+    }
+
+    /// <summary>
+    /// Currency first (a payment refused for its currency settles nothing), then the invoice's settlement, then the payment
+    /// row. Each step is decided once and read back on a re-run, so a crash between them changes no outcome.
+    /// </summary>
+    private async Task<AccountPayment> RecordAsync(string tenant, InvoicePaid paid, string paymentId, decimal amount, string currency, CancellationToken cancellationToken)
+    {
+        var accountCurrency = await _accounts.CurrencyAsync(tenant, paid.CustomerId, currency, cancellationToken).ConfigureAwait(false);
+        if (accountCurrency != currency)
+            throw EventValidationException.Invalid(
+                $"Customer {paid.CustomerId}'s account is in {accountCurrency}; a payment in {currency} cannot be added without conversion.",
+                "$.data.currency");
+        var settles = await _accounts.SettlesAsync(tenant, paid.InvoiceId, paymentId, cancellationToken).ConfigureAwait(false);
+        return await _accounts.AddAsync(tenant, paid.CustomerId, new AccountPayment
+        {
+            PaymentId = paymentId,
+            InvoiceId = paid.InvoiceId,
+            InvoiceNumber = paid.InvoiceNumber,
+            Amount = amount,
+            AppliedAmount = settles ? amount : 0m,
+            CreditAmount = settles ? 0m : amount,
+            PaymentMethod = paid.PaymentMethod,
+            PaymentDate = paid.PaymentDate,
+        }, cancellationToken).ConfigureAwait(false);
     }
 }

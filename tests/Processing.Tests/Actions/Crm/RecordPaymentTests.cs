@@ -21,6 +21,32 @@ public sealed class RecordPaymentInMemory : RecordPaymentTests
     protected override ITableServiceClient Tables { get; } = new InMemoryTableServiceClient();
 }
 
+/// <summary>
+/// Scale, in memory only (the in-memory tables enforce the service's 1 MiB entity limit): a customer who pays thousands
+/// of invoices keeps every payment, each counted once.
+/// </summary>
+public sealed class RecordPaymentAtScale : ActionTests
+{
+    protected override ITableServiceClient Tables { get; } = new InMemoryTableServiceClient();
+
+    [Fact]
+    public async Task A_customer_paying_five_thousand_invoices_keeps_every_payment()
+    {
+        const int invoices = 5_000;
+        for (var i = 0; i < invoices; i++)
+        {
+            var result = await Pipeline.ProcessAsync(Envelope(EventTypes.Collector.InvoicePaid, Tenant,
+                InvoicePaid($"inv-{i:D5}", "10.00", paymentDate: new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(i).ToString("O"))), new RecordPayment(Tables));
+            Assert.Equal(ProcessingStatus.Completed, result.Status);
+        }
+
+        var account = await new CustomerAccounts(Tables).GetAsync(Tenant, CustomerId, CancellationToken.None);
+
+        Assert.Equal((invoices, invoices * 10.00m, 0m), (account!.Payments.Count, account.TotalPaid, account.CreditBalance));
+        Assert.Equal("inv-04999", account.Payments[^1].InvoiceId);
+    }
+}
+
 public abstract class RecordPaymentTests : ActionTests
 {
     private const string InvoiceId = "1a2b3c4d-0000-4000-8000-000000000001";
@@ -74,7 +100,7 @@ public abstract class RecordPaymentTests : ActionTests
         var account = await Account();
 
         Assert.Equal((300.05m, 0m, new DateTimeOffset(2024, 2, 1, 9, 0, 0, TimeSpan.Zero)), (account!.TotalPaid, account.CreditBalance, account.LastPaymentDate));
-        Assert.Equal(["inv-2", "inv-1"], account.Payments.Select(p => p.InvoiceId));
+        Assert.Equal(["inv-1", "inv-2"], account.Payments.Select(p => p.InvoiceId)); // in payment date order
     }
 
     [Fact]
@@ -163,6 +189,19 @@ public abstract class RecordPaymentTests : ActionTests
         Assert.Equal(0m, account.CreditBalance);
         Assert.Equal(8, account.Payments.Count);
         Assert.Equal(amounts.Length, account.Payments.Select(p => p.PaymentId).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Two_different_payments_racing_for_one_invoice_settle_it_once_and_the_other_is_credit()
+    {
+        var results = await Task.WhenAll(
+            Pay(InvoicePaid(amount: "1500.00", paymentDate: "2024-01-16T10:00:00.000Z"), pipeline: Harness(Tables)),
+            Pay(InvoicePaid(amount: "1500.00", paymentDate: "2024-01-16T10:00:05.000Z"), pipeline: Harness(Tables)));
+
+        var payments = results.Select(r => Assert.Single(r.Rows<Payment>())).ToArray();
+        Assert.Equal((1500.00m, 1500.00m), (payments.Sum(p => p.AppliedAmount), payments.Sum(p => p.CreditAmount)));
+        var account = await Account();
+        Assert.Equal((3000.00m, 1500.00m, 2), (account!.TotalPaid, account.CreditBalance, account.Payments.Count));
     }
 
     [Fact]

@@ -4,10 +4,10 @@ using EventProcessors.Processing.Storage;
 namespace EventProcessors.Processing.Actions.Crm.State;
 
 /// <summary>
-/// A customer's payment account in CRM. Every payment received is in <see cref="Payments"/> exactly once
-/// (keyed by <see cref="AccountPayment.PaymentId"/>), so re-applying one changes nothing.
+/// A customer's payment account in CRM, as <see cref="CustomerAccounts.GetAsync"/> reads it: the currency its first
+/// payment fixed, and every payment received exactly once (keyed by <see cref="AccountPayment.PaymentId"/>), in payment
+/// date order, with the totals they add up to.
 /// </summary>
-/// <remarks>The document holds its payments; at about 200 bytes each, a table entity (1 MiB) holds several thousand.</remarks>
 public sealed record CustomerAccount
 {
     public required string CustomerId { get; init; }
@@ -35,17 +35,67 @@ public sealed record AccountPayment
     public required DateTimeOffset PaymentDate { get; init; }
 }
 
-/// <summary>Customer accounts in Table Storage (table <c>CustomerAccounts</c>), one document per (tenant, customer id).</summary>
+/// <summary>
+/// Customer accounts in Table Storage, partitioned by tenant. Each payment is a row of its own (table
+/// <c>CustomerPayments</c>, written once and never changed), so an account of a customer who pays for years never
+/// outgrows an entity and concurrent payments never contend; the account's currency (<c>CustomerAccounts</c>) and
+/// which payment settled each invoice (<c>InvoiceSettlements</c>) are small documents, each decided once under an ETag.
+/// </summary>
 public sealed class CustomerAccounts(ITableServiceClient tables)
 {
     public const string TableName = "CustomerAccounts";
+    public const string PaymentsTableName = "CustomerPayments";
+    public const string SettlementsTableName = "InvoiceSettlements";
 
-    private readonly StateStore<CustomerAccount> _store = new(tables, TableName);
+    private readonly StateStore<AccountCurrency> _currencies = new(tables, TableName);
+    private readonly StateStore<AccountPayment> _payments = new(tables, PaymentsTableName);
+    private readonly StateStore<InvoiceSettlement> _settlements = new(tables, SettlementsTableName);
 
-    public async Task<CustomerAccount?> GetAsync(string tenant, string customerId, CancellationToken cancellationToken) =>
-        (await _store.GetAsync(tenant, customerId, cancellationToken).ConfigureAwait(false))?.Value;
+    /// <summary>The account with its payments and totals, or null before its first payment.</summary>
+    public async Task<CustomerAccount?> GetAsync(string tenant, string customerId, CancellationToken cancellationToken)
+    {
+        if (await _currencies.GetAsync(tenant, customerId, cancellationToken).ConfigureAwait(false) is not { } account) return null;
+        var payments = new List<AccountPayment>();
+        await foreach (var payment in _payments.ListAsync(tenant, StorageKeys.Escape(customerId) + "|", cancellationToken).ConfigureAwait(false))
+            payments.Add(payment);
+        payments.Sort((a, b) => a.PaymentDate != b.PaymentDate ? a.PaymentDate.CompareTo(b.PaymentDate) : string.CompareOrdinal(a.PaymentId, b.PaymentId));
+        return new CustomerAccount
+        {
+            CustomerId = customerId,
+            Currency = account.Value.Currency,
+            TotalPaid = payments.Sum(p => p.Amount),
+            CreditBalance = payments.Sum(p => p.CreditAmount),
+            LastPaymentDate = payments.Count == 0 ? default : payments.Max(p => p.PaymentDate),
+            Payments = payments,
+        };
+    }
 
-    /// <inheritdoc cref="StateStore{T}.UpdateAsync"/>
-    public Task<TResult> UpdateAsync<TResult>(string tenant, string customerId, Func<CustomerAccount?, (CustomerAccount? Next, TResult Result)> decide, CancellationToken cancellationToken) =>
-        _store.UpdateAsync(tenant, customerId, decide, cancellationToken);
+    /// <summary>The payment as recorded, or null if it never was.</summary>
+    public async Task<AccountPayment?> PaymentAsync(string tenant, string customerId, string paymentId, CancellationToken cancellationToken) =>
+        (await _payments.GetAsync(tenant, StorageKeys.Join(customerId, paymentId), cancellationToken).ConfigureAwait(false))?.Value;
+
+    /// <summary>The account's currency: <paramref name="currency"/> if this is its first payment, else the one its first payment fixed.</summary>
+    public Task<string> CurrencyAsync(string tenant, string customerId, string currency, CancellationToken cancellationToken) =>
+        _currencies.UpdateAsync(tenant, customerId, existing => existing is null
+            ? (new AccountCurrency(customerId, currency), currency)
+            : (null, existing.Currency), cancellationToken);
+
+    /// <summary>
+    /// Whether <paramref name="paymentId"/> settles the invoice: the first payment recorded for it does, on every re-run;
+    /// any other payment for the same invoice is money beyond what was owed.
+    /// </summary>
+    public async Task<bool> SettlesAsync(string tenant, string invoiceId, string paymentId, CancellationToken cancellationToken) =>
+        await _settlements.UpdateAsync(tenant, invoiceId, existing => existing is null
+            ? (new InvoiceSettlement(invoiceId, paymentId), paymentId)
+            : (null, existing.PaymentId), cancellationToken).ConfigureAwait(false) == paymentId;
+
+    /// <summary>Records the payment unless it already is; returns the payment as stored (the first run's, on a re-run).</summary>
+    public Task<AccountPayment> AddAsync(string tenant, string customerId, AccountPayment payment, CancellationToken cancellationToken) =>
+        _payments.UpdateAsync(tenant, StorageKeys.Join(customerId, payment.PaymentId), existing => existing is null
+            ? (payment, payment)
+            : (null, existing), cancellationToken);
+
+    private sealed record AccountCurrency(string CustomerId, string Currency);
+
+    private sealed record InvoiceSettlement(string InvoiceId, string PaymentId);
 }
