@@ -26,6 +26,6 @@ builder.Logging.Services.Configure<LoggerFilterOptions>(options =>
 // Pipeline, idempotency and state stores (Table Storage from the TableStorage setting, or Entra ID when
 // TableStorage:tableServiceUri is set), every consumer action; then the runner and the outbox publisher.
 builder.Services.AddEventProcessing(builder.Configuration, new DefaultAzureCredential());
-builder.Services.AddFunctionApp();
+builder.Services.AddFunctionApp(builder.Configuration);
 
 builder.Build().Run();

@@ -4,6 +4,7 @@ using EventProcessors.FunctionApp.Crm;
 using EventProcessors.FunctionApp.Hosting;
 using EventProcessors.FunctionApp.Invoicing;
 using EventProcessors.FunctionApp.Orders;
+using Microsoft.Extensions.DependencyInjection;
 using static EventProcessors.FunctionApp.Tests.FunctionHost;
 
 namespace EventProcessors.FunctionApp.Tests;
@@ -107,14 +108,32 @@ public sealed class CollectorFunctionTests : IDisposable
     }
 
     [Fact]
-    public async Task A_transient_failure_throws_so_the_trigger_redelivers_and_finally_dead_letters()
+    public async Task A_transient_failure_waits_longer_on_each_redelivery_then_throws_so_the_trigger_redelivers()
     {
         // delivery.confirmed before CaptureOrder kept the order's snapshot: GenerateInvoice must wait.
-        var function = _services.Function<GenerateInvoiceFunction>();
+        var timers = new ImmediateTimers();
+        using var services = Services(s => s.AddSingleton<TimeProvider>(timers));
+        var (first, fourth, fifth) = (Requeued(null), Requeued(3), Requeued(4));
 
-        var thrown = await Assert.ThrowsAsync<RetryableFunctionException>(() => function.RunAsync(CollectorEvents.DeliveryConfirmed(_tenant), Context()));
+        var thrown = await Assert.ThrowsAsync<RetryableFunctionException>(() =>
+            services.Function<GenerateInvoiceFunction>().RunAsync(CollectorEvents.DeliveryConfirmed(_tenant), Context(first)));
+        foreach (var data in new[] { fourth, fifth })
+            await Assert.ThrowsAsync<RetryableFunctionException>(() => services.Function<GenerateInvoiceFunction>().RunAsync(CollectorEvents.DeliveryConfirmed(_tenant), Context(data)));
 
         Assert.Contains("GenerateInvoice", thrown.Message);
+        Assert.Equal(3, timers.Delays.Count);
+        Assert.InRange(timers.Delays[0], TimeSpan.FromSeconds(1.6), TimeSpan.FromSeconds(2.4)); // 2 s ± 20 %
+        Assert.InRange(timers.Delays[1], TimeSpan.FromSeconds(12.8), TimeSpan.FromSeconds(19.2)); // 2 s x 2^3 ± 20 %
+        Assert.InRange(timers.Delays[2], TimeSpan.FromSeconds(25.6), TimeSpan.FromSeconds(30)); // 32 s, capped at 30 s
+    }
+
+    /// <summary>Binding data of a delivery the trigger has republished <paramref name="requeues"/> times (its header as the host serializes it).</summary>
+    private static Dictionary<string, object?> Requeued(int? requeues)
+    {
+        var data = RabbitMQBindingData(messageId: null);
+        if (requeues is { } count)
+            data["BasicProperties"] = JsonSerializer.Serialize(new { ContentType = "application/json", Headers = new Dictionary<string, object> { [FunctionRunner.RequeueCountHeader] = count } });
+        return data;
     }
 
     [Fact]

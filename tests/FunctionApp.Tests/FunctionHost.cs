@@ -27,7 +27,7 @@ internal static class FunctionHost
             .AddLogging()
             .AddSingleton<IConfiguration>(configuration)
             .AddEventProcessing(configuration)
-            .AddFunctionApp();
+            .AddFunctionApp(configuration);
         configure?.Invoke(services);
         return services.BuildServiceProvider();
     }
@@ -70,4 +70,18 @@ internal static class FunctionHost
     public static JsonObject Json(string text) => JsonNode.Parse(text)!.AsObject();
 
     public static string NewTenant() => "t-" + Guid.NewGuid().ToString("N")[..16];
+}
+
+/// <summary>The system clock, except that every timer fires at once and its requested delay is recorded: waits without waiting.</summary>
+internal sealed class ImmediateTimers : TimeProvider
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<TimeSpan> _delays = new();
+
+    public IReadOnlyList<TimeSpan> Delays => [.. _delays];
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        _delays.Enqueue(dueTime);
+        return System.CreateTimer(callback, state, TimeSpan.Zero, period);
+    }
 }

@@ -9,6 +9,7 @@ using EventProcessors.Processing.Pipeline;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using static EventProcessors.FunctionApp.Tests.FunctionHost;
 
 namespace EventProcessors.FunctionApp.Tests;
@@ -27,7 +28,8 @@ public sealed class MesFunctionTests : IDisposable
     public void Dispose() => _services.Dispose();
 
     private CreateInspectionFunction Function() => new(new FunctionRunner(
-        _services.GetRequiredService<EventPipeline>(), [_action], TimeProvider.System, NullLogger<FunctionRunner>.Instance));
+        _services.GetRequiredService<EventPipeline>(), [_action], TimeProvider.System,
+        _services.GetRequiredService<IOptions<FunctionAppOptions>>(), NullLogger<FunctionRunner>.Instance));
 
     [Fact]
     public async Task A_structured_record_becomes_a_follow_on_in_the_Kafka_output_JSON_form_with_key_and_headers()

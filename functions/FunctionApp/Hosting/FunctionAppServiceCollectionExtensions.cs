@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -6,11 +7,13 @@ namespace EventProcessors.FunctionApp.Hosting;
 public static class FunctionAppServiceCollectionExtensions
 {
     /// <summary>
-    /// What the function classes need besides <c>AddEventProcessing</c>: the shared runner and the outbox
-    /// router's publisher. Function classes themselves are created by the worker per invocation.
+    /// What the function classes need besides <c>AddEventProcessing</c>: the shared runner with its
+    /// <see cref="FunctionAppOptions"/> (section <c>FunctionApp</c>) and the outbox router's publisher. Function
+    /// classes themselves are created by the worker per invocation.
     /// </summary>
-    public static IServiceCollection AddFunctionApp(this IServiceCollection services)
+    public static IServiceCollection AddFunctionApp(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddOptions<FunctionAppOptions>().Bind(configuration.GetSection(FunctionAppOptions.SectionName));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<FunctionRunner>();
         services.TryAddSingleton<IOutboxPublisher, RabbitMQOutboxPublisher>();

@@ -3,6 +3,7 @@ using EventProcessors.Contracts;
 using EventProcessors.Processing.Pipeline;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace EventProcessors.FunctionApp.Hosting;
 
@@ -16,15 +17,20 @@ public sealed class FunctionRunner
     private readonly EventPipeline _pipeline;
     private readonly Dictionary<string, IConsumerAction> _actions;
     private readonly TimeProvider _time;
+    private readonly FunctionAppOptions _options;
     private readonly ILogger<FunctionRunner> _logger;
 
-    public FunctionRunner(EventPipeline pipeline, IEnumerable<IConsumerAction> actions, TimeProvider time, ILogger<FunctionRunner> logger)
+    public FunctionRunner(EventPipeline pipeline, IEnumerable<IConsumerAction> actions, TimeProvider time, IOptions<FunctionAppOptions> options, ILogger<FunctionRunner> logger)
     {
         _pipeline = pipeline;
         _actions = actions.ToDictionary(a => a.Definition.Name, StringComparer.Ordinal);
         _time = time;
+        _options = options.Value;
         _logger = logger;
     }
+
+    /// <summary>The header the RabbitMQ trigger counts its redeliveries in (it republishes a failed message with it, then dead-letters).</summary>
+    public const string RequeueCountHeader = "x-ms-rabbitmq-requeuecount";
 
     /// <summary>The action whose <see cref="ConsumerDefinition.Name"/> is the function's name.</summary>
     public IConsumerAction Action(string functionName) => _actions.TryGetValue(functionName, out var action)
@@ -34,8 +40,9 @@ public sealed class FunctionRunner
     /// <summary>
     /// A Collector function (RabbitMQ trigger). Completed and duplicate: the follow-ons for the outbox and the
     /// rows. Dead-lettered: the dead-letter envelope for <c>&lt;queue&gt;.dead-letter</c>, and the message is
-    /// acknowledged. Retry: throws, so the trigger redelivers (and after its fifth attempt rejects the
-    /// message to the queue's dead-letter exchange).
+    /// acknowledged. Retry: waits (<see cref="FunctionAppOptions.RetryBaseDelay"/>, doubled per redelivery the trigger
+    /// counted), then throws, so the trigger redelivers (and after its fifth attempt rejects the message to the queue's
+    /// dead-letter exchange).
     /// </summary>
     public async Task<FunctionOutputs> RunCollectorAsync(string functionName, string message, FunctionContext context)
     {
@@ -45,7 +52,13 @@ public sealed class FunctionRunner
         switch (result.Status)
         {
             case ProcessingStatus.Retry:
-                throw new RetryableFunctionException($"{functionName}: {result.RetryReason}");
+                var requeues = inbound.HeadersOrEmpty.TryGetValue(RequeueCountHeader, out var count)
+                    && int.TryParse(count, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
+                var wait = RetryBackoff.Delay(_options.RetryBaseDelay, requeues + 1,
+                    result.RetryAfter is { } after && after < _options.RetryMaxDelay ? after : _options.RetryMaxDelay);
+                await Task.Delay(wait, _time, context.CancellationToken).ConfigureAwait(false);
+                throw new RetryableFunctionException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"{functionName}: {result.RetryReason} (redelivery {requeues}, waited {wait.TotalSeconds:0.0} s)"));
             case ProcessingStatus.DeadLettered:
                 var error = result.Error!;
                 var deadLetter = new CollectorDeadLetter(new DeadLetterReason(error.Code.ToString(), error.Message, error.Path),

@@ -198,8 +198,8 @@ public sealed class ActionWorker
                 var counts = CountsOf(args.Context);
                 var result = args.Outcome.Result!;
                 var delay = result.RetryAfter is { } after
-                    ? Min(Backoff(counts.LeaseWaits), Max(after, TimeSpan.FromMilliseconds(20)), _options.MaxRetryAfter)
-                    : Min(Backoff(counts.Failures), _options.RetryMaxDelay, TimeSpan.MaxValue);
+                    ? RetryBackoff.Delay(_options.RetryBaseDelay, counts.LeaseWaits, Min(Max(after, TimeSpan.FromMilliseconds(20)), _options.MaxRetryAfter))
+                    : RetryBackoff.Delay(_options.RetryBaseDelay, counts.Failures, _options.RetryMaxDelay);
                 return ValueTask.FromResult<TimeSpan?>(delay);
             },
             OnRetry = args =>
@@ -213,15 +213,7 @@ public sealed class ActionWorker
         }).Build();
     }
 
-    /// <summary>Base delay doubled per earlier wait, with ±20 % jitter so that workers do not retry in step.</summary>
-    private TimeSpan Backoff(int waitsSoFar)
-    {
-        var exponent = Math.Clamp(waitsSoFar - 1, 0, 30);
-        var ticks = _options.RetryBaseDelay.Ticks * Math.Pow(2, exponent) * (0.8 + (Random.Shared.NextDouble() * 0.4));
-        return TimeSpan.FromTicks((long)Math.Min(ticks, TimeSpan.FromHours(1).Ticks));
-    }
-
-    private static TimeSpan Min(TimeSpan a, TimeSpan b, TimeSpan c) => TimeSpan.FromTicks(Math.Min(a.Ticks, Math.Min(b.Ticks, c.Ticks)));
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
