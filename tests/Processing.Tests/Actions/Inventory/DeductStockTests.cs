@@ -23,7 +23,7 @@ public sealed class DeductStockInMemory : DeductStockTests
     protected override ITableServiceClient Tables { get; } = new InMemoryTableServiceClient();
 }
 
-public abstract class DeductStockTests : ActionTests
+public abstract class DeductStockTests : StockTests
 {
     private const string DispatchedAt = "2024-01-15T11:00:00.000Z";
 
@@ -38,11 +38,6 @@ public abstract class DeductStockTests : ActionTests
         var result = await Harness(Tables).ProcessAsync(Envelope(EventTypes.Collector.OrderCreated, Tenant, order), new ReserveStock(Tables));
         Assert.Equal(EventTypes.Collector.StockReserved, result.Outcome.Events[0].Type);
     }
-
-    private Task Define(StockItem item) => new StockLevels(Tables).DefineAsync(Tenant, item);
-
-    private async Task<StockLevel> Level(string productId = Product, string warehouseId = Warehouse) =>
-        (await new StockLevels(Tables).GetAsync(Tenant, productId, warehouseId))!;
 
     private StockMovement Movement(decimal quantity, string productId = Product, string orderId = OrderId, string deliveryNoteId = DeliveryNoteId) => new()
     {

@@ -22,7 +22,7 @@ public sealed class ReceiveStockInMemory : ReceiveStockTests
     protected override ITableServiceClient Tables { get; } = new InMemoryTableServiceClient();
 }
 
-public abstract class ReceiveStockTests : ActionTests
+public abstract class ReceiveStockTests : StockTests
 {
     private const string SentAt = "2024-01-20T08:05:00.000Z";
     private static readonly DateTimeOffset ReceivedAt = new(2024, 1, 20, 8, 0, 0, TimeSpan.Zero);
@@ -34,10 +34,6 @@ public abstract class ReceiveStockTests : ActionTests
 
     private Task<ProcessingResult> Reserve(string orderId, decimal quantity) =>
         Harness(Tables).ProcessAsync(Envelope(EventTypes.Collector.OrderCreated, Tenant, OrderCreatedWith(orderId, Line(quantity))), new ReserveStock(Tables));
-
-    private Task Define(StockItem item) => new StockLevels(Tables).DefineAsync(Tenant, item);
-
-    private async Task<StockLevel> Level() => (await new StockLevels(Tables).GetAsync(Tenant, Product, Warehouse))!;
 
     private string ReceiptId(string quantity) =>
         DerivedIds.Uuid("receipt", Tenant, Product, Warehouse, quantity, "2024-01-20T08:00:00.0000000Z", "");

@@ -22,7 +22,7 @@ public sealed class ReserveStockInMemory : ReserveStockTests
     protected override ITableServiceClient Tables { get; } = new InMemoryTableServiceClient();
 }
 
-public abstract class ReserveStockTests : ActionTests
+public abstract class ReserveStockTests : StockTests
 {
     private const string CreatedAt = "2024-01-15T10:35:00.000Z";
 
@@ -31,11 +31,6 @@ public abstract class ReserveStockTests : ActionTests
 
     private Task<ProcessingResult> Reserve(JsonObject order, string timestamp = CreatedAt, PipelineHarness? pipeline = null) =>
         (pipeline ?? Pipeline).ProcessAsync(Order(order, timestamp), new ReserveStock(Tables));
-
-    private Task Define(StockItem item) => new StockLevels(Tables).DefineAsync(Tenant, item);
-
-    private async Task<StockLevel> Level(string productId = Product, string warehouseId = Warehouse) =>
-        (await new StockLevels(Tables).GetAsync(Tenant, productId, warehouseId))!;
 
     private static StockReservationLine Reserved(decimal quantity, string productId = Product, string warehouseId = Warehouse) =>
         new() { ProductId = productId, WarehouseId = warehouseId, Quantity = quantity };

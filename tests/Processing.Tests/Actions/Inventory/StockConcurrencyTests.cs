@@ -21,7 +21,7 @@ public sealed class StockConcurrencyInMemory : StockConcurrencyTests
 }
 
 /// <summary>Several workers on one stock level at once, each with its own pipeline (none sees another's claims).</summary>
-public abstract class StockConcurrencyTests : ActionTests
+public abstract class StockConcurrencyTests : StockTests
 {
     private Task<ProcessingResult> Reserve(string orderId, decimal quantity, string productId = Product) =>
         Harness(Tables).ProcessAsync(Envelope(EventTypes.Collector.OrderCreated, Tenant, OrderCreatedWith(orderId, Line(quantity, productId))), new ReserveStock(Tables));
@@ -32,10 +32,6 @@ public abstract class StockConcurrencyTests : ActionTests
     private Task<ProcessingResult> Receive(decimal quantity, int n) =>
         Harness(Tables).ProcessAsync(Envelope(EventTypes.Collector.StockReceived, Tenant,
             StockReceived(quantity, receivedAt: $"2024-01-20T08:00:{n:D2}.000Z")), new ReceiveStock(Tables));
-
-    private Task Define(StockItem item) => new StockLevels(Tables).DefineAsync(Tenant, item);
-
-    private async Task<StockLevel> Level(string productId = Product) => (await new StockLevels(Tables).GetAsync(Tenant, productId, Warehouse))!;
 
     [Fact]
     public async Task Two_orders_racing_for_the_last_units_one_gets_them_and_the_other_is_told_it_failed()
