@@ -11,7 +11,7 @@ using EventProcessors.FunctionApp.Procurement;
 using EventProcessors.FunctionApp.Projects;
 using EventProcessors.FunctionApp.Quality;
 using EventProcessors.FunctionApp.Traceability;
-using EventProcessors.FunctionApp.WorkOrder;
+using EventProcessors.FunctionApp.WorkOrders;
 using EventProcessors.Processing.Actions.Inventory.State;
 using EventProcessors.Processing.Storage;
 using EventProcessors.TestSupport;

@@ -1,7 +1,7 @@
 using EventProcessors.FunctionApp.Hosting;
 using Microsoft.Azure.Functions.Worker;
 
-namespace EventProcessors.FunctionApp.WorkOrder;
+namespace EventProcessors.FunctionApp.WorkOrders;
 
 /// <summary>flows.md <c>SyncPartReference</c>: consumer group <c>work-order.sync-part-reference</c> on <c>mes-events</c>; dead letters to <c>mes-events.dead-letter</c>.</summary>
 public sealed class SyncPartReferenceFunction(FunctionRunner runner)
