@@ -1,3 +1,4 @@
+using System.CommandLine;
 using EventProcessors.LocalHost.Cli;
 using EventProcessors.LocalHost.Transport;
 using EventProcessors.LocalHost.Transport.RabbitMq;
@@ -32,6 +33,21 @@ public sealed class CliTests
         Assert.Contains("stock of p-0815 in wh-1: on hand 18, reserved 8, available 10", text);
         Assert.DoesNotContain("offer.approved", text);
         Assert.DoesNotContain("work-order", text);
+    }
+
+    [Fact]
+    public async Task Demo_of_an_unknown_scenario_is_refused_with_the_names_it_knows()
+    {
+        var output = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+        var errors = new StringWriter();
+
+        var exit = await LocalHostCli.Build(console).Parse(["demo", "--scenario", "procurment"]).InvokeAsync(new InvocationConfiguration { Error = errors, Output = output });
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("procurment", errors.ToString());
+        Assert.Contains("procurement", errors.ToString());
+        Assert.DoesNotContain("publish", output.ToString());
     }
 
     /// <summary>What every scenario shows when it works: each action of flows.md handles its event, with the exact figures the seeds give.</summary>

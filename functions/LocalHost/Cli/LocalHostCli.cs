@@ -71,6 +71,7 @@ public static class LocalHostCli
 
         // demo
         var scenario = new Option<string[]>("--scenario") { Description = "only these scenarios: " + string.Join(", ", DemoScenarios.All.Select(s => s.Key)), AllowMultipleArgumentsPerToken = true };
+        scenario.AcceptOnlyFromAmong([.. DemoScenarios.All.Select(s => s.Key)]);
         var demo = new Command("demo", "Run the seed scenarios and show each hop live (embedded defaults: no services needed).") { scenario };
         demo.SetAction(async (parse, ct) => await DemoRunner.RunAsync(Configuration(parse, embeddedDefaults: true), console, parse.GetValue(scenario), ct));
         root.Subcommands.Add(demo);
