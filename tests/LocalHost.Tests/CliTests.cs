@@ -163,3 +163,48 @@ public sealed class DemoOnRealServicesTests(RabbitMqFixture rabbit, AzuriteFixtu
         Assert.Contains("(dead-letters list shows it)", text);
     }
 }
+
+/// <summary><c>dead-letters</c> on an operator's mistakes: a clear message and exit code 2, never a stack trace.</summary>
+[Collection(RabbitMqCollection.Name)]
+public sealed class DeadLetterCommandTests(RabbitMqFixture rabbit)
+{
+    [Fact]
+    public async Task A_queue_the_topology_does_not_have_is_refused_with_the_queues_it_has()
+    {
+        await using var vhost = await rabbit.CreateVirtualHostAsync("dlcli");
+
+        var (exit, text) = await RunAsync("dead-letters", "list", "--queue", "inventory.reserve-stok", "--rabbitmq", vhost.Uri.ToString());
+
+        Assert.Equal(2, exit);
+        Assert.Contains("No dead-letter queue 'inventory.reserve-stok.dead-letter'", text);
+        Assert.Contains("inventory.reserve-stock.dead-letter", text);
+        Assert.DoesNotContain("   at ", text);
+    }
+
+    [Fact]
+    public async Task A_broker_that_is_not_there_is_named_as_unreachable()
+    {
+        var settings = Path.Combine(Path.GetTempPath(), $"local.settings-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(settings, """{ "Values": { "LocalHost__ConnectTimeout": "00:00:01" } }""");
+        try
+        {
+            var (exit, text) = await RunAsync("dead-letters", "replay", "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/", "--settings", settings);
+
+            Assert.Equal(2, exit);
+            Assert.Contains("None of the specified endpoints were reachable", text);
+        }
+        finally
+        {
+            File.Delete(settings);
+        }
+    }
+
+    private static async Task<(int Exit, string Text)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+        console.Profile.Width = 400;
+        var exit = await LocalHostCli.Build(console).Parse(args).InvokeAsync();
+        return (exit, output.ToString());
+    }
+}

@@ -11,6 +11,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using RabbitMQ.Client.Exceptions;
 using Spectre.Console;
 
 namespace EventProcessors.LocalHost.Cli;
@@ -144,9 +145,18 @@ public static class LocalHostCli
                 "Use [bold]--rabbitmq amqp://guest:guest@localhost:5672/[/] (or --transport rabbitmq with RabbitMQConnection set).");
             return 2;
         }
-        await using var transport = await RabbitMqTransport.ConnectAsync(LocalHostServiceCollectionExtensions.RabbitMqOptionsOf(configuration), cancellationToken: ct);
-        var options = configuration.GetSection(WorkerOptions.SectionName).Get<WorkerOptions>() ?? new WorkerOptions();
-        return await run(new DeadLetterTool(transport, TopologyDefinition.For(Consumers.All, options.DeliveryLimit)));
+        try
+        {
+            await using var transport = await RabbitMqTransport.ConnectAsync(LocalHostServiceCollectionExtensions.RabbitMqOptionsOf(configuration), cancellationToken: ct);
+            var options = configuration.GetSection(WorkerOptions.SectionName).Get<WorkerOptions>() ?? new WorkerOptions();
+            return await run(new DeadLetterTool(transport, TopologyDefinition.For(Consumers.All, options.DeliveryLimit)));
+        }
+        catch (Exception ex) when (ex is BrokerUnreachableException or ArgumentException)
+        {
+            // An operator's mistake (a wrong --queue, a broker not running) deserves its message, not a stack trace.
+            console.MarkupLine($"[red]{Markup.Escape(ex.Message)}[/]");
+            return 2;
+        }
     }
 
     private static void Show(IAnsiConsole console, IReadOnlyList<DeadLetterInfo> letters)

@@ -56,7 +56,10 @@ public static class LocalHostServiceCollectionExtensions
 
     public static RabbitMqOptions RabbitMqOptionsOf(IConfiguration configuration)
     {
-        var options = new RabbitMqOptions();
+        var options = new RabbitMqOptions
+        {
+            ConnectTimeout = (configuration.GetSection(WorkerOptions.SectionName).Get<WorkerOptions>() ?? new WorkerOptions()).ConnectTimeout,
+        };
         if (configuration[SettingNames.RabbitMQConnection] is { Length: > 0 } uri) options.Uri = new Uri(uri);
         return options;
     }

@@ -27,6 +27,9 @@ public sealed class WorkerOptions
     /// <summary>On shutdown, how long in-flight deliveries may take to finish before they are cancelled and requeued. Default 30 s.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long start-up (and every CLI command that reads the broker) keeps trying to reach RabbitMQ, which may still be starting. Default 30 s.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Declare the topology at start (idempotent). Default true.</summary>
     public bool DeclareTopology { get; set; } = true;
 
