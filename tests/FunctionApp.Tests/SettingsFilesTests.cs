@@ -47,7 +47,7 @@ public sealed class SettingsFilesTests
     }
 
     /// <summary>Every app-setting name a binding attribute of the assembly refers to.</summary>
-    private static IEnumerable<string> BindingSettingNames()
+    internal static IEnumerable<string> BindingSettingNames()
     {
         var assembly = typeof(FunctionRunner).Assembly;
         var attributes = assembly.GetTypes()
