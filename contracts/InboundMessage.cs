@@ -26,9 +26,13 @@ public sealed record InboundMessage(
     /// An operator replayed this message from a dead-letter queue once its cause was fixed (missing master data, a
     /// validation rule corrected): an event dead-lettered before is run again rather than dead-lettered again.
     /// </summary>
-    public bool IsReplay => HeadersOrEmpty.TryGetValue(ReplayCountHeader, out var count)
-        && int.TryParse(count, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var replays)
-        && replays > 0;
+    public bool IsReplay => Count(ReplayCountHeader) > 0;
+
+    /// <summary>A counting header (<see cref="ReplayCountHeader"/>, a trigger's redelivery count) as a number; 0 when absent or not a number.</summary>
+    public int Count(string header) => HeadersOrEmpty.TryGetValue(header, out var text)
+        && int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var count)
+        ? count
+        : 0;
 
     public IReadOnlyDictionary<string, string> HeadersOrEmpty =>
         Headers ?? EmptyHeaders;

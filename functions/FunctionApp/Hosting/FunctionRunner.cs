@@ -52,8 +52,7 @@ public sealed class FunctionRunner
         switch (result.Status)
         {
             case ProcessingStatus.Retry:
-                var requeues = inbound.HeadersOrEmpty.TryGetValue(RequeueCountHeader, out var count)
-                    && int.TryParse(count, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
+                var requeues = inbound.Count(RequeueCountHeader);
                 var wait = RetryBackoff.Delay(_options.RetryBaseDelay, requeues + 1,
                     result.RetryAfter is { } after && after < _options.RetryMaxDelay ? after : _options.RetryMaxDelay);
                 await Task.Delay(wait, _time, context.CancellationToken).ConfigureAwait(false);

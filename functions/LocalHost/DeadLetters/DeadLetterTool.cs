@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using EventProcessors.LocalHost.Transport;
@@ -53,7 +52,8 @@ public sealed class DeadLetterTool(IMessageTransport transport, TopologyDefiniti
             await using var batch = await TakeAsync(deadLetterQueue, limit, queue is null, cancellationToken).ConfigureAwait(false);
             foreach (var delivery in batch.Deliveries)
             {
-                var info = Describe(deadLetterQueue, delivery);
+                var envelope = CollectorDeadLetter.TryRead(delivery.Message.Body.Span);
+                var info = envelope is null ? DescribeDelivery(deadLetterQueue, delivery) : Describe(deadLetterQueue, delivery, envelope);
                 if (info.FirstDeathQueue is not { Length: > 0 } target)
                 {
                     skipped.Add(info);
@@ -65,7 +65,7 @@ public sealed class DeadLetterTool(IMessageTransport transport, TopologyDefiniti
                 if (info.OriginalExchange is not null) headers[DeadLetterHeaders.OriginalExchange] = info.OriginalExchange;
                 if (info.OriginalRoutingKey is not null) headers[DeadLetterHeaders.OriginalRoutingKey] = info.OriginalRoutingKey;
                 headers[DeadLetterHeaders.Replays] = info.Replays + 1;
-                var message = CollectorDeadLetter.TryRead(delivery.Message.Body.Span) is { } envelope
+                var message = envelope is not null
                     ? new OutboundMessage(Encoding.UTF8.GetBytes(envelope.OriginalBody), "application/json", null, headers, Type: info.EventType)
                     : new OutboundMessage(delivery.Message.Body, delivery.Message.ContentType, delivery.Message.MessageId, headers, Type: info.EventType);
                 await transport.PublishAsync("", target, message, cancellationToken).ConfigureAwait(false);
@@ -98,9 +98,14 @@ public sealed class DeadLetterTool(IMessageTransport transport, TopologyDefiniti
             : throw new ArgumentException($"No dead-letter queue '{name}'. Known: {string.Join(", ", topology.DeadLetterQueues)}");
     }
 
-    public static DeadLetterInfo Describe(string deadLetterQueue, Delivery delivery)
+    public static DeadLetterInfo Describe(string deadLetterQueue, Delivery delivery) =>
+        CollectorDeadLetter.TryRead(delivery.Message.Body.Span) is { } envelope
+            ? Describe(deadLetterQueue, delivery, envelope)
+            : DescribeDelivery(deadLetterQueue, delivery);
+
+    /// <summary>A message the worker or the broker dead-lettered as it was: the reason is in its headers.</summary>
+    private static DeadLetterInfo DescribeDelivery(string deadLetterQueue, Delivery delivery)
     {
-        if (CollectorDeadLetter.TryRead(delivery.Message.Body.Span) is { } envelope) return Describe(deadLetterQueue, delivery, envelope);
         var headers = delivery.Message.HeadersOrEmpty;
         var death = FirstDeath(delivery.RawHeaders);
         string? Header(string name) => headers.TryGetValue(name, out var value) ? value : null;
@@ -126,7 +131,7 @@ public sealed class DeadLetterTool(IMessageTransport transport, TopologyDefiniti
             Header(DeadLetterHeaders.FirstDeathQueue) ?? death?.Queue,
             originalExchange,
             originalRoutingKey,
-            int.TryParse(Header(DeadLetterHeaders.Replays), NumberStyles.Integer, CultureInfo.InvariantCulture, out var replays) ? replays : 0,
+            delivery.Message.Count(DeadLetterHeaders.Replays),
             Preview(body));
     }
 
@@ -134,11 +139,10 @@ public sealed class DeadLetterTool(IMessageTransport transport, TopologyDefiniti
     private static DeadLetterInfo Describe(string deadLetterQueue, Delivery delivery, CollectorDeadLetter envelope)
     {
         var reason = envelope.Reason;
-        var replays = delivery.Message.HeadersOrEmpty.TryGetValue(DeadLetterHeaders.Replays, out var count)
-            && int.TryParse(count, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
-        return new DeadLetterInfo(deadLetterQueue, delivery.Message.MessageId, TypeOf(envelope.OriginalBody), reason.Code,
+        var type = TypeOf(envelope.OriginalBody);
+        return new DeadLetterInfo(deadLetterQueue, delivery.Message.MessageId, type, reason.Code,
             reason.Path is null ? reason.Message : $"{reason.Message} (at {reason.Path})", envelope.Consumer, envelope.Queue,
-            OriginalExchange: null, OriginalRoutingKey: TypeOf(envelope.OriginalBody), replays, Preview(envelope.OriginalBody));
+            OriginalExchange: null, OriginalRoutingKey: type, delivery.Message.Count(DeadLetterHeaders.Replays), Preview(envelope.OriginalBody));
     }
 
     /// <summary>The <c>type</c> of a JSON event body (every envelope shape but binary mode has one), or null.</summary>
