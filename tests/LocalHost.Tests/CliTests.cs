@@ -1,10 +1,8 @@
-using System.CommandLine;
-using EventProcessors.LocalHost.Cli;
+using EventProcessors.LocalHost.Tests.Support;
 using EventProcessors.LocalHost.Transport;
 using EventProcessors.LocalHost.Transport.RabbitMq;
 using EventProcessors.Processing.Actions;
 using EventProcessors.TestSupport;
-using Spectre.Console;
 
 namespace EventProcessors.LocalHost.Tests;
 
@@ -38,16 +36,12 @@ public sealed class CliTests
     [Fact]
     public async Task Demo_of_an_unknown_scenario_is_refused_with_the_names_it_knows()
     {
-        var output = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
-        var errors = new StringWriter();
-
-        var exit = await LocalHostCli.Build(console).Parse(["demo", "--scenario", "procurment"]).InvokeAsync(new InvocationConfiguration { Error = errors, Output = output });
+        var (exit, text, errors) = await CliRun.RunAsync("demo", "--scenario", "procurment");
 
         Assert.NotEqual(0, exit);
-        Assert.Contains("procurment", errors.ToString());
-        Assert.Contains("procurement", errors.ToString());
-        Assert.DoesNotContain("publish", output.ToString());
+        Assert.Contains("procurment", errors);
+        Assert.Contains("procurement", errors);
+        Assert.DoesNotContain("publish", text);
     }
 
     /// <summary>What every scenario shows when it works: each action of flows.md handles its event, with the exact figures the seeds give.</summary>
@@ -65,23 +59,18 @@ public sealed class CliTests
         Assert.Contains("check failed on press-3: above upper limit 80", text);
     }
 
-    /// <summary>Runs the CLI's demo on a console wide enough that no line wraps; returns the exit code and the text.</summary>
+    /// <summary>Runs the CLI's demo; returns the exit code and the text.</summary>
     internal static async Task<(int Exit, string Text)> DemoAsync(params string[] flags)
     {
-        var output = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
-        console.Profile.Width = 400;
-        var exit = await LocalHostCli.Build(console).Parse(["demo", .. flags]).InvokeAsync();
-        return (exit, output.ToString());
+        var (exit, text, errors) = await CliRun.RunAsync(["demo", .. flags]);
+        return (exit, text + errors);
     }
 
     [Fact]
     public async Task Topology_export_is_the_checked_in_definitions_file()
     {
         var file = Path.Combine(Path.GetTempPath(), $"definitions-{Guid.NewGuid():N}.json");
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(new StringWriter()) });
-
-        var exit = await LocalHostCli.Build(console).Parse(["topology", "export", "--output", file]).InvokeAsync();
+        var (exit, _, _) = await CliRun.RunAsync("topology", "export", "--output", file);
 
         Assert.Equal(0, exit);
         Assert.Equal(RepositoryFiles.Read("infra/rabbitmq/definitions.json"), await File.ReadAllTextAsync(file));
@@ -173,7 +162,7 @@ public sealed class DeadLetterCommandTests(RabbitMqFixture rabbit)
     {
         await using var vhost = await rabbit.CreateVirtualHostAsync("dlcli");
 
-        var (exit, text) = await RunAsync("dead-letters", "list", "--queue", "inventory.reserve-stok", "--rabbitmq", vhost.Uri.ToString());
+        var (exit, text, _) = await CliRun.RunAsync("dead-letters", "list", "--queue", "inventory.reserve-stok", "--rabbitmq", vhost.Uri.ToString());
 
         Assert.Equal(2, exit);
         Assert.Contains("No dead-letter queue 'inventory.reserve-stok.dead-letter'", text);
@@ -188,7 +177,7 @@ public sealed class DeadLetterCommandTests(RabbitMqFixture rabbit)
         await File.WriteAllTextAsync(settings, """{ "Values": { "LocalHost__ConnectTimeout": "00:00:01" } }""");
         try
         {
-            var (exit, text) = await RunAsync("dead-letters", "replay", "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/", "--settings", settings);
+            var (exit, text, _) = await CliRun.RunAsync("dead-letters", "replay", "--rabbitmq", "amqp://guest:guest@127.0.0.1:1/", "--settings", settings);
 
             Assert.Equal(2, exit);
             Assert.Contains("None of the specified endpoints were reachable", text);
@@ -197,14 +186,5 @@ public sealed class DeadLetterCommandTests(RabbitMqFixture rabbit)
         {
             File.Delete(settings);
         }
-    }
-
-    private static async Task<(int Exit, string Text)> RunAsync(params string[] args)
-    {
-        var output = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
-        console.Profile.Width = 400;
-        var exit = await LocalHostCli.Build(console).Parse(args).InvokeAsync();
-        return (exit, output.ToString());
     }
 }

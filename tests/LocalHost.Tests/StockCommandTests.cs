@@ -1,6 +1,5 @@
-using EventProcessors.LocalHost.Cli;
+using EventProcessors.LocalHost.Tests.Support;
 using EventProcessors.TestSupport;
-using Spectre.Console;
 
 namespace EventProcessors.LocalHost.Tests;
 
@@ -25,8 +24,8 @@ public sealed class StockCommandTests(AzuriteFixture azurite) : IClassFixture<Az
             ]
             """);
 
-        var (defined, defineText) = await RunAsync("stock", "define", "--tenant", _tenant, "--file", _file, "--storage", azurite.ConnectionString);
-        var (shown, showText) = await RunAsync("stock", "show", "--tenant", _tenant, "--product", "p-4711", "--storage", azurite.ConnectionString);
+        var (defined, defineText, _) = await CliRun.RunAsync("stock", "define", "--tenant", _tenant, "--file", _file, "--storage", azurite.ConnectionString);
+        var (shown, showText, _) = await CliRun.RunAsync("stock", "show", "--tenant", _tenant, "--product", "p-4711", "--storage", azurite.ConnectionString);
 
         Assert.True(defined == 0, defineText);
         Assert.Contains($"defined 2 stock item(s) for tenant {_tenant}", defineText);
@@ -45,8 +44,8 @@ public sealed class StockCommandTests(AzuriteFixture azurite) : IClassFixture<Az
             ]
             """);
 
-        var (exit, text) = await RunAsync("stock", "define", "--tenant", _tenant, "--file", _file, "--storage", azurite.ConnectionString);
-        var (shown, _) = await RunAsync("stock", "show", "--tenant", _tenant, "--product", "p-1", "--storage", azurite.ConnectionString);
+        var (exit, text, _) = await CliRun.RunAsync("stock", "define", "--tenant", _tenant, "--file", _file, "--storage", azurite.ConnectionString);
+        var (shown, _, _) = await CliRun.RunAsync("stock", "show", "--tenant", _tenant, "--product", "p-1", "--storage", azurite.ConnectionString);
 
         Assert.Equal(1, exit);
         Assert.Contains("onHand", text);
@@ -59,18 +58,9 @@ public sealed class StockCommandTests(AzuriteFixture azurite) : IClassFixture<Az
     {
         await File.WriteAllTextAsync(_file, "[]");
 
-        var (exit, text) = await RunAsync("stock", "define", "--tenant", _tenant, "--file", _file, "--storage", "inmemory");
+        var (exit, text, _) = await CliRun.RunAsync("stock", "define", "--tenant", _tenant, "--file", _file, "--storage", "inmemory");
 
         Assert.Equal(2, exit);
         Assert.Contains("--storage UseDevelopmentStorage=true", text);
-    }
-
-    private static async Task<(int Exit, string Text)> RunAsync(params string[] args)
-    {
-        var output = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
-        console.Profile.Width = 400;
-        var exit = await LocalHostCli.Build(console).Parse(args).InvokeAsync();
-        return (exit, output.ToString());
     }
 }
