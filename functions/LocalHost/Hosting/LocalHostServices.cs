@@ -2,6 +2,7 @@ using EventProcessors.LocalHost.Records;
 using EventProcessors.LocalHost.Timeline;
 using EventProcessors.LocalHost.Transport;
 using EventProcessors.LocalHost.Transport.InMemory;
+using EventProcessors.LocalHost.Transport.Kafka;
 using EventProcessors.LocalHost.Transport.RabbitMq;
 using EventProcessors.LocalHost.Worker;
 using EventProcessors.Processing.Hosting;
@@ -26,7 +27,8 @@ public static class LocalHostServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the whole worker: pipeline, stores and every action (<see cref="ProcessingServiceCollectionExtensions.AddEventProcessing"/>),
-    /// the transport chosen by <c>LocalHost:Transport</c> (RabbitMQ at <c>RabbitMQConnection</c>, or an in-memory broker),
+    /// the transport chosen by <c>LocalHost:Transport</c> (RabbitMQ at <c>RabbitMQConnection</c>, or an in-memory broker; MES actions on
+    /// Kafka when <c>KafkaBrokers</c> is set),
     /// the record writer and the <see cref="EventWorker"/> as a hosted service. <c>TableStorage</c> defaults to <c>inmemory</c>.
     /// </summary>
     public static IServiceCollection AddLocalHost(this IServiceCollection services, IConfiguration configuration)
@@ -36,11 +38,19 @@ public static class LocalHostServiceCollectionExtensions
         services.TryAddSingleton(sp => new RecordWriter(sp.GetRequiredService<ITableServiceClient>()));
         services.TryAddSingleton<TimelineRecorder>();
         services.AddSingleton<ITimelineObserver>(sp => sp.GetRequiredService<TimelineRecorder>());
-        services.TryAddSingleton<IMessageTransport>(sp => TransportOf(configuration) switch
+        services.TryAddSingleton<IMessageTransport>(sp =>
         {
-            TransportKind.RabbitMq => RabbitMqTransport.ConnectAsync(RabbitMqOptionsOf(configuration),
-                sp.GetRequiredService<ILoggerFactory>().CreateLogger<RabbitMqTransport>()).GetAwaiter().GetResult(),
-            _ => new InMemoryTransport(sp.GetService<InMemoryBroker>() ?? new InMemoryBroker()),
+            IMessageTransport queues = TransportOf(configuration) switch
+            {
+                TransportKind.RabbitMq => RabbitMqTransport.ConnectAsync(RabbitMqOptionsOf(configuration),
+                    sp.GetRequiredService<ILoggerFactory>().CreateLogger<RabbitMqTransport>()).GetAwaiter().GetResult(),
+                _ => new InMemoryTransport(sp.GetService<InMemoryBroker>() ?? new InMemoryBroker()),
+            };
+            // With Kafka brokers configured, MES actions consume mes-events there: the production topology in one process.
+            var kafka = KafkaOptions.From(configuration);
+            return kafka.IsConfigured
+                ? new MesOnKafkaTransport(new KafkaTransport(kafka, sp.GetRequiredService<ILoggerFactory>().CreateLogger<KafkaTransport>()), queues)
+                : queues;
         });
         services.TryAddSingleton<EventWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<EventWorker>());

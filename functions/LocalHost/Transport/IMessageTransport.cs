@@ -1,4 +1,6 @@
 using EventProcessors.Contracts;
+using EventProcessors.Processing.Actions;
+using EventProcessors.Processing.Pipeline;
 
 namespace EventProcessors.LocalHost.Transport;
 
@@ -45,7 +47,10 @@ public interface ISubscription : IAsyncDisposable
     Task StopAsync(TimeSpan drainTimeout);
 }
 
-/// <summary>A message to publish. Headers are AMQP application headers (string, number or boolean values).</summary>
+/// <summary>
+/// A message to publish. Headers are AMQP application headers (string, number or boolean values). <paramref name="Key"/> is the
+/// partition key a Kafka record is keyed by (AMQP has no such thing and ignores it).
+/// </summary>
 public sealed record OutboundMessage(
     ReadOnlyMemory<byte> Body,
     string? ContentType = null,
@@ -53,16 +58,21 @@ public sealed record OutboundMessage(
     IReadOnlyDictionary<string, object?>? Headers = null,
     string? CorrelationId = null,
     string? Type = null,
-    DateTimeOffset? Timestamp = null)
+    DateTimeOffset? Timestamp = null,
+    string? Key = null)
 {
-    /// <summary>A follow-on event in CloudEvents structured mode: message_id = event id, content type application/cloudevents+json.</summary>
+    /// <summary>
+    /// A follow-on event in CloudEvents structured mode: message_id = event id, content type application/cloudevents+json, keyed by
+    /// its partition key (else subject, else id, as the Function App's Kafka output keys it) so one entity's events stay in order.
+    /// </summary>
     public static OutboundMessage From(CloudEvent e) => new(
         e.ToJsonBytes(),
         CloudEvent.JsonContentType,
         e.Id,
         CorrelationId: e.CorrelationId,
         Type: e.Type,
-        Timestamp: e.Time);
+        Timestamp: e.Time,
+        Key: e.PartitionKey ?? e.Subject ?? e.Id);
 }
 
 /// <summary>
@@ -102,6 +112,19 @@ public abstract class Delivery
 
     /// <summary>Give up on it: the broker dead-letters it through the queue's dead-letter exchange.</summary>
     public Task RejectAsync(CancellationToken cancellationToken = default) => Settle(() => NackCoreAsync(requeue: false, cancellationToken));
+
+    /// <summary>
+    /// Writes this delivery's dead letter, <paramref name="letter"/> (the original with the <see cref="Worker.DeadLetterHeaders"/>), and
+    /// returns where it went; the caller then acks. Queue transports publish it to the dead-letter exchange, routed to
+    /// <c>&lt;queue&gt;.dead-letter</c>. A Kafka record's dead letter is the <see cref="KafkaDeadLetter"/> envelope instead, which also
+    /// keeps its topic, partition and offset.
+    /// </summary>
+    public virtual async Task<string> WriteDeadLetterAsync(IMessageTransport transport, OutboundMessage letter, DeadLetterReason reason, string consumer,
+        int attempts, CancellationToken cancellationToken)
+    {
+        await transport.PublishAsync(Destinations.DeadLetterExchange, Destinations.DeadLetterQueue(Queue), letter, cancellationToken).ConfigureAwait(false);
+        return Destinations.DeadLetterExchange;
+    }
 
     protected abstract Task AckCoreAsync(CancellationToken cancellationToken);
 

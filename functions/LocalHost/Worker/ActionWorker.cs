@@ -123,7 +123,7 @@ public sealed class ActionWorker
                 break;
 
             case ProcessingStatus.DeadLettered:
-                await DeadLetterAsync(delivery, e, result.Error!.Code.ToString(), result.Error.ToString(), result.Error.Path, attempts, stopping).ConfigureAwait(false);
+                await DeadLetterAsync(delivery, e, new DeadLetterReason(result.Error!.Code.ToString(), result.Error.Message, result.Error.Path), attempts, stopping).ConfigureAwait(false);
                 break;
 
             case ProcessingStatus.Retry when result.RetryAfter is not null:
@@ -133,14 +133,16 @@ public sealed class ActionWorker
                 break;
 
             case ProcessingStatus.Retry:
-                await DeadLetterAsync(delivery, e, "RetriesExhausted",
-                    $"RetriesExhausted: gave up after {attempts} attempts: {result.RetryReason}", null, attempts, stopping).ConfigureAwait(false);
+                await DeadLetterAsync(delivery, e, new DeadLetterReason("RetriesExhausted", $"gave up after {attempts} attempts: {result.RetryReason}", null),
+                    attempts, stopping).ConfigureAwait(false);
                 break;
         }
     }
 
-    private async Task DeadLetterAsync(Delivery delivery, CloudEvent? e, string code, string reason, string? path, int attempts, CancellationToken stopping)
+    private async Task DeadLetterAsync(Delivery delivery, CloudEvent? e, DeadLetterReason why, int attempts, CancellationToken stopping)
     {
+        var (code, path) = (why.Code, why.Path);
+        var reason = path is null ? $"{code}: {why.Message}" : $"{code} at {path}: {why.Message}";
         var headers = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach (var (key, value) in delivery.RawHeaders) headers[key] = value;
         headers[DeadLetterHeaders.Reason] = reason;
@@ -158,9 +160,9 @@ public sealed class ActionWorker
         headers[DeadLetterHeaders.FirstDeathQueue] = delivery.Queue;
         var message = new OutboundMessage(delivery.Message.Body, delivery.Message.ContentType, delivery.Message.MessageId, headers,
             e?.CorrelationId, e?.Type ?? delivery.RoutingKey, e?.Time);
-        await _transport.PublishAsync(Destinations.DeadLetterExchange, Destinations.DeadLetterQueue(delivery.Queue), message, stopping).ConfigureAwait(false);
+        var destination = await delivery.WriteDeadLetterAsync(_transport, message, why, Consumer.Name, attempts, stopping).ConfigureAwait(false);
         _observer.Record(new TimelineEntry(_time.GetUtcNow(), TimelineKind.DeadLettered, Consumer.Name, e?.Id ?? delivery.Message.MessageId,
-            e?.Type ?? delivery.RoutingKey, e?.CorrelationId ?? e?.Id, e?.CausationId, reason, attempts, Destinations.DeadLetterExchange));
+            e?.Type ?? delivery.RoutingKey, e?.CorrelationId ?? e?.Id, e?.CausationId, reason, attempts, destination));
         await delivery.AckAsync(stopping).ConfigureAwait(false);
     }
 

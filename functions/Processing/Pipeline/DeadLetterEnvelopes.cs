@@ -32,6 +32,59 @@ public sealed record CollectorDeadLetter(DeadLetterReason Reason, string Consume
     }
 }
 
+/// <summary>
+/// The original record in an MES dead letter. <see cref="Value"/> is the UTF-8 text of the record's value,
+/// or its base64 when it is not UTF-8 (then <see cref="ValueEncoding"/> is <c>base64</c>).
+/// </summary>
+public sealed record KafkaOriginal(string Topic, int Partition, long Offset, string? Key, IReadOnlyDictionary<string, string> Headers,
+    string? Value, string ValueEncoding, DateTimeOffset? Timestamp)
+{
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>The record as a dead letter keeps it: its value as text when it is UTF-8, otherwise base64.</summary>
+    public static KafkaOriginal Create(string topic, int partition, long offset, string? key, IReadOnlyDictionary<string, string> headers,
+        byte[]? value, DateTimeOffset? timestamp)
+    {
+        if (value is null) return new(topic, partition, offset, key, headers, null, "utf-8", timestamp);
+        try
+        {
+            return new(topic, partition, offset, key, headers, StrictUtf8.GetString(value), "utf-8", timestamp);
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            return new(topic, partition, offset, key, headers, Convert.ToBase64String(value), "base64", timestamp);
+        }
+    }
+
+    /// <summary>The record's value as it was produced.</summary>
+    public byte[]? ValueBytes() => Value is null ? null
+        : ValueEncoding == "base64" ? Convert.FromBase64String(Value)
+        : System.Text.Encoding.UTF8.GetBytes(Value);
+}
+
+/// <summary>
+/// What both hosts write to <c>mes-events.dead-letter</c> for an MES record that can never succeed: the reason, the consumer and
+/// its group, the attempt count and the original record with its coordinates and headers. <c>dead-letters list|replay</c> read it.
+/// </summary>
+public sealed record KafkaDeadLetter(DeadLetterReason Reason, string Consumer, string ConsumerGroup, int Attempts, KafkaOriginal Original, DateTimeOffset ReceivedAt)
+{
+    public string ToJson() => JsonSerializer.Serialize(this, DeadLetterEnvelopes.Json);
+
+    /// <summary>The envelope in <paramref name="body"/>, or null when the body is something else.</summary>
+    public static KafkaDeadLetter? TryRead(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            var letter = JsonSerializer.Deserialize<KafkaDeadLetter>(body, DeadLetterEnvelopes.Json);
+            return letter is { Reason.Code: not null, Consumer: not null, ConsumerGroup: not null, Original.Topic: not null } ? letter : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
+
 /// <summary>The JSON of every dead-letter envelope: camelCase, nulls left out, text unescaped so bodies stay readable.</summary>
 public static class DeadLetterEnvelopes
 {
