@@ -3,6 +3,7 @@ using EventProcessors.LocalHost.DeadLetters;
 using EventProcessors.LocalHost.Demo;
 using EventProcessors.LocalHost.Hosting;
 using EventProcessors.LocalHost.Transport;
+using EventProcessors.LocalHost.Transport.Kafka;
 using EventProcessors.LocalHost.Transport.RabbitMq;
 using EventProcessors.LocalHost.Worker;
 using EventProcessors.Processing.Actions;
@@ -32,6 +33,7 @@ public static class LocalHostCli
         transport.AcceptOnlyFromAmong("inmemory", "rabbitmq");
         var rabbit = new Option<string?>("--rabbitmq") { Description = "AMQP URI of RabbitMQ (setting RabbitMQConnection); implies --transport rabbitmq", Recursive = true };
         var storage = new Option<string?>("--storage") { Description = "inmemory (default) or a Table Storage connection string, e.g. UseDevelopmentStorage=true (setting TableStorage)", Recursive = true };
+        var kafka = new Option<string?>("--kafka") { Description = "Kafka bootstrap servers host:9092,... (setting KafkaBrokers): MES actions consume mes-events there, the rest stays on --transport", Recursive = true };
         var settings = new Option<string?>("--settings") { Description = "a local.settings.json to read Values from (default: ./local.settings.json if present)", Recursive = true };
 
         IConfigurationRoot Configuration(ParseResult parse, bool embeddedDefaults = false)
@@ -42,7 +44,9 @@ public static class LocalHostCli
                 // The demo runs on embedded defaults whatever local.settings.json says; flags still choose otherwise.
                 overrides[LocalHostSettingNames.Transport] = "inmemory";
                 overrides[SettingNames.TableStorage] = Processing.Storage.TableServiceClientFactory.InMemoryConnectionString;
+                overrides[SettingNames.KafkaBrokers] = "";
             }
+            if (parse.GetValue(kafka) is { } brokers) overrides[SettingNames.KafkaBrokers] = brokers;
             if (parse.GetValue(rabbit) is { } uri)
             {
                 overrides[SettingNames.RabbitMQConnection] = uri;
@@ -57,6 +61,7 @@ public static class LocalHostCli
         root.Options.Add(transport);
         root.Options.Add(rabbit);
         root.Options.Add(storage);
+        root.Options.Add(kafka);
         root.Options.Add(settings);
 
         // serve
@@ -80,12 +85,24 @@ public static class LocalHostCli
         // topology export
         var output = new Option<string?>("--output", "-o") { Description = "file to write (default: standard output); infra/rabbitmq/definitions.json is the checked-in copy" };
         var vhost = new Option<string>("--vhost") { Description = "virtual host of the definitions", DefaultValueFactory = _ => "/" };
-        var export = new Command("export", "Write the RabbitMQ definitions (exchanges, quorum queues, dead-letter queues, bindings) for deployments.") { output, vhost };
+        var kafkaOutput = new Option<string?>("--kafka-output") { Description = "folder to write the Kafka topics to (topics.json, create-topics.sh for kafka-topics.sh); infra/kafka is the checked-in copy" };
+        var export = new Command("export", "Write the RabbitMQ definitions (exchanges, quorum queues, dead-letter queues, bindings) and the Kafka topics for deployments.") { output, vhost, kafkaOutput };
         export.SetAction(parse =>
         {
             var configuration = Configuration(parse);
             var options = configuration.GetSection(WorkerOptions.SectionName).Get<WorkerOptions>() ?? new WorkerOptions();
-            var json = RabbitMqDefinitions.Export(TopologyDefinition.For(Consumers.All, options.DeliveryLimit), parse.GetValue(vhost)!);
+            var kafkaOptions = KafkaOptions.From(configuration);
+            var topology = TopologyDefinition.For(Consumers.All, options.DeliveryLimit);
+            // With MES on Kafka the broker carries no MES queue, exchange or binding.
+            var json = RabbitMqDefinitions.Export(kafkaOptions.IsConfigured ? MesOnKafkaTransport.QueueSide(topology) : topology, parse.GetValue(vhost)!);
+            if (parse.GetValue(kafkaOutput) is { } folder)
+            {
+                var topics = KafkaTopics.For(kafkaOptions);
+                Directory.CreateDirectory(folder);
+                File.WriteAllText(Path.Combine(folder, "topics.json"), KafkaTopics.ExportJson(topics));
+                File.WriteAllText(Path.Combine(folder, "create-topics.sh"), KafkaTopics.ExportScript(topics));
+                console.MarkupLine($"wrote [bold]{Markup.Escape(Path.Combine(folder, "topics.json"))}[/] and [bold]create-topics.sh[/]");
+            }
             if (parse.GetValue(output) is { } file)
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
@@ -101,17 +118,17 @@ public static class LocalHostCli
         root.Subcommands.Add(new Command("topology", "Broker topology.") { export });
 
         // dead-letters
-        var queue = new Option<string?>("--queue") { Description = "one action's queue (or its .dead-letter queue); default: all" };
+        var queue = new Option<string?>("--queue") { Description = "one action's queue or consumer group (or its .dead-letter queue); default: all" };
         var limit = new Option<int>("--limit") { Description = "at most this many per queue", DefaultValueFactory = _ => 100 };
         var list = new Command("list", "Show dead letters with their reasons and original routing (nothing is removed).") { queue, limit };
-        list.SetAction(async (parse, ct) => await WithDeadLettersAsync(Configuration(parse), console, ct, async tool =>
+        list.SetAction(async (parse, ct) => await WithDeadLettersAsync(Configuration(parse), console, parse.GetValue(queue), ct, async tool =>
         {
             var letters = await tool.ListAsync(parse.GetValue(queue), parse.GetValue(limit), ct);
             Show(console, letters);
             return 0;
         }));
-        var replay = new Command("replay", "Send dead letters back to the queue they died in (after fixing the cause).") { queue, limit };
-        replay.SetAction(async (parse, ct) => await WithDeadLettersAsync(Configuration(parse), console, ct, async tool =>
+        var replay = new Command("replay", "Send dead letters back to the queue or topic they died in (after fixing the cause).") { queue, limit };
+        replay.SetAction(async (parse, ct) => await WithDeadLettersAsync(Configuration(parse), console, parse.GetValue(queue), ct, async tool =>
         {
             var (replayed, skipped) = await tool.ReplayAsync(parse.GetValue(queue), parse.GetValue(limit), ct);
             Show(console, replayed);
@@ -137,21 +154,35 @@ public static class LocalHostCli
         return 0;
     }
 
-    private static async Task<int> WithDeadLettersAsync(IConfiguration configuration, IAnsiConsole console, CancellationToken ct, Func<DeadLetterTool, Task<int>> run)
+    /// <summary>
+    /// Runs <paramref name="run"/> with the dead letters this configuration reaches: RabbitMQ's dead-letter queues (with
+    /// <c>--rabbitmq</c>) and, with Kafka brokers configured, <c>mes-events.dead-letter</c>; a <c>--queue</c> picks the one it belongs to.
+    /// </summary>
+    private static async Task<int> WithDeadLettersAsync(IConfiguration configuration, IAnsiConsole console, string? queue, CancellationToken ct, Func<IDeadLetterTool, Task<int>> run)
     {
-        if (LocalHostServiceCollectionExtensions.TransportOf(configuration) != TransportKind.RabbitMq)
+        var kafka = KafkaOptions.From(configuration);
+        var onKafka = kafka.IsConfigured && (queue is null || KafkaDeadLetterTool.IsMesGroup(queue));
+        var onRabbit = LocalHostServiceCollectionExtensions.TransportOf(configuration) == TransportKind.RabbitMq && !(onKafka && queue is not null);
+        if (!onKafka && !onRabbit)
         {
             console.MarkupLine("[yellow]The in-memory broker lives inside a running worker; dead letters of a separate process cannot be read.[/] " +
-                "Use [bold]--rabbitmq amqp://guest:guest@localhost:5672/[/] (or --transport rabbitmq with RabbitMQConnection set).");
+                "Use [bold]--rabbitmq amqp://guest:guest@localhost:5672/[/] (or --transport rabbitmq with RabbitMQConnection set)" +
+                (kafka.IsConfigured ? "." : ", and [bold]--kafka host:9092[/] for the MES actions' dead letters on Kafka."));
             return 2;
         }
         try
         {
-            await using var transport = await RabbitMqTransport.ConnectAsync(LocalHostServiceCollectionExtensions.RabbitMqOptionsOf(configuration), cancellationToken: ct);
-            var options = configuration.GetSection(WorkerOptions.SectionName).Get<WorkerOptions>() ?? new WorkerOptions();
-            return await run(new DeadLetterTool(transport, TopologyDefinition.For(Consumers.All, options.DeliveryLimit)));
+            var exit = 0;
+            if (onRabbit)
+            {
+                await using var transport = await RabbitMqTransport.ConnectAsync(LocalHostServiceCollectionExtensions.RabbitMqOptionsOf(configuration), cancellationToken: ct);
+                var options = configuration.GetSection(WorkerOptions.SectionName).Get<WorkerOptions>() ?? new WorkerOptions();
+                exit = await run(new DeadLetterTool(transport, TopologyDefinition.For(Consumers.All, options.DeliveryLimit)));
+            }
+            if (onKafka) exit = Math.Max(exit, await run(new KafkaDeadLetterTool(kafka)));
+            return exit;
         }
-        catch (Exception ex) when (ex is BrokerUnreachableException or ArgumentException)
+        catch (Exception ex) when (ex is BrokerUnreachableException or ArgumentException or Confluent.Kafka.KafkaException)
         {
             // An operator's mistake (a wrong --queue, a broker not running) deserves its message, not a stack trace.
             console.MarkupLine($"[red]{Markup.Escape(ex.Message)}[/]");

@@ -21,6 +21,16 @@ public sealed record DeadLetterInfo(
     int Replays,
     string BodyPreview);
 
+/// <summary>Reads and replays one kind of dead letters: RabbitMQ's dead-letter queues or Kafka's dead-letter topic.</summary>
+public interface IDeadLetterTool
+{
+    /// <summary>Up to <paramref name="limit"/> dead letters (per queue or action) of <paramref name="queue"/>, or of all; nothing is removed.</summary>
+    Task<IReadOnlyList<DeadLetterInfo>> ListAsync(string? queue, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Sends them back where they died, marked as replays; returns what was replayed and what could not be.</summary>
+    Task<(IReadOnlyList<DeadLetterInfo> Replayed, IReadOnlyList<DeadLetterInfo> Skipped)> ReplayAsync(string? queue, int limit, CancellationToken cancellationToken);
+}
+
 /// <summary>
 /// Lists and replays dead letters: the worker's and the broker's (the message as it was, with dead-letter headers) and
 /// the Function App's (a <see cref="CollectorDeadLetter"/> envelope around the original body). Listing takes each
@@ -29,7 +39,7 @@ public sealed record DeadLetterInfo(
 /// dead-letter headers removed, its original routing kept and <c>x-replay-count</c> counted up, which lets the pipeline
 /// run an event it had dead-lettered; the dead letter is acknowledged only after the broker confirmed the replay.
 /// </summary>
-public sealed class DeadLetterTool(IMessageTransport transport, TopologyDefinition topology)
+public sealed class DeadLetterTool(IMessageTransport transport, TopologyDefinition topology) : IDeadLetterTool
 {
     public async Task<IReadOnlyList<DeadLetterInfo>> ListAsync(string? queue, int limit, CancellationToken cancellationToken)
     {
@@ -146,7 +156,7 @@ public sealed class DeadLetterTool(IMessageTransport transport, TopologyDefiniti
     }
 
     /// <summary>The <c>type</c> of a JSON event body (every envelope shape but binary mode has one), or null.</summary>
-    private static string? TypeOf(string body)
+    internal static string? TypeOf(string body)
     {
         try
         {
@@ -160,7 +170,7 @@ public sealed class DeadLetterTool(IMessageTransport transport, TopologyDefiniti
         }
     }
 
-    private static string Preview(string body) => body.Length <= 160 ? body : body[..160] + "…";
+    internal static string Preview(string body) => body.Length <= 160 ? body : body[..160] + "…";
 
     /// <summary>The first entry of the broker's <c>x-death</c> header (queue, reason, exchange, routing key).</summary>
     private static (string? Queue, string? Reason, string? Exchange, string? RoutingKey)? FirstDeath(IReadOnlyDictionary<string, object?> raw)

@@ -161,7 +161,8 @@ public sealed class DemoContext : IAsyncDisposable
     public async Task PublishRawAsync(string exchange, string routingKey, byte[] body, string correlationId, string? note = null)
     {
         _observer.Record(new TimelineEntry(Time.GetUtcNow(), TimelineKind.Injected, "demo", null, routingKey, correlationId, Detail: note, Exchange: exchange));
-        await Transport.PublishAsync(exchange, routingKey, new OutboundMessage(body, "application/json"), CancellationToken.None);
+        // Keyed by the scenario's correlation id: on Kafka one scenario's events share a partition and arrive in order.
+        await Transport.PublishAsync(exchange, routingKey, new OutboundMessage(body, "application/json", Key: correlationId), CancellationToken.None);
     }
 
     /// <summary>Waits until everything published so far, and everything it caused, has been handled.</summary>

@@ -1,6 +1,7 @@
 using System.Text;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
+using EventProcessors.Processing.Actions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -82,10 +83,14 @@ public sealed class KafkaTransport : IMessageTransport
         return Task.FromResult<ISubscription>(subscription);
     }
 
-    /// <summary>Produces to the topic <paramref name="exchange"/> (the exchange of the same name on RabbitMQ); the routing key is the event type, which a record carries in its value.</summary>
+    /// <summary>
+    /// Produces to the topic <paramref name="exchange"/> names: <c>mes-events</c> is <see cref="KafkaOptions.Topic"/>, any other name a topic
+    /// of that name. The routing key (the event type) has no counterpart: a record carries its type in its value.
+    /// </summary>
     public Task PublishAsync(string exchange, string routingKey, OutboundMessage message, CancellationToken cancellationToken)
     {
         if (exchange.Length == 0) throw new ArgumentException("A Kafka record goes to a topic; the default exchange has no counterpart.", nameof(exchange));
+        var topic = exchange == Destinations.MesTopic ? Options.Topic : exchange;
         var headers = new Headers();
         if (message.ContentType is { } contentType) headers.Add(ContentTypeHeader, Encoding.UTF8.GetBytes(contentType));
         foreach (var (name, value) in message.Headers ?? new Dictionary<string, object?>())
@@ -98,7 +103,7 @@ public sealed class KafkaTransport : IMessageTransport
             Headers = headers,
             Timestamp = message.Timestamp is { } time ? new Timestamp(time) : Timestamp.Default,
         };
-        return ProduceAsync(exchange, record, cancellationToken);
+        return ProduceAsync(topic, record, cancellationToken);
     }
 
     /// <summary>Produces one record and returns once the broker acknowledged it (all in-sync replicas); throws if it could not be delivered.</summary>

@@ -23,24 +23,43 @@ public sealed class MesOnKafkaTransport(KafkaTransport kafka, IMessageTransport 
 
     public async Task DeclareAsync(TopologyDefinition topology, CancellationToken cancellationToken)
     {
-        var mesBound = topology.Bindings.Where(b => b.Exchange == Destinations.MesTopic).Select(b => b.Queue).ToHashSet(StringComparer.Ordinal);
-        var otherBound = topology.Bindings.Where(b => b.Exchange != Destinations.MesTopic && b.Exchange != Destinations.DeadLetterExchange)
-            .Select(b => b.Queue).ToHashSet(StringComparer.Ordinal);
+        var (kafkaOnly, alsoKafka) = Split(topology);
         lock (_kafkaOnly)
         {
-            foreach (var queue in mesBound)
-                if (otherBound.Contains(queue)) _alsoKafka.Add(queue);
-                else _kafkaOnly.Add(queue);
+            _kafkaOnly.UnionWith(kafkaOnly);
+            _alsoKafka.UnionWith(alsoKafka);
         }
-        // What stays on the queue transport: no mes-events exchange, no queue only MES events reach, nor its dead-letter queue.
-        bool Kept(string queue) => !IsKafkaOnly(queue) && !(queue.EndsWith(".dead-letter", StringComparison.Ordinal) && IsKafkaOnly(queue[..^".dead-letter".Length]));
-        var rest = new TopologyDefinition(
+        await kafka.DeclareAsync(topology, cancellationToken).ConfigureAwait(false);
+        await queues.DeclareAsync(QueueSide(topology), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// What of <paramref name="topology"/> stays on the queue transport when MES is on Kafka: no <c>mes-events</c> exchange, no queue
+    /// only MES events reach (nor its dead-letter queue), no binding from <c>mes-events</c>.
+    /// </summary>
+    public static TopologyDefinition QueueSide(TopologyDefinition topology)
+    {
+        var kafkaOnly = Split(topology).KafkaOnly;
+        bool Kept(string queue) => !kafkaOnly.Contains(queue)
+            && !(queue.EndsWith(DeadLetterSuffix, StringComparison.Ordinal) && kafkaOnly.Contains(queue[..^DeadLetterSuffix.Length]));
+        return new TopologyDefinition(
             topology.Exchanges.Where(e => e.Name != Destinations.MesTopic).ToArray(),
             topology.Queues.Where(q => Kept(q.Name)).ToArray(),
             topology.Bindings.Where(b => b.Exchange != Destinations.MesTopic && Kept(b.Queue)).ToArray());
-        if (mesBound.Count > 0) await kafka.DeclareAsync(topology, cancellationToken).ConfigureAwait(false);
-        await queues.DeclareAsync(rest, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Queues only <c>mes-events</c> feeds (every MES action's among them), and queues it feeds beside other exchanges (taps).</summary>
+    private static (HashSet<string> KafkaOnly, HashSet<string> AlsoKafka) Split(TopologyDefinition topology)
+    {
+        var mesBound = topology.Bindings.Where(b => b.Exchange == Destinations.MesTopic).Select(b => b.Queue).ToHashSet(StringComparer.Ordinal);
+        var otherBound = topology.Bindings.Where(b => b.Exchange != Destinations.MesTopic && b.Exchange != Destinations.DeadLetterExchange)
+            .Select(b => b.Queue).ToHashSet(StringComparer.Ordinal);
+        var kafkaOnly = new HashSet<string>(MesQueues, StringComparer.Ordinal);
+        kafkaOnly.UnionWith(mesBound.Where(q => !otherBound.Contains(q)));
+        return (kafkaOnly, mesBound.Where(otherBound.Contains).ToHashSet(StringComparer.Ordinal));
+    }
+
+    private const string DeadLetterSuffix = ".dead-letter";
 
     public async Task<ISubscription> SubscribeAsync(string queue, int prefetch, Func<Delivery, CancellationToken, Task> handler, CancellationToken cancellationToken)
     {
