@@ -39,6 +39,7 @@ internal sealed class KafkaSubscription : ISubscription
     private TimeSpan _stopDrainTimeout;
     private Thread? _thread;
     private volatile bool _closing;
+    private volatile bool _aborted;
 
     public KafkaSubscription(KafkaTransport transport, string group, int prefetch, Func<Delivery, CancellationToken, Task> handler, ILogger logger)
     {
@@ -87,6 +88,18 @@ internal sealed class KafkaSubscription : ISubscription
 
     public async ValueTask DisposeAsync() => await StopAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
 
+    /// <summary>
+    /// Ends as a killed process would: handlers are cancelled, nothing more is committed, and the group is not told (the consumer is
+    /// disposed without closing), so the partitions move only once the group's session times out.
+    /// </summary>
+    public async Task AbortAsync()
+    {
+        _aborted = true;
+        _closing = true;
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _finished.Task.ConfigureAwait(false);
+    }
+
     private void Run()
     {
         try
@@ -109,9 +122,12 @@ internal sealed class KafkaSubscription : ISubscription
                 }
                 if (record is { IsPartitionEOF: false }) Accept(record);
             }
-            // Shutdown: nothing new starts, in-flight records get the drain timeout, the settled prefix is committed.
-            Release(_partitions.Keys.ToArray(), _stopDrainTimeout, commit: true);
-            _consumer.Close();
+            if (!_aborted)
+            {
+                // Shutdown: nothing new starts, in-flight records get the drain timeout, the settled prefix is committed.
+                Release(_partitions.Keys.ToArray(), _stopDrainTimeout, commit: true);
+                _consumer.Close();
+            }
         }
         catch (Exception e)
         {

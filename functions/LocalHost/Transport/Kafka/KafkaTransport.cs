@@ -118,6 +118,14 @@ public sealed class KafkaTransport : IMessageTransport
 
     public Task<uint> CountAsync(string queue, CancellationToken cancellationToken) => throw NotAQueue();
 
+    /// <summary>Drops every consumer as a killed process would (see <see cref="KafkaSubscription.AbortAsync"/>): nothing more is committed.</summary>
+    public async Task AbortAsync()
+    {
+        KafkaSubscription[] subscriptions;
+        lock (_subscriptions) subscriptions = _subscriptions.ToArray();
+        await Task.WhenAll(subscriptions.Select(s => s.AbortAsync())).ConfigureAwait(false);
+    }
+
     public async ValueTask DisposeAsync()
     {
         KafkaSubscription[] subscriptions;
