@@ -161,8 +161,9 @@ public static class LocalHostCli
     private static async Task<int> WithDeadLettersAsync(IConfiguration configuration, IAnsiConsole console, string? queue, CancellationToken ct, Func<IDeadLetterTool, Task<int>> run)
     {
         var kafka = KafkaOptions.From(configuration);
-        var onKafka = kafka.IsConfigured && (queue is null || KafkaDeadLetterTool.IsMesGroup(queue));
-        var onRabbit = LocalHostServiceCollectionExtensions.TransportOf(configuration) == TransportKind.RabbitMq && !(onKafka && queue is not null);
+        var rabbit = LocalHostServiceCollectionExtensions.TransportOf(configuration) == TransportKind.RabbitMq;
+        var onKafka = kafka.IsConfigured && (queue is null || !rabbit || KafkaDeadLetterTool.IsMesGroup(queue));
+        var onRabbit = rabbit && !(onKafka && queue is not null);
         if (!onKafka && !onRabbit)
         {
             console.MarkupLine("[yellow]The in-memory broker lives inside a running worker; dead letters of a separate process cannot be read.[/] " +

@@ -19,6 +19,9 @@ namespace EventProcessors.LocalHost.DeadLetters;
 /// </summary>
 public sealed class KafkaDeadLetterTool(KafkaOptions options) : IDeadLetterTool
 {
+    /// <summary>The replay cursor of an action's dead letters is the committed offset of consumer group <c>&lt;group&gt;.dead-letter-replay</c>.</summary>
+    public const string ReplayGroupSuffix = ".dead-letter-replay";
+
     private static readonly IReadOnlyList<string> MesGroups = Consumers.All.Where(c => c.Bus == EventBus.Mes).Select(c => c.Queue).ToArray();
 
     /// <summary>The consumer groups of MES actions, whose dead letters this tool reads.</summary>
@@ -119,7 +122,7 @@ public sealed class KafkaDeadLetterTool(KafkaOptions options) : IDeadLetterTool
 
     private IConsumer<byte[]?, byte[]?> Consumer(string group) => new ConsumerBuilder<byte[]?, byte[]?>(new ConsumerConfig(options.ClientConfig())
     {
-        GroupId = group + ".dead-letter-replay",
+        GroupId = group + ReplayGroupSuffix,
         EnableAutoCommit = false,
         EnableAutoOffsetStore = false,
         AutoOffsetReset = AutoOffsetReset.Earliest,

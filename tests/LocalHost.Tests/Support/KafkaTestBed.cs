@@ -88,11 +88,13 @@ public sealed class KafkaTestBed : IAsyncDisposable
     }
 
     /// <summary>Every record on <paramref name="topic"/> (default: the MES topic), read by offset without a consumer group.</summary>
-    public IReadOnlyList<ConsumeResult<string?, string>> Read(string? topic = null)
+    public IReadOnlyList<ConsumeResult<string?, string>> Read(string? topic = null) => Read(Cluster, topic ?? Options.Topic);
+
+    /// <summary>Every record on <paramref name="topic"/>, read by offset without a consumer group.</summary>
+    public static IReadOnlyList<ConsumeResult<string?, string>> Read(KafkaMockCluster cluster, string topic)
     {
-        topic ??= Options.Topic;
         using var consumer = new ConsumerBuilder<string?, string>(new ConsumerConfig
-            { BootstrapServers = Cluster.BootstrapServers, GroupId = "reader-" + Guid.NewGuid().ToString("N"), EnableAutoCommit = false }).Build();
+            { BootstrapServers = cluster.BootstrapServers, GroupId = "reader-" + Guid.NewGuid().ToString("N"), EnableAutoCommit = false }).Build();
         using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
         var records = new List<ConsumeResult<string?, string>>();
         foreach (var partition in admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions)

@@ -36,7 +36,7 @@ public static class KafkaTopics
 
     /// <summary>
     /// The topics as JSON: name, partitions, replication factor, configs, and the consumer groups that read each (one per MES action,
-    /// named as <see cref="Consumers"/> names them), so an operator can set ACLs per group.
+    /// named as <see cref="Consumers"/> names them; the dead-letter tool's replay cursors), so an operator can set ACLs per group.
     /// </summary>
     public static string ExportJson(IReadOnlyList<KafkaTopicDefinition> topics)
     {
@@ -49,7 +49,7 @@ public static class KafkaTopics
                 partitions = t.Partitions,
                 replicationFactor = t.ReplicationFactor,
                 configs = t.Configs,
-                consumerGroups = i == 0 ? groups : [],
+                consumerGroups = i == 0 ? groups : groups.Select(g => g + DeadLetters.KafkaDeadLetterTool.ReplayGroupSuffix).ToArray(),
             }),
         };
         return JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }) + "\n";
