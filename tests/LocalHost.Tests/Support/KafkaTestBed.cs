@@ -74,11 +74,12 @@ public sealed class KafkaTestBed : IAsyncDisposable
     }
 
     /// <summary>Produces a record to the MES topic as an MES service would; returns where it landed.</summary>
-    public async Task<TopicPartitionOffset> ProduceAsync(string value, string? key, IReadOnlyDictionary<string, string>? headers = null, string? topic = null)
+    public async Task<TopicPartitionOffset> ProduceAsync(string value, string? key, IReadOnlyDictionary<string, string>? headers = null, string? topic = null,
+        int? partition = null)
     {
         var kafkaHeaders = new Headers();
         foreach (var (name, text) in headers ?? new Dictionary<string, string>()) kafkaHeaders.Add(name, Encoding.UTF8.GetBytes(text));
-        var report = await _producer.ProduceAsync(topic ?? Options.Topic, new Message<byte[]?, byte[]?>
+        var report = await _producer.ProduceAsync(new TopicPartition(topic ?? Options.Topic, partition is { } p ? new Partition(p) : Partition.Any), new Message<byte[]?, byte[]?>
         {
             Key = key is null ? null : Encoding.UTF8.GetBytes(key),
             Value = Encoding.UTF8.GetBytes(value),
