@@ -1,4 +1,5 @@
 using Azure.Core;
+using Azure.Identity;
 using EventProcessors.Processing.Actions;
 using EventProcessors.Processing.Actions.Invoicing;
 using EventProcessors.Processing.Idempotency;
@@ -33,8 +34,9 @@ public static class ProcessingServiceCollectionExtensions
     /// <summary>
     /// Registers the pipeline, the idempotency store, the table account and every consumer action of this
     /// assembly, configured from <paramref name="configuration"/> (section <c>Processing</c> and the
-    /// <see cref="SettingNames"/>). <paramref name="credential"/> is used when a Table endpoint rather than a
-    /// connection string is configured.
+    /// <see cref="SettingNames"/>; the children of <c>TableStorage</c>, e.g. <c>TableStorage__maxRetries</c>, bind to
+    /// <see cref="TableStorageOptions"/>). <paramref name="credential"/> (default <see cref="DefaultAzureCredential"/>,
+    /// so a managed identity where there is one) is used when a Table endpoint rather than a connection string is configured.
     /// </summary>
     public static IServiceCollection AddEventProcessing(this IServiceCollection services, IConfiguration configuration, TokenCredential? credential = null)
     {
@@ -43,11 +45,17 @@ public static class ProcessingServiceCollectionExtensions
         services.AddOptions<InvoicingOptions>().Bind(configuration.GetSection(InvoicingOptions.SectionName));
         services.AddOptions<TableStorageOptions>().Configure(options =>
         {
+            // The setting itself is the connection string; its children are the other options (retry policy and all).
+            configuration.GetSection(SettingNames.TableStorage).Bind(options);
             options.ConnectionString = configuration[SettingNames.TableStorage] is { Length: > 0 } connection ? connection : options.ConnectionString;
             options.TableServiceUri = configuration[SettingNames.TableServiceUri] is { Length: > 0 } uri ? new Uri(uri) : null;
             options.TableNamePrefix = configuration[SettingNames.TableNamePrefix] ?? "";
         });
-        services.TryAddSingleton(sp => TableServiceClientFactory.Create(sp.GetRequiredService<IOptions<TableStorageOptions>>().Value, credential));
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<TableStorageOptions>>().Value;
+            return TableServiceClientFactory.Create(options, credential ?? (options.TableServiceUri is null ? null : new DefaultAzureCredential()));
+        });
         services.TryAddSingleton<IIdempotencyStore, TableIdempotencyStore>();
         services.TryAddSingleton<EventPipeline>();
         foreach (var actionType in ConsumerActionTypes)

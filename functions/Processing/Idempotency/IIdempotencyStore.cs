@@ -6,13 +6,15 @@ namespace EventProcessors.Processing.Idempotency;
 /// <summary>Lifecycle of one (consumer, event) pair.</summary>
 public enum IdempotencyStatus { Processing, Completed, Failed, DeadLettered }
 
-/// <summary>Identifies one event for one consumer: idempotency is per (consumer, event key).</summary>
+/// <summary>Identifies one event for one consumer: idempotency is per (consumer, tenant, event source, event id).</summary>
 /// <param name="Consumer">The consumer id (the action's queue or consumer group).</param>
+/// <param name="Tenant">The event's tenant ("" for none). Sources are shared across tenants, so two tenants' events
+/// may carry the same source and id and must still be two events.</param>
 /// <param name="EventSource">CloudEvents <c>source</c>; ids are unique within a source.</param>
 /// <param name="EventId">CloudEvents <c>id</c>.</param>
-public sealed record IdempotencyKey(string Consumer, string EventSource, string EventId)
+public sealed record IdempotencyKey(string Consumer, string Tenant, string EventSource, string EventId)
 {
-    public static IdempotencyKey For(string consumer, CloudEvent e) => new(consumer, e.Source, e.Id);
+    public static IdempotencyKey For(string consumer, CloudEvent e) => new(consumer, e.TenantId ?? "", e.Source, e.Id);
 }
 
 /// <summary>The right to run the handler for one key, held until <see cref="LeaseExpiresAt"/>.</summary>
@@ -60,6 +62,10 @@ public interface IIdempotencyStore
     /// <summary>Records that the event can never succeed, so its duplicates dead-letter without running.</summary>
     Task DeadLetterAsync(IdempotencyClaim claim, EventError error, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes records past their retention. Returns how many were deleted.</summary>
+    /// <summary>
+    /// Deletes records past their retention whose event is settled (completed or dead-lettered; a record still
+    /// processing or released for a retry is kept). Reads only the expired part of the expiry index, not the
+    /// whole table. Returns how many records were deleted.
+    /// </summary>
     Task<int> SweepAsync(CancellationToken cancellationToken = default);
 }

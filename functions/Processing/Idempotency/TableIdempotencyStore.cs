@@ -1,4 +1,6 @@
+using System.Globalization;
 using Azure;
+using Azure.Data.Tables;
 using EventProcessors.Contracts;
 using EventProcessors.Processing.Pipeline;
 using EventProcessors.Processing.Storage;
@@ -8,8 +10,12 @@ namespace EventProcessors.Processing.Idempotency;
 
 /// <summary>
 /// Idempotency records in one table (Azure Table Storage, Azurite, or the in-memory table).
-/// PartitionKey = consumer + bucket (spreads a consumer over <see cref="ProcessingOptions.PartitionBuckets"/>
-/// partitions); RowKey = escaped (source, id). The happy path is two operations: insert, conditional merge.
+/// RowKey = escaped (consumer, tenant, source, id); PartitionKey = a hash bucket of it, one of
+/// <see cref="ProcessingOptions.PartitionBuckets"/>, so every consumer is spread over all of them and the sweep knows
+/// every partition. A settled record (completed or dead-lettered) has an expiry index row in its partition, written in
+/// the same transaction: RowKey <c>~expires|{yyyyMMddHH of ExpiresAt}|{record RowKey}</c>, so the sweep reads only the
+/// index rows of hours already past. The happy path is two requests: insert, then one transaction (conditional merge
+/// of the record and its index row).
 /// </summary>
 public sealed class TableIdempotencyStore : IIdempotencyStore
 {
@@ -18,6 +24,11 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
     // ~940 KB as base64) keep every write under it; longer outcomes spill to overflow rows.
     internal const int ChunkBytes = 64 * 1024;
     internal const int ChunksPerEntity = 11;
+
+    // Sorts after every record row key's first character that Escape leaves ('~' is 0x7E), and cannot be a record's:
+    // a record's row key has four '|'-joined parts whose '|' are escaped.
+    internal const string ExpiryIndexPrefix = "~expires|";
+    private const string ExpiryBucketFormat = "yyyyMMddHH";
 
     private readonly ITableClient _table;
     private readonly ProcessingOptions _options;
@@ -44,6 +55,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
             var record = new TableEntity(partitionKey, rowKey)
             {
                 [Fields.Consumer] = key.Consumer,
+                [Fields.Tenant] = key.Tenant,
                 [Fields.EventSource] = key.EventSource,
                 [Fields.EventId] = key.EventId,
                 [Fields.EventType] = eventType,
@@ -123,7 +135,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
         await WriteOutcomeAsync(update, OutcomeSerializer.Serialize(outcome), now, cancellationToken).ConfigureAwait(false);
         try
         {
-            await _table.UpdateEntityAsync(update, new ETag(claim.ETag), TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            await SettleAsync(update, new ETag(claim.ETag), cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (RequestFailedException e) when (e.IsPreconditionFailed() || e.IsNotFound())
@@ -160,43 +172,110 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
             [Fields.LastError] = Truncate(error.Message),
             [Fields.LastErrorPath] = error.Path,
         };
-        return UpdateIfStillOwnedAsync(claim, update, cancellationToken);
+        return UpdateIfStillOwnedAsync(claim, update, cancellationToken, settles: true);
     }
 
     public async Task<int> SweepAsync(CancellationToken cancellationToken = default)
     {
         await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
-        var query = new TableQuery(TableFilter.LessThan(Fields.ExpiresAt, _time.GetUtcNow()), Select: [Fields.ExpiresAt]);
+        var now = _time.GetUtcNow();
+        // Buckets strictly before the current hour: all their records have expired.
+        var from = ExpiryIndexPrefix;
+        var to = ExpiryIndexPrefix + now.UtcDateTime.ToString(ExpiryBucketFormat, CultureInfo.InvariantCulture);
         var deleted = 0;
         await Parallel.ForEachAsync(
-            _table.QueryAsync(query, cancellationToken),
+            Enumerable.Range(0, _options.PartitionBuckets),
             new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
-            async (entity, ct) =>
+            async (bucket, ct) =>
             {
-                try
+                var partitionKey = Partition(bucket);
+                var expired = _table.QueryAsync(
+                    e => e.PartitionKey == partitionKey && e.RowKey.CompareTo(from) >= 0 && e.RowKey.CompareTo(to) < 0,
+                    cancellationToken: ct);
+                await foreach (var index in expired.ConfigureAwait(false))
                 {
-                    // Conditional: a record renewed since the query (a late completion) is kept.
-                    if (await _table.DeleteEntityAsync(entity.PartitionKey, entity.RowKey, entity.ETag, ct).ConfigureAwait(false))
-                        Interlocked.Increment(ref deleted);
-                }
-                catch (RequestFailedException e) when (e.IsPreconditionFailed())
-                {
+                    if (await SweepRecordAsync(index, now, ct).ConfigureAwait(false)) Interlocked.Increment(ref deleted);
                 }
             }).ConfigureAwait(false);
         return deleted;
     }
 
-    private async Task UpdateIfStillOwnedAsync(IdempotencyClaim claim, TableEntity update, CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes the record an expired index row points to, with its overflow rows and the index row, in one transaction
+    /// conditional on the record's ETag; a record renewed since (a later completion wrote a newer index row) only loses
+    /// this stale index row, and one not settled (taken over by a replay) is kept with it.
+    /// </summary>
+    private async Task<bool> SweepRecordAsync(TableEntity index, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var record = index.GetString(Fields.Record) is { } rowKey
+            ? await _table.GetEntityAsync(index.PartitionKey, rowKey, cancellationToken).ConfigureAwait(false)
+            : null;
+        var deleteIndex = new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(index.PartitionKey, index.RowKey), index.ETag);
+        try
+        {
+            if (record is null || (record.GetDateTimeOffset(Fields.ExpiresAt) ?? DateTimeOffset.MaxValue) > now)
+            {
+                await _table.SubmitTransactionAsync([deleteIndex], cancellationToken).ConfigureAwait(false);
+                return false;
+            }
+            if (record.GetString(Fields.Status) is not (nameof(IdempotencyStatus.Completed) or nameof(IdempotencyStatus.DeadLettered)))
+                return false;
+
+            var overflow = Enumerable.Range(0, record.GetInt32(Fields.OutcomeOverflowRows) ?? 0)
+                .Select(r => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(record.PartitionKey, OverflowRowKey(record.RowKey, r))))
+                .ToList();
+            // The record, its index row and up to 98 overflow rows go in one transaction; any further overflow rows
+            // (outcomes over 69 MiB) are deleted first, as they are useless without the record.
+            const int overflowInTransaction = TableClientExtensions.MaxTransactionActions - 2;
+            foreach (var extra in overflow.Skip(overflowInTransaction))
+                await _table.DeleteEntityAsync(extra.Entity.PartitionKey, extra.Entity.RowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+            overflow = overflow.Take(overflowInTransaction).ToList();
+            await _table.SubmitTransactionAsync(
+                [.. overflow, new(TableTransactionActionType.Delete, new TableEntity(record.PartitionKey, record.RowKey), record.ETag), deleteIndex],
+                cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.IsPreconditionFailed() || e.IsNotFound())
+        {
+            return false; // changed or swept by another sweeper since it was read: the next sweep looks again
+        }
+    }
+
+    private async Task UpdateIfStillOwnedAsync(IdempotencyClaim claim, TableEntity update, CancellationToken cancellationToken, bool settles = false)
     {
         try
         {
-            await _table.UpdateEntityAsync(update, new ETag(claim.ETag), TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            if (settles) await SettleAsync(update, new ETag(claim.ETag), cancellationToken).ConfigureAwait(false);
+            else await _table.UpdateEntityAsync(update, new ETag(claim.ETag), TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException e) when (e.IsPreconditionFailed() || e.IsNotFound())
         {
             // The lease passed to another worker, whose verdict stands.
         }
     }
+
+    /// <summary>
+    /// Merges a settling update (it carries the new <see cref="Fields.ExpiresAt"/>) into the record if its ETag still
+    /// matches, and writes the record's expiry index row, in one transaction: one request, and no settled record
+    /// without its index row. A lost lease fails the transaction with 412 (or 404 if swept).
+    /// </summary>
+    private Task SettleAsync(TableEntity update, ETag ifMatch, CancellationToken cancellationToken)
+    {
+        var expiresAt = update.GetDateTimeOffset(Fields.ExpiresAt)!.Value;
+        var index = new TableEntity(update.PartitionKey, ExpiryIndexRowKey(expiresAt, update.RowKey))
+        {
+            [Fields.Record] = update.RowKey,
+            [Fields.ExpiresAt] = expiresAt,
+        };
+        return _table.SubmitTransactionAsync(
+        [
+            new(TableTransactionActionType.UpdateMerge, update, ifMatch),
+            new(TableTransactionActionType.UpsertReplace, index),
+        ], cancellationToken);
+    }
+
+    private static string ExpiryIndexRowKey(DateTimeOffset expiresAt, string recordRowKey) =>
+        ExpiryIndexPrefix + expiresAt.UtcDateTime.ToString(ExpiryBucketFormat, CultureInfo.InvariantCulture) + "|" + recordRowKey;
 
     private async Task WriteOutcomeAsync(TableEntity record, byte[] data, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -252,10 +331,11 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
 
     private (string PartitionKey, string RowKey) Locate(IdempotencyKey key)
     {
-        var rowKey = StorageKeys.Join(key.EventSource, key.EventId);
-        var bucket = StorageKeys.Bucket(rowKey, _options.PartitionBuckets);
-        return ($"{StorageKeys.Escape(key.Consumer)}-{bucket:D2}", rowKey);
+        var rowKey = StorageKeys.Join(key.Consumer, key.Tenant, key.EventSource, key.EventId);
+        return (Partition(StorageKeys.Bucket(rowKey, _options.PartitionBuckets)), rowKey);
     }
+
+    private static string Partition(int bucket) => bucket.ToString("D3", CultureInfo.InvariantCulture);
 
     private static string OverflowRowKey(string rowKey, int index) => $"{rowKey}~outcome~{index:D3}";
 
@@ -273,6 +353,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
     internal static class Fields
     {
         public const string Consumer = nameof(Consumer);
+        public const string Tenant = nameof(Tenant);
         public const string EventSource = nameof(EventSource);
         public const string EventId = nameof(EventId);
         public const string EventType = nameof(EventType);
@@ -288,6 +369,8 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
         public const string ExpiresAt = nameof(ExpiresAt);
         public const string OutcomeChunks = nameof(OutcomeChunks);
         public const string OutcomeOverflowRows = nameof(OutcomeOverflowRows);
+        /// <summary>On an expiry index row: the RowKey of the record it points to.</summary>
+        public const string Record = nameof(Record);
         public static string OutcomeChunk(int index) => $"Outcome{index:D2}";
     }
 }

@@ -91,7 +91,8 @@ public sealed class ActionContext
     /// The id of the <paramref name="index"/>-th follow-on of <paramref name="type"/> caused by
     /// <paramref name="cause"/> in <paramref name="consumer"/>: a name-based UUID (RFC 9562 version 8 layout
     /// over SHA-256, see <see cref="DeterministicId"/>), stable across re-runs and distinct for every distinct input.
+    /// The tenant is part of it: tenants share sources, so two tenants' causes may carry the same source and id.
     /// </summary>
     public static string FollowOnId(CloudEvent cause, string consumer, string type, int index) =>
-        DeterministicId.From($"{cause.Source}\n{cause.Id}\n{consumer}\n{type}\n{index}");
+        DeterministicId.From($"{cause.TenantId}\n{cause.Source}\n{cause.Id}\n{consumer}\n{type}\n{index}");
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Azure;
+using Azure.Data.Tables;
 using EventProcessors.Contracts;
 using EventProcessors.Processing.Pipeline;
 using EventProcessors.Processing.Storage;
@@ -79,9 +80,7 @@ public sealed class StateStore<T> where T : class
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
-        var filter = TableFilter.Equal("PartitionKey", StorageKeys.Escape(tenant));
-        if (idPrefix.Length > 0) filter &= TableFilter.StartsWith("RowKey", StorageKeys.Escape(idPrefix));
-        await foreach (var entity in _table.QueryAsync(new TableQuery(filter), cancellationToken).ConfigureAwait(false))
+        await foreach (var entity in _table.QueryPartitionAsync(StorageKeys.Escape(tenant), StorageKeys.Escape(idPrefix), cancellationToken: cancellationToken).ConfigureAwait(false))
             yield return Read(entity);
     }
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Azure;
+using Azure.Data.Tables;
 using EventProcessors.Contracts;
 using EventProcessors.Processing.Idempotency;
 using EventProcessors.Processing.Pipeline;
@@ -30,8 +31,8 @@ public abstract class IdempotencyStoreContract
     protected TableIdempotencyStore CreateStore(ITableServiceClient? tables = null) =>
         new(tables ?? Tables, Microsoft.Extensions.Options.Options.Create(Options), Time);
 
-    private static IdempotencyKey NewKey(string consumer = "inventory.reserve-stock") =>
-        new(consumer, "/orders-service", Guid.NewGuid().ToString());
+    private static IdempotencyKey NewKey(string consumer = "inventory.reserve-stock", string tenant = "tenant-123") =>
+        new(consumer, tenant, "/orders-service", Guid.NewGuid().ToString());
 
     [Fact]
     public async Task First_claim_acquires_and_a_second_sees_the_live_lease()
@@ -195,6 +196,110 @@ public abstract class IdempotencyStoreContract
         Assert.Equal(ClaimStatus.Completed, (await store.ClaimAsync(recent, "order.created")).Status);
     }
 
+    [Fact]
+    public async Task Tenants_sharing_a_source_and_event_id_have_records_of_their_own()
+    {
+        var store = CreateStore();
+        var a = NewKey(tenant: "tenant-a");
+        var b = a with { Tenant = "tenant-b" };
+        var outcomeA = SampleOutcome(1, "for tenant a");
+
+        var claimA = await store.ClaimAsync(a, "offer.approved");
+        Assert.True(await store.CompleteAsync(claimA.Claim!, outcomeA));
+        var claimB = await store.ClaimAsync(b, "offer.approved");
+
+        Assert.Equal(ClaimStatus.Acquired, claimB.Status); // not "completed", and not tenant a's outcome
+        var outcomeB = SampleOutcome(2, "for tenant b");
+        Assert.True(await store.CompleteAsync(claimB.Claim!, outcomeB));
+        AssertSameOutcome(outcomeA, (await store.ClaimAsync(a, "offer.approved")).Outcome!);
+        AssertSameOutcome(outcomeB, (await store.ClaimAsync(b, "offer.approved")).Outcome!);
+        // Nor is a tenant-less event the same as a tenant's.
+        Assert.Equal(ClaimStatus.Acquired, (await store.ClaimAsync(a with { Tenant = "" }, "offer.approved")).Status);
+    }
+
+    [Fact]
+    public async Task Sweep_reads_only_the_index_rows_of_expired_buckets_and_deletes_only_settled_records()
+    {
+        var counting = new CountingTables(Tables);
+        var store = CreateStore(counting);
+        // Start at 10:00 on the clock; these settle now and expire at 10:00 + retention.
+        var expired = new[] { NewKey(), NewKey(), NewKey("quality.create-inspection") };
+        foreach (var key in expired) await store.CompleteAsync((await store.ClaimAsync(key, "order.created")).Claim!, SampleOutcome(1));
+        var expiredDeadLetter = NewKey();
+        await store.DeadLetterAsync((await store.ClaimAsync(expiredDeadLetter, "order.created")).Claim!, new EventError(EventErrorCode.InvalidValue, "bad", null));
+        var neverSettled = NewKey(); // claimed, then released for a retry that has not come yet
+        await store.ReleaseAsync((await store.ClaimAsync(neverSettled, "order.created")).Claim!, "broker unreachable");
+        var stillProcessing = NewKey();
+        await store.ClaimAsync(stillProcessing, "order.created");
+
+        Time.Advance(TimeSpan.FromMinutes(50)); // 10:50: these expire in the 10:00 hour bucket too, read next hour
+        var sameHour = NewKey();
+        await store.CompleteAsync((await store.ClaimAsync(sameHour, "order.created")).Claim!, SampleOutcome(1));
+        Time.Advance(TimeSpan.FromMinutes(20)); // 11:10
+        var live = Enumerable.Range(0, 20).Select(_ => NewKey()).ToArray();
+        foreach (var key in live) await store.CompleteAsync((await store.ClaimAsync(key, "order.created")).Claim!, SampleOutcome(1));
+
+        Time.Advance(Options.Retention - TimeSpan.FromMinutes(30)); // 10:40 + retention: only the 10:00 bucket is past
+        counting.Reset();
+        var deleted = await store.SweepAsync();
+
+        Assert.Equal(0, deleted); // 10:40 is still in the 10:00 hour: a bucket is read once it is wholly past
+        Assert.Empty(counting.Queried);
+
+        Time.Advance(TimeSpan.FromMinutes(30)); // 11:10 + retention: the 10:00 bucket is past, the 11:00 one is not
+        counting.Reset();
+        deleted = await store.SweepAsync();
+
+        Assert.Equal(expired.Length + 2, deleted); // the three completed, the dead-lettered and the one of 10:50
+        var read = counting.Queried.ToList();
+        Assert.Equal(expired.Length + 2, read.Count);
+        Assert.All(read, e => Assert.StartsWith(TableIdempotencyStore.ExpiryIndexPrefix, e.RowKey, StringComparison.Ordinal));
+        Assert.Equal(Options.PartitionBuckets, counting.ByOperation["QueryPage"]); // one range query per partition
+        foreach (var key in expired.Append(expiredDeadLetter).Append(sameHour))
+            Assert.Equal(ClaimStatus.Acquired, (await store.ClaimAsync(key, "order.created")).Status);
+        foreach (var key in live) Assert.Equal(ClaimStatus.Completed, (await store.ClaimAsync(key, "order.created")).Status);
+        // Unsettled records are never swept: the released one is taken over, the processing one's lease is long gone.
+        Assert.Equal(2, (await store.ClaimAsync(neverSettled, "order.created")).Claim!.Attempt);
+        Assert.Equal(2, (await store.ClaimAsync(stillProcessing, "order.created")).Claim!.Attempt);
+    }
+
+    [Fact]
+    public async Task Sweep_keeps_a_record_completed_again_after_its_first_expiry_was_indexed()
+    {
+        var store = CreateStore();
+        var key = NewKey();
+        await store.DeadLetterAsync((await store.ClaimAsync(key, "order.created")).Claim!, new EventError(EventErrorCode.InvalidValue, "bad", null));
+        Time.Advance(TimeSpan.FromDays(1));
+        var replay = await store.ClaimAsync(key, "order.created", rerunDeadLettered: true);
+        Assert.True(await store.CompleteAsync(replay.Claim!, SampleOutcome(1)));
+
+        Time.Advance(Options.Retention - TimeSpan.FromHours(1)); // the dead-letter's expiry bucket is past, the completion's is not
+        Assert.Equal(0, await store.SweepAsync());
+        Assert.Equal(ClaimStatus.Completed, (await store.ClaimAsync(key, "order.created")).Status);
+
+        Time.Advance(TimeSpan.FromHours(2));
+        Assert.Equal(1, await store.SweepAsync());
+        Assert.Equal(ClaimStatus.Acquired, (await store.ClaimAsync(key, "order.created")).Status);
+    }
+
+    [Fact]
+    public async Task Sweep_deletes_the_overflow_rows_of_a_large_outcome_with_its_record()
+    {
+        var counting = new CountingTables(Tables);
+        var store = CreateStore(counting);
+        var key = NewKey();
+        var outcome = SampleOutcome(1, Convert.ToBase64String(RandomNumberGenerator.GetBytes(1536 * 1024)));
+        await store.CompleteAsync((await store.ClaimAsync(key, "order.created")).Claim!, outcome);
+
+        Time.Advance(Options.Retention + TimeSpan.FromHours(1));
+        Assert.Equal(1, await store.SweepAsync());
+
+        counting.Reset();
+        var left = new List<TableEntity>();
+        await foreach (var e in counting.GetTableClient(Options.IdempotencyTableName).QueryAsync()) left.Add(e);
+        Assert.Empty(left);
+    }
+
     private async Task AssertLargeOutcomeRoundTrips(int incompressibleBytes)
     {
         var store = CreateStore();
@@ -241,23 +346,13 @@ public abstract class IdempotencyStoreContract
     {
         public ITableClient GetTableClient(string tableName) => new LostResponseTable(inner.GetTableClient(tableName));
 
-        private sealed class LostResponseTable(ITableClient inner) : ITableClient
+        private sealed class LostResponseTable(ITableClient inner) : DelegatingTableClient(inner)
         {
-            public string Name => inner.Name;
-            public Task CreateIfNotExistsAsync(CancellationToken cancellationToken = default) => inner.CreateIfNotExistsAsync(cancellationToken);
-            public Task<bool> DeleteIfExistsAsync(CancellationToken cancellationToken = default) => inner.DeleteIfExistsAsync(cancellationToken);
-
-            public async Task<ETag> AddEntityAsync(TableEntity entity, CancellationToken cancellationToken = default)
+            public override async Task<ETag> AddEntityAsync(TableEntity entity, CancellationToken cancellationToken = default)
             {
-                await inner.AddEntityAsync(entity, cancellationToken);
-                return await inner.AddEntityAsync(entity, cancellationToken); // the retry: throws 409
+                await base.AddEntityAsync(entity, cancellationToken);
+                return await base.AddEntityAsync(entity, cancellationToken); // the retry: throws 409
             }
-
-            public Task<TableEntity?> GetEntityAsync(string partitionKey, string rowKey, CancellationToken cancellationToken = default) => inner.GetEntityAsync(partitionKey, rowKey, cancellationToken);
-            public Task<ETag> UpdateEntityAsync(TableEntity entity, ETag ifMatch, TableUpdateMode mode = TableUpdateMode.Replace, CancellationToken cancellationToken = default) => inner.UpdateEntityAsync(entity, ifMatch, mode, cancellationToken);
-            public Task<ETag> UpsertEntityAsync(TableEntity entity, TableUpdateMode mode = TableUpdateMode.Replace, CancellationToken cancellationToken = default) => inner.UpsertEntityAsync(entity, mode, cancellationToken);
-            public Task<bool> DeleteEntityAsync(string partitionKey, string rowKey, ETag ifMatch = default, CancellationToken cancellationToken = default) => inner.DeleteEntityAsync(partitionKey, rowKey, ifMatch, cancellationToken);
-            public Task<TablePage> QueryPageAsync(TableQuery query, string? continuationToken = null, CancellationToken cancellationToken = default) => inner.QueryPageAsync(query, continuationToken, cancellationToken);
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Azure;
+using Azure.Data.Tables;
 using EventProcessors.Contracts;
 using EventProcessors.Processing.Actions.Inventory.State;
 using EventProcessors.Processing.Pipeline;
@@ -123,42 +124,36 @@ internal sealed class CrashingTables(ITableServiceClient inner, int writesBefore
         if (Interlocked.Increment(ref _writes) > writesBeforeCrash) throw new IOException("simulated crash");
     }
 
-    private sealed class Table(ITableClient inner, CrashingTables owner) : ITableClient
+    private sealed class Table(ITableClient inner, CrashingTables owner) : DelegatingTableClient(inner)
     {
-        public string Name => inner.Name;
-
-        public Task CreateIfNotExistsAsync(CancellationToken cancellationToken = default) => inner.CreateIfNotExistsAsync(cancellationToken);
-
-        public Task<bool> DeleteIfExistsAsync(CancellationToken cancellationToken = default) => inner.DeleteIfExistsAsync(cancellationToken);
-
-        public Task<ETag> AddEntityAsync(TableEntity entity, CancellationToken cancellationToken = default)
+        public override Task<ETag> AddEntityAsync(TableEntity entity, CancellationToken cancellationToken = default)
         {
             owner.Write();
-            return inner.AddEntityAsync(entity, cancellationToken);
+            return base.AddEntityAsync(entity, cancellationToken);
         }
 
-        public Task<TableEntity?> GetEntityAsync(string partitionKey, string rowKey, CancellationToken cancellationToken = default) =>
-            inner.GetEntityAsync(partitionKey, rowKey, cancellationToken);
-
-        public Task<ETag> UpdateEntityAsync(TableEntity entity, ETag ifMatch, TableUpdateMode mode = TableUpdateMode.Replace, CancellationToken cancellationToken = default)
+        public override Task<ETag> UpdateEntityAsync(TableEntity entity, ETag ifMatch, TableUpdateMode mode, CancellationToken cancellationToken = default)
         {
             owner.Write();
-            return inner.UpdateEntityAsync(entity, ifMatch, mode, cancellationToken);
+            return base.UpdateEntityAsync(entity, ifMatch, mode, cancellationToken);
         }
 
-        public Task<ETag> UpsertEntityAsync(TableEntity entity, TableUpdateMode mode = TableUpdateMode.Replace, CancellationToken cancellationToken = default)
+        public override Task<ETag> UpsertEntityAsync(TableEntity entity, TableUpdateMode mode, CancellationToken cancellationToken = default)
         {
             owner.Write();
-            return inner.UpsertEntityAsync(entity, mode, cancellationToken);
+            return base.UpsertEntityAsync(entity, mode, cancellationToken);
         }
 
-        public Task<bool> DeleteEntityAsync(string partitionKey, string rowKey, ETag ifMatch = default, CancellationToken cancellationToken = default)
+        public override Task<bool> DeleteEntityAsync(string partitionKey, string rowKey, ETag ifMatch = default, CancellationToken cancellationToken = default)
         {
             owner.Write();
-            return inner.DeleteEntityAsync(partitionKey, rowKey, ifMatch, cancellationToken);
+            return base.DeleteEntityAsync(partitionKey, rowKey, ifMatch, cancellationToken);
         }
 
-        public Task<TablePage> QueryPageAsync(TableQuery query, string? continuationToken = null, CancellationToken cancellationToken = default) =>
-            inner.QueryPageAsync(query, continuationToken, cancellationToken);
+        public override Task<IReadOnlyList<ETag>> SubmitTransactionAsync(IEnumerable<TableTransactionAction> actions, CancellationToken cancellationToken = default)
+        {
+            owner.Write();
+            return base.SubmitTransactionAsync(actions, cancellationToken);
+        }
     }
 }
