@@ -9,6 +9,7 @@ using EventProcessors.LocalHost.Worker;
 using EventProcessors.Processing.Actions;
 using EventProcessors.Processing.Pipeline;
 using EventProcessors.Processing.Storage;
+using EventProcessors.TestSupport;
 
 namespace EventProcessors.LocalHost.Tests;
 
@@ -373,12 +374,14 @@ public abstract class WorkerSemanticsTests : IAsyncLifetime
         var doomed = new ProbeAction(async (_, _, _) => { claimed.TrySetResult(); await never.Task; });
         var shortLease = new ProcessingOptions { IdempotencyTableName = Processing.IdempotencyTableName, LeaseDuration = TimeSpan.FromSeconds(2) };
         var firstTransport = await ConnectAsync();
-        var first = new WorkerHarness(firstTransport, Tables, [doomed], shortLease);
+        var firstTables = new SeverableTables(Tables);
+        var first = new WorkerHarness(firstTransport, firstTables, [doomed], shortLease);
         await first.StartAsync();
         await PublishAsync(firstTransport, CollectorEvents.OrderCreated("ORD-K", "order-k"));
         await claimed.Task.WaitAsync(Timeout);
 
         await KillAsync(firstTransport);
+        firstTables.Sever(); // a killed process renews no lease
 
         var successor = new ProbeAction();
         var transport = Track(await ConnectAsync());

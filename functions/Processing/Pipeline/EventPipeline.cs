@@ -71,7 +71,8 @@ public sealed class EventPipeline
         }
 
         var context = new ActionContext(e, payload, consumer, _time);
-        await using var lease = new LeaseRenewal(_store, claimed.Claim!, _options.LeaseRenewalInterval, _time, _logger, cancellationToken);
+        var renewEvery = _options.LeaseRenewalInterval < _options.LeaseDuration / 3 ? _options.LeaseRenewalInterval : _options.LeaseDuration / 3;
+        await using var lease = new LeaseRenewal(_store, claimed.Claim!, renewEvery, _time, _logger, cancellationToken);
         try
         {
             handlerTime.Restart();

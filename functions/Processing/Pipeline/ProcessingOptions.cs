@@ -18,7 +18,7 @@ public sealed class ProcessingOptions
     /// <summary>
     /// How often the holder renews its lease while the action runs, so that a live worker's claim never expires
     /// however long its action takes. Must be well under <see cref="LeaseDuration"/> (a renewal may be slow or fail
-    /// once). Default 10 s.
+    /// once); never more than a third of it is used. Default 10 s.
     /// </summary>
     public TimeSpan LeaseRenewalInterval { get; set; } = TimeSpan.FromSeconds(10);
 
