@@ -71,6 +71,8 @@ public static class LocalHostCli
         {
             var configuration = Configuration(parse);
             if (parse.GetValue(prefetch) is { } p) configuration["LocalHost:Prefetch"] = p.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (string.IsNullOrEmpty(configuration[SettingNames.TableServiceUri]) && DevelopmentStorage.Warning(configuration[SettingNames.TableStorage]) is { } warning)
+                console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
             return await ServeAsync(configuration, ct);
         });
         root.Subcommands.Add(serve);

@@ -19,6 +19,7 @@ public sealed class ConsoleTimeline(IAnsiConsole console, DateTimeOffset start) 
             TimelineKind.DeadLettered => ("✖", "red", $"{Esc(e.Actor)} dead-lettered [bold]{Esc(e.EventType)}[/]: {Esc(e.Detail)}"),
             TimelineKind.Retrying => ("…", "orange1", $"{Esc(e.Actor)} retrying {Esc(e.EventType)}: {Esc(e.Detail)}"),
             TimelineKind.Requeued => ("↺", "orange1", $"{Esc(e.Actor)} requeued {Esc(e.EventType)}: {Esc(e.Detail)}"),
+            TimelineKind.Held => ("⏸", "orange1", $"{Esc(e.Actor)} holds {Esc(e.EventType)}: {Esc(e.Detail)}"),
             TimelineKind.Failed => ("!", "red", $"{Esc(e.Actor)} failed on {Esc(e.EventType)}: {Esc(e.Detail)}"),
             _ => (null, "grey", ""),
         };

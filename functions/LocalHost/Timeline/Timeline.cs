@@ -22,6 +22,8 @@ public enum TimelineKind
     DeadLettered,
     /// <summary>Given back to the broker unsettled (shutdown, lease held elsewhere, broker trouble).</summary>
     Requeued,
+    /// <summary>Held unacknowledged while the store or broker is unreachable; not an attempt.</summary>
+    Held,
     /// <summary>A follow-on event was published and confirmed.</summary>
     Published,
     /// <summary>Publishing, writing records or settling failed; the delivery will come again.</summary>

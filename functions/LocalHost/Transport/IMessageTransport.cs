@@ -25,7 +25,10 @@ public interface IMessageTransport : IAsyncDisposable
     /// </summary>
     Task<ISubscription> SubscribeAsync(string queue, int prefetch, Func<Delivery, CancellationToken, Task> handler, CancellationToken cancellationToken);
 
-    /// <summary>Publishes and returns once the broker has confirmed it (persistent). Throws if it could not.</summary>
+    /// <summary>
+    /// Publishes and returns once the broker has confirmed it (persistent). Throws if it could not; a broker that is
+    /// unreachable, or did not confirm, is a <see cref="Processing.Pipeline.DependencyUnavailableException"/>.
+    /// </summary>
     Task PublishAsync(string exchange, string routingKey, OutboundMessage message, CancellationToken cancellationToken);
 
     /// <summary>
@@ -103,6 +106,9 @@ public abstract class Delivery
     public IReadOnlyDictionary<string, object?> RawHeaders { get; }
 
     public bool IsSettled => Volatile.Read(ref _settled) != 0;
+
+    /// <summary>Whether it can still be settled: false once its channel was lost (the broker has already put it back).</summary>
+    public virtual bool CanSettle => !IsSettled;
 
     /// <summary>Done with it: the broker forgets it.</summary>
     public Task AckAsync(CancellationToken cancellationToken = default) => Settle(() => AckCoreAsync(cancellationToken));

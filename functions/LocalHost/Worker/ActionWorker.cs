@@ -20,9 +20,13 @@ namespace EventProcessors.LocalHost.Worker;
 /// <item>Ignored: ack;</item>
 /// <item>DeadLettered, or retries exhausted: publish the original message to the dead-letter exchange with the reason
 /// and original routing in headers, then ack;</item>
-/// <item>anything that fails on the way (broker down, storage down, shutdown): requeue, so the delivery comes again
-/// and the idempotency record turns it into a replay.</item>
+/// <item>the store or broker unreachable (<see cref="Failures.IsOutage"/>): hold the delivery at the shared
+/// <see cref="OutageGate"/> without spending an attempt, and process it again once a probe finds them answering; if
+/// the delivery's channel is gone meanwhile, the broker already has it back;</item>
+/// <item>anything else that fails on the way (shutdown, a bug): requeue, so the delivery comes again and the
+/// idempotency record turns it into a replay.</item>
 /// </list>
+/// A duplicate whose outcome is recorded as published is acked without publishing anything (duplicates stop here).
 /// </summary>
 public sealed class ActionWorker
 {
@@ -31,14 +35,16 @@ public sealed class ActionWorker
     private readonly IMessageTransport _transport;
     private readonly RecordWriter _records;
     private readonly ITimelineObserver _observer;
+    private readonly OutageGate _gate;
     private readonly WorkerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ResiliencePipeline<ProcessingResult> _retry;
 
     public ActionWorker(IConsumerAction action, EventPipeline pipeline, IMessageTransport transport, RecordWriter records,
-        ITimelineObserver observer, WorkerOptions options, TimeProvider time, ILogger logger)
+        ITimelineObserver observer, OutageGate gate, WorkerOptions options, TimeProvider time, ILogger logger)
     {
+        _gate = gate;
         _action = action;
         _pipeline = pipeline;
         _transport = transport;
@@ -58,45 +64,121 @@ public sealed class ActionWorker
     public Task<ISubscription> StartAsync(CancellationToken cancellationToken) =>
         _transport.SubscribeAsync(Consumer.Queue, _options.Prefetch, HandleAsync, cancellationToken);
 
-    /// <summary>Processes and settles one delivery. Never throws: whatever goes wrong leaves the delivery requeued.</summary>
+    /// <summary>Processes and settles one delivery. Never throws: whatever goes wrong leaves the delivery requeued or held.</summary>
     public async Task HandleAsync(Delivery delivery, CancellationToken stopping)
     {
         _observer.Record(new TimelineEntry(_time.GetUtcNow(), TimelineKind.Received, Consumer.Name, delivery.Message.MessageId, delivery.RoutingKey,
             Detail: delivery.Redelivered ? "redelivered" : null));
-        ProcessingResult? result = null;
-        try
+        DateTimeOffset? heldSince = null;
+        while (true)
         {
-            var attempts = new Attempts();
-            var context = ResilienceContextPool.Shared.Get(stopping);
-            context.Properties.Set(AttemptsKey, attempts);
+            ProcessingResult? result = null;
+            var probe = false;
+            string outage;
             try
             {
-                result = await _retry.ExecuteAsync(async (ctx, counts) =>
+                probe = await _gate.EnterAsync(stopping).ConfigureAwait(false);
+                var attempts = new Attempts();
+                result = await ProcessAsync(delivery, attempts, stopping).ConfigureAwait(false);
+                if (result.Unavailable)
                 {
-                    counts.Total++;
-                    var attempt = await _pipeline.ProcessAsync(delivery.Message, _action, ctx.CancellationToken).ConfigureAwait(false);
-                    if (attempt.Status == ProcessingStatus.Retry)
-                    {
-                        if (attempt.RetryAfter is null) counts.Failures++;
-                        else counts.LeaseWaits++;
-                    }
-                    return attempt;
-                }, context, attempts).ConfigureAwait(false);
+                    outage = result.RetryReason!;
+                }
+                else
+                {
+                    _gate.Answered(probe);
+                    probe = false;
+                    await SettleAsync(delivery, result, attempts.Total, stopping).ConfigureAwait(false);
+                    return;
+                }
             }
-            finally
+            catch (Exception ex) when (!stopping.IsCancellationRequested && Failures.IsOutage(ex))
             {
-                ResilienceContextPool.Shared.Return(context);
+                outage = ex.Message;
             }
-            await SettleAsync(delivery, result, attempts.Total, stopping).ConfigureAwait(false);
+            catch (Exception ex)
+            {
+                _gate.Abandon(probe);
+                var shuttingDown = stopping.IsCancellationRequested;
+                if (!shuttingDown) _logger.LogWarning(ex, "{Consumer} could not finish {Type} {MessageId}; it goes back to the queue.", Consumer.Name, delivery.RoutingKey, delivery.Message.MessageId);
+                _observer.Record(TimelineEntries.For(shuttingDown ? TimelineKind.Requeued : TimelineKind.Failed, Consumer.Name, result?.Event, _time,
+                    shuttingDown ? "shutting down" : ex.Message));
+                await RequeueQuietlyAsync(delivery).ConfigureAwait(false);
+                return;
+            }
+
+            _gate.Unreachable(probe, outage);
+            if (!delivery.CanSettle)
+            {
+                // The broker went away with the channel and has put the delivery back itself; holding it is pointless.
+                _observer.Record(TimelineEntries.For(TimelineKind.Requeued, Consumer.Name, result?.Event, _time, $"channel lost: {outage}"));
+                return;
+            }
+            if (heldSince is null)
+            {
+                heldSince = _time.GetUtcNow();
+                _observer.Record(TimelineEntries.For(TimelineKind.Held, Consumer.Name, result?.Event, _time, outage));
+            }
+            else if (_time.GetUtcNow() - heldSince > _options.OutageHoldLimit && await PutBackAsync(delivery, stopping).ConfigureAwait(false))
+            {
+                return;
+            }
         }
-        catch (Exception ex)
+    }
+
+    /// <summary>The pipeline with in-place retries (see <see cref="BuildRetry"/>); an Unavailable result is returned at once.</summary>
+    private async Task<ProcessingResult> ProcessAsync(Delivery delivery, Attempts attempts, CancellationToken stopping)
+    {
+        var context = ResilienceContextPool.Shared.Get(stopping);
+        context.Properties.Set(AttemptsKey, attempts);
+        try
         {
-            var shuttingDown = stopping.IsCancellationRequested;
-            if (!shuttingDown) _logger.LogWarning(ex, "{Consumer} could not finish {Type} {MessageId}; it goes back to the queue.", Consumer.Name, delivery.RoutingKey, delivery.Message.MessageId);
-            _observer.Record(TimelineEntries.For(shuttingDown ? TimelineKind.Requeued : TimelineKind.Failed, Consumer.Name, result?.Event, _time,
-                shuttingDown ? "shutting down" : ex.Message));
-            await RequeueQuietlyAsync(delivery).ConfigureAwait(false);
+            return await _retry.ExecuteAsync(async (ctx, counts) =>
+            {
+                counts.Total++;
+                var attempt = await _pipeline.ProcessAsync(delivery.Message, _action, ctx.CancellationToken).ConfigureAwait(false);
+                if (attempt is { Status: ProcessingStatus.Retry, Unavailable: false })
+                {
+                    if (attempt.RetryAfter is null) counts.Failures++;
+                    else counts.LeaseWaits++;
+                }
+                return attempt;
+            }, context, attempts).ConfigureAwait(false);
         }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    /// <summary>
+    /// A delivery held past <see cref="WorkerOptions.OutageHoldLimit"/> goes back to its queue as a fresh copy (confirmed,
+    /// then the original acked), before the broker's consumer timeout would return it and count a delivery. False if the
+    /// broker did not take the copy; the delivery is then held on.
+    /// </summary>
+    private async Task<bool> PutBackAsync(Delivery delivery, CancellationToken stopping)
+    {
+        var headers = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var (key, value) in delivery.RawHeaders)
+            if (key != "x-delivery-count") headers[key] = value;
+        if (delivery.Exchange.Length > 0 || !headers.ContainsKey(DeadLetterHeaders.OriginalExchange))
+        {
+            headers[DeadLetterHeaders.OriginalExchange] = delivery.Exchange;
+            headers[DeadLetterHeaders.OriginalRoutingKey] = delivery.RoutingKey;
+        }
+        try
+        {
+            await _transport.PublishAsync("", delivery.Queue,
+                new OutboundMessage(delivery.Message.Body, delivery.Message.ContentType, delivery.Message.MessageId, headers, Type: delivery.RoutingKey), stopping).ConfigureAwait(false);
+            await delivery.AckAsync(stopping).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!stopping.IsCancellationRequested && Failures.IsOutage(ex))
+        {
+            return false;
+        }
+        _observer.Record(new TimelineEntry(_time.GetUtcNow(), TimelineKind.Requeued, Consumer.Name, delivery.Message.MessageId, delivery.RoutingKey,
+            Detail: $"held {_options.OutageHoldLimit} during an outage: put back as a fresh copy"));
+        return true;
     }
 
     private async Task SettleAsync(Delivery delivery, ProcessingResult result, int attempts, CancellationToken stopping)
@@ -107,16 +189,19 @@ public sealed class ActionWorker
             case ProcessingStatus.Completed:
             case ProcessingStatus.Duplicate:
                 _observer.Record(TimelineEntries.For(result.Status == ProcessingStatus.Completed ? TimelineKind.Completed : TimelineKind.Duplicate,
-                    Consumer.Name, e, _time, Summary(result.Outcome), attempts));
-                await _records.WriteAsync(result.Outcome.Records, stopping).ConfigureAwait(false);
-                foreach (var followOn in result.Outcome.Events)
+                    Consumer.Name, e, _time, result.AlreadyPublished ? "outcome already published" : Summary(result.Outcome), attempts));
+                if (result.ShouldPublish)
                 {
-                    await _transport.PublishAsync(Exchange, followOn.Type, OutboundMessage.From(followOn), stopping).ConfigureAwait(false);
-                    _observer.Record(TimelineEntries.For(TimelineKind.Published, Consumer.Name, followOn, _time, exchange: Exchange));
+                    await _records.WriteAsync(result.Outcome.Records, stopping).ConfigureAwait(false);
+                    foreach (var followOn in result.Outcome.Events)
+                    {
+                        await _transport.PublishAsync(Exchange, followOn.Type, OutboundMessage.From(followOn), stopping).ConfigureAwait(false);
+                        _observer.Record(TimelineEntries.For(TimelineKind.Published, Consumer.Name, followOn, _time, exchange: Exchange));
+                    }
+                    await _pipeline.ConfirmPublishedAsync(result, stopping).ConfigureAwait(false);
                 }
                 await delivery.AckAsync(stopping).ConfigureAwait(false);
                 break;
-
             case ProcessingStatus.Ignored:
                 _observer.Record(TimelineEntries.For(TimelineKind.Ignored, Consumer.Name, e, _time, attempt: attempts));
                 await delivery.AckAsync(stopping).ConfigureAwait(false);
@@ -192,7 +277,7 @@ public sealed class ActionWorker
         if (_options.MaxAttempts <= 1) return builder.Build();
         return builder.AddRetry(new RetryStrategyOptions<ProcessingResult>
         {
-            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result is { Status: ProcessingStatus.Retry } result
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result is { Status: ProcessingStatus.Retry, Unavailable: false } result
                 && (result.RetryAfter is not null || CountsOf(args.Context).Failures < _options.MaxAttempts)),
             MaxRetryAttempts = int.MaxValue,
             DelayGenerator = args =>

@@ -30,14 +30,18 @@ public sealed class EventWorker : IHostedService, IAsyncDisposable
         _options = options.Value;
         _logger = logger;
         var observer = new CompositeTimelineObserver(observers);
+        Gate = new OutageGate(_options, time, logger);
         _workers = actions
             .OrderBy(a => a.Definition.Queue, StringComparer.Ordinal)
-            .Select(a => new ActionWorker(a, pipeline, transport, records, observer, _options, time, logger))
+            .Select(a => new ActionWorker(a, pipeline, transport, records, observer, Gate, _options, time, logger))
             .ToArray();
         if (_options.RouteOutbox) _outbox = new OutboxRouter(transport, observer, _options, time, logger);
     }
 
     public IReadOnlyList<ActionWorker> Workers => _workers;
+
+    /// <summary>Holds every consumer's deliveries while the store or broker is unreachable (one store, one broker: one gate).</summary>
+    public OutageGate Gate { get; }
 
     /// <summary>The topology this worker declares: every action it runs, plus the Function App's outbox queue.</summary>
     public TopologyDefinition Topology => TopologyDefinition.For(_workers.Select(w => w.Consumer), _options.DeliveryLimit);

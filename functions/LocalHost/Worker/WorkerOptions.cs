@@ -24,6 +24,24 @@ public sealed class WorkerOptions
     /// </summary>
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// While the store or broker is unreachable, the first wait before a held delivery probes it again; it doubles per
+    /// failed probe (with jitter) up to <see cref="OutageMaxProbeInterval"/>. Outages never use up <see cref="MaxAttempts"/>
+    /// nor the queue's delivery limit. Default 1 s.
+    /// </summary>
+    public TimeSpan OutageProbeInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest wait between probes of an unreachable store or broker. Default 15 s.</summary>
+    public TimeSpan OutageMaxProbeInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How long a delivery is held unacknowledged during an outage before it is put back in its queue as a fresh copy
+    /// (published with confirm, then the original acked), which spends no delivery attempt. RabbitMQ closes the channel
+    /// of a delivery unacknowledged for its <c>consumer_timeout</c> (30 min by default) and counts that return against the
+    /// quorum queue's delivery limit, so keep this well under it. Default 10 min.
+    /// </summary>
+    public TimeSpan OutageHoldLimit { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>On shutdown, how long in-flight deliveries may take to finish before they are cancelled and requeued. Default 30 s.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -8,6 +8,7 @@ using EventProcessors.Processing.Actions;
 using EventProcessors.Processing.Idempotency;
 using EventProcessors.Processing.Pipeline;
 using EventProcessors.Processing.Storage;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -17,15 +18,16 @@ namespace EventProcessors.LocalHost.Tests.Support;
 public sealed class WorkerHarness : IAsyncDisposable
 {
     public WorkerHarness(IMessageTransport transport, ITableServiceClient tables, IEnumerable<IConsumerAction> actions,
-        ProcessingOptions processing, WorkerOptions? options = null)
+        ProcessingOptions processing, WorkerOptions? options = null, ILoggerFactory? logs = null)
     {
+        logs ??= NullLoggerFactory.Instance;
         Transport = transport;
         Options = options ?? FastOptions();
         var store = new TableIdempotencyStore(tables, Microsoft.Extensions.Options.Options.Create(processing), TimeProvider.System);
-        var pipeline = new EventPipeline(store, Microsoft.Extensions.Options.Options.Create(processing), TimeProvider.System, NullLogger<EventPipeline>.Instance);
+        var pipeline = new EventPipeline(store, Microsoft.Extensions.Options.Options.Create(processing), TimeProvider.System, logs.CreateLogger<EventPipeline>());
         Records = new RecordWriter(tables);
         Worker = new EventWorker(actions, pipeline, transport, Records, [Timeline], Microsoft.Extensions.Options.Options.Create(Options),
-            TimeProvider.System, NullLogger<EventWorker>.Instance);
+            TimeProvider.System, logs.CreateLogger<EventWorker>());
     }
 
     public IMessageTransport Transport { get; }

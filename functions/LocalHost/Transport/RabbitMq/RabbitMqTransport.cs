@@ -10,6 +10,10 @@ using RabbitMQ.Client.Exceptions;
 
 namespace EventProcessors.LocalHost.Transport.RabbitMq;
 
+/// <summary>RabbitMQ could not be reached, or did not confirm a publish: back-pressure, not the message's fault.</summary>
+public sealed class BrokerUnavailableException(string message, Exception innerException)
+    : EventProcessors.Processing.Pipeline.DependencyUnavailableException(message, innerException);
+
 /// <summary>Connection settings of <see cref="RabbitMqTransport"/>.</summary>
 public sealed class RabbitMqOptions
 {
@@ -127,6 +131,30 @@ public sealed class RabbitMqTransport : IMessageTransport
     }
 
     public async Task PublishAsync(string exchange, string routingKey, OutboundMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await PublishConfirmedAsync(exchange, routingKey, message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsBrokerUnavailable(e) && !cancellationToken.IsCancellationRequested)
+        {
+            throw new BrokerUnavailableException($"RabbitMQ did not take the message for {exchange}/{routingKey}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// The connection or channel is gone or recovering, or the broker refused or returned the message (a nack under
+    /// resource alarms): worth waiting for. Channel errors about the request itself (no such exchange, access refused,
+    /// a precondition) are not.
+    /// </summary>
+    private static bool IsBrokerUnavailable(Exception e) => e switch
+    {
+        OperationInterruptedException { ShutdownReason.ReplyCode: 403 or 404 or 406 } => false,
+        RabbitMQClientException or IOException or TimeoutException or System.Net.Sockets.SocketException => true,
+        _ => false,
+    };
+
+    private async Task PublishConfirmedAsync(string exchange, string routingKey, OutboundMessage message, CancellationToken cancellationToken)
     {
         IChannel? channel = null;
         while (channel is null && _publishChannels.TryTake(out var pooled))
@@ -369,6 +397,8 @@ public sealed class RabbitMqTransport : IMessageTransport
         bool redelivered, IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body)
         : Delivery(queue, exchange, routingKey, redelivered, ToInbound(properties, body, out var raw), raw)
     {
+        public override bool CanSettle => base.CanSettle && generation.IsCurrent && channel.IsOpen;
+
         protected override async Task AckCoreAsync(CancellationToken cancellationToken)
         {
             // A tag from before a recovery means nothing now; the broker has already requeued that delivery.
