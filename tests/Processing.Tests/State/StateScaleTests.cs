@@ -22,14 +22,15 @@ public sealed class StateScaleInMemory(ITestOutputHelper output) : StateScaleTes
 }
 
 /// <summary>
-/// The same assertions on Azurite with fewer events: an event costs about ten HTTP requests there, so 10,000 orders and
-/// 100 issues of 50 serials would take minutes of the suite on two cores. Constant cost shows as well at 1,000.
+/// The same assertions on Azurite with fewer events: an event costs ten to a few hundred HTTP requests there, and 1,000
+/// orders plus 1,000 serials already took over four minutes on two shared cores; 10,000 would take most of the suite's
+/// budget. The in-memory class runs the full numbers through the same code; here the counts only need to be well past one.
 /// </summary>
 public sealed class StateScaleOnAzurite(AzuriteFixture azurite, ITestOutputHelper output) : StateScaleTests(output), IClassFixture<AzuriteFixture>
 {
     protected override ITableServiceClient Tables => azurite.Tables;
-    protected override int OpenOrders => 1_000;
-    protected override int Serials => 1_000;
+    protected override int OpenOrders => 250;
+    protected override int Serials => 500;
 }
 
 /// <summary>
@@ -73,7 +74,7 @@ public abstract class StateScaleTests(ITestOutputHelper output) : ActionTests
         output.WriteLine($"reservation costs (1st, 2nd, middle, last): {string.Join("; ", costs)}");
         output.WriteLine($"dispatch among {OpenOrders} open orders: {crowded}; alone: {alone}");
         Assert.All(costs.Skip(1), c => Assert.Equal(costs[1].Requests, c.Requests));
-        Assert.All(costs.Skip(1), c => Assert.InRange(c.BytesWritten, costs[1].BytesWritten - 64, costs[1].BytesWritten + 64));
+        Assert.All(costs.Skip(1), c => AssertAbout(costs[1].BytesWritten, c.BytesWritten));
         Assert.Equal(alone.Requests, crowded.Requests);
         var level = (await stock.GetAsync(Tenant, Product, Warehouse))!;
         Assert.Equal(((OpenOrders - 1) * 2m, OpenOrders * 2m + 8m), (level.Reserved, level.OnHand));
@@ -104,7 +105,7 @@ public abstract class StateScaleTests(ITestOutputHelper output) : ActionTests
 
         output.WriteLine($"issue of {perIssue} serials (2nd, middle, last): {string.Join("; ", costs)}");
         Assert.All(costs, c => Assert.Equal(costs[0].Requests, c.Requests));
-        Assert.All(costs, c => Assert.InRange(c.BytesWritten, costs[0].BytesWritten - 256, costs[0].BytesWritten + 256));
+        Assert.All(costs, c => AssertAbout(costs[0].BytesWritten, c.BytesWritten));
         var genealogy = new GenealogyStore(Tables);
         Assert.Equal(Serials + 1, (await genealogy.AncestorsAsync(Tenant, GenealogyNode.Lot("LOT-ASSY"))).Count);
         Assert.Equal(["LOT-ASSY"], (await genealogy.DescendantsAsync(Tenant, GenealogyNode.Serial($"SN-{Serials - 7:D6}"))).Select(n => n.Number));
@@ -113,6 +114,9 @@ public abstract class StateScaleTests(ITestOutputHelper output) : ActionTests
     }
 
     private const string GenealogyIndex = GenealogyStore.TableName;
+
+    /// <summary>Within 1 %: ids and quantities differ in length from event to event, documents that grow would differ by far more.</summary>
+    private static void AssertAbout(long expected, long actual) => Assert.InRange(actual, expected * 99 / 100, expected * 101 / 100);
 
     /// <summary>Reads back every entity of this test's tenant in <paramref name="tables"/>, and every idempotency record, and checks each one's size.</summary>
     private async Task AssertEveryEntitySmallAsync(IEnumerable<string> tables, PipelineHarness pipeline)
