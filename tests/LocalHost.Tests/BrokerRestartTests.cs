@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using EventProcessors.Contracts;
 using EventProcessors.LocalHost.Tests.Support;
 using EventProcessors.LocalHost.Timeline;

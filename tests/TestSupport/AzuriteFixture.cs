@@ -19,15 +19,15 @@ public sealed class AzuriteFixture : IAsyncLifetime
     {
         var configured = Environment.GetEnvironmentVariable(ConnectionStringVariable);
         ConnectionString = string.IsNullOrWhiteSpace(configured) ? "UseDevelopmentStorage=true" : configured;
-        Endpoint = StorageConnectionString.Parse(ConnectionString).TableEndpoint;
-        Tables = new TableServiceClient(ConnectionString);
+        Tables = (AzureTableServiceClient)TableServiceClientFactory.Create(new TableStorageOptions { ConnectionString = ConnectionString });
+        Endpoint = Tables.Uri;
     }
 
     public string ConnectionString { get; }
 
     public Uri Endpoint { get; }
 
-    public TableServiceClient Tables { get; }
+    public AzureTableServiceClient Tables { get; }
 
     public async Task InitializeAsync()
     {

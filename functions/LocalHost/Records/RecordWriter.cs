@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Azure.Data.Tables;
 using EventProcessors.Processing.Actions;
 using EventProcessors.Processing.Pipeline;
 using EventProcessors.Processing.Storage;
@@ -32,7 +33,7 @@ public sealed class RecordWriter(ITableServiceClient tables)
     {
         var client = await TableAsync(table).ConfigureAwait(false);
         var rows = new List<TableEntity>();
-        await foreach (var entity in client.QueryAsync(new TableQuery(), cancellationToken).ConfigureAwait(false)) rows.Add(entity);
+        await foreach (var entity in client.QueryAsync(cancellationToken: cancellationToken).ConfigureAwait(false)) rows.Add(entity);
         return rows;
     }
 
@@ -42,7 +43,10 @@ public sealed class RecordWriter(ITableServiceClient tables)
         var entity = new TableEntity(partitionKey, rowKey);
         var types = RecordKeys.ColumnTypes(record.Table);
         foreach (var column in record.Row.EnumerateObject())
-            entity[column.Name] = ToProperty(column.Value, types?.GetValueOrDefault(column.Name));
+        {
+            // A NULL column is no property, as Table Storage keeps no nulls.
+            if (ToProperty(column.Value, types?.GetValueOrDefault(column.Name)) is { } value) entity[column.Name] = value;
+        }
         return entity;
     }
 

@@ -1,4 +1,5 @@
 using Azure;
+using Azure.Data.Tables;
 using EventProcessors.Contracts;
 using EventProcessors.Processing.Pipeline;
 using EventProcessors.Processing.Storage;
@@ -166,10 +167,10 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
     public async Task<int> SweepAsync(CancellationToken cancellationToken = default)
     {
         await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
-        var query = new TableQuery(TableFilter.LessThan(Fields.ExpiresAt, _time.GetUtcNow()), Select: [Fields.ExpiresAt]);
+        var now = _time.GetUtcNow();
         var deleted = 0;
         await Parallel.ForEachAsync(
-            _table.QueryAsync(query, cancellationToken),
+            _table.QueryAsync(e => (DateTimeOffset)e[Fields.ExpiresAt] < now, select: [Fields.ExpiresAt], cancellationToken: cancellationToken),
             new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
             async (entity, ct) =>
             {

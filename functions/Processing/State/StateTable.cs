@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Azure;
+using Azure.Data.Tables;
 using EventProcessors.Contracts;
 using EventProcessors.Processing.Storage;
 
@@ -73,43 +74,59 @@ public sealed class StateTable
     }
 
     /// <summary>The rows of <paramref name="partition"/> whose key starts with <paramref name="rowPrefix"/>, in key order.</summary>
-    public IAsyncEnumerable<T> ListAsync<T>(string partition, string rowPrefix, CancellationToken cancellationToken)
+    public async IAsyncEnumerable<T> ListAsync<T>(string partition, string rowPrefix,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var filter = TableFilter.Equal("PartitionKey", partition);
-        if (rowPrefix.Length > 0) filter &= TableFilter.StartsWith("RowKey", rowPrefix);
-        return QueryAsync<T>(filter, cancellationToken);
+        await EnsureAsync(cancellationToken).ConfigureAwait(false);
+        await foreach (var entity in _table.QueryPartitionAsync(partition, rowPrefix, cancellationToken: cancellationToken).ConfigureAwait(false))
+            yield return Read<T>(entity);
     }
 
     /// <summary>The rows named <paramref name="row"/> of every partition starting with <paramref name="partitionPrefix"/>, in partition order.</summary>
-    public IAsyncEnumerable<T> ListAcrossAsync<T>(string partitionPrefix, string row, CancellationToken cancellationToken) =>
-        QueryAsync<T>(TableFilter.StartsWith("PartitionKey", partitionPrefix) & TableFilter.Equal("RowKey", row), cancellationToken);
+    public async IAsyncEnumerable<T> ListAcrossAsync<T>(string partitionPrefix, string row,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await EnsureAsync(cancellationToken).ConfigureAwait(false);
+        var end = partitionPrefix + '\uffff';
+        await foreach (var entity in _table.QueryAsync(e => e.PartitionKey.CompareTo(partitionPrefix) >= 0 && e.PartitionKey.CompareTo(end) < 0 && e.RowKey == row,
+            cancellationToken: cancellationToken).ConfigureAwait(false))
+            yield return Read<T>(entity);
+    }
 
     /// <summary>
-    /// Writes <paramref name="writes"/> (all in <paramref name="partition"/>, at most <see cref="MaxBatchSize"/>) in order.
-    /// The first write is the commit point: it is the ETag-guarded write of the entity's own document, so a conflict
-    /// fails it before anything else changes.
+    /// Writes <paramref name="writes"/> (all in <paramref name="partition"/>, at most <see cref="MaxBatchSize"/>) all or none:
+    /// one write on its own, several as one entity-group transaction. A conflict or a failed condition fails the whole batch.
     /// </summary>
     public async Task SubmitAsync(string partition, IReadOnlyList<StateWrite> writes, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(writes.Count, MaxBatchSize, nameof(writes));
         await EnsureAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var write in writes)
+        if (writes.Count > 1)
         {
-            switch (write.Kind)
+            await _table.SubmitTransactionAsync(writes.Select(w => w.Kind switch
             {
-                case StateWriteKind.Add:
-                    await _table.AddEntityAsync(Write(partition, write.Row, write.Value!), cancellationToken).ConfigureAwait(false);
-                    break;
-                case StateWriteKind.Update:
-                    await _table.UpdateEntityAsync(Write(partition, write.Row, write.Value!), write.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-                    break;
-                case StateWriteKind.Upsert:
-                    await _table.UpsertEntityAsync(Write(partition, write.Row, write.Value!), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-                    break;
-                case StateWriteKind.Delete:
-                    await _table.DeleteEntityAsync(partition, write.Row, ETag.All, cancellationToken).ConfigureAwait(false);
-                    break;
-            }
+                StateWriteKind.Add => new TableTransactionAction(TableTransactionActionType.Add, Write(partition, w.Row, w.Value!)),
+                StateWriteKind.Update => new TableTransactionAction(TableTransactionActionType.UpdateReplace, Write(partition, w.Row, w.Value!), w.ETag),
+                StateWriteKind.Upsert => new TableTransactionAction(TableTransactionActionType.UpsertReplace, Write(partition, w.Row, w.Value!)),
+                _ => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(partition, w.Row), ETag.All),
+            }), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        var write = writes[0];
+        switch (write.Kind)
+        {
+            case StateWriteKind.Add:
+                await _table.AddEntityAsync(Write(partition, write.Row, write.Value!), cancellationToken).ConfigureAwait(false);
+                break;
+            case StateWriteKind.Update:
+                await _table.UpdateEntityAsync(Write(partition, write.Row, write.Value!), write.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                break;
+            case StateWriteKind.Upsert:
+                await _table.UpsertEntityAsync(Write(partition, write.Row, write.Value!), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                break;
+            case StateWriteKind.Delete:
+                await _table.DeleteEntityAsync(partition, write.Row, ETag.All, cancellationToken).ConfigureAwait(false);
+                break;
         }
     }
 
@@ -125,13 +142,6 @@ public sealed class StateTable
                 .Select(chunk => (Partition: p.Key, Writes: (IReadOnlyList<StateWrite>)[.. chunk.Select(r => StateWrite.Upsert(r.Row, r.Value))])));
         await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentRequests, CancellationToken = cancellationToken },
             async (batch, ct) => await SubmitAsync(batch.Partition, batch.Writes, ct).ConfigureAwait(false)).ConfigureAwait(false);
-    }
-
-    private async IAsyncEnumerable<T> QueryAsync<T>(TableFilter filter, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await EnsureAsync(cancellationToken).ConfigureAwait(false);
-        await foreach (var entity in _table.QueryAsync(new TableQuery(filter), cancellationToken).ConfigureAwait(false))
-            yield return Read<T>(entity);
     }
 
     private static TableEntity Write(string partition, string row, object value)

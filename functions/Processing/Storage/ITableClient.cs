@@ -1,24 +1,15 @@
+using System.Linq.Expressions;
 using Azure;
+using Azure.Data.Tables;
 
 namespace EventProcessors.Processing.Storage;
 
-/// <summary>How an update treats properties the new entity does not carry.</summary>
-public enum TableUpdateMode
-{
-    /// <summary>Properties not in the new entity are kept.</summary>
-    Merge,
-    /// <summary>The stored entity becomes exactly the new one.</summary>
-    Replace,
-}
-
-/// <summary>One page of a query and the token for the next page (null on the last page).</summary>
-public sealed record TablePage(IReadOnlyList<TableEntity> Entities, string? ContinuationToken);
-
 /// <summary>
-/// One table. Implemented over the Table REST API (<see cref="TableClient"/>) and in memory
-/// (<see cref="InMemoryTableClient"/>) with the same semantics, so every store above it is written once.
-/// Failures surface as <see cref="RequestFailedException"/> carrying the service's status and error code
-/// (see <see cref="TableErrorCodes"/>). Implementations are thread-safe.
+/// One table, in the Azure.Data.Tables vocabulary (<see cref="TableEntity"/>, <see cref="ETag"/>,
+/// <see cref="TableUpdateMode"/>, <see cref="TableTransactionAction"/>). Implemented by <see cref="AzureTableClient"/>
+/// over the SDK's <see cref="TableClient"/> and by <see cref="InMemoryTableClient"/> with the same semantics, so every
+/// store above it is written once. Failures are the SDK's <see cref="RequestFailedException"/> with the service's
+/// status and <see cref="Azure.Data.Tables.Models.TableErrorCode"/>. Implementations are thread-safe.
 /// </summary>
 public interface ITableClient
 {
@@ -37,18 +28,37 @@ public interface ITableClient
 
     /// <summary>Updates only if the stored ETag matches <paramref name="ifMatch"/> (<see cref="ETag.All"/> for any;
     /// the default ETag is an <see cref="ArgumentException"/>); 412 <c>UpdateConditionNotSatisfied</c> on mismatch,
-    /// 404 <c>ResourceNotFound</c> if absent. Returns the new ETag.</summary>
-    Task<ETag> UpdateEntityAsync(TableEntity entity, ETag ifMatch, TableUpdateMode mode = TableUpdateMode.Replace, CancellationToken cancellationToken = default);
+    /// 404 <c>ResourceNotFound</c> if absent. The mode has no default (the SDK's is Merge, this interface's was Replace).
+    /// Returns the new ETag.</summary>
+    Task<ETag> UpdateEntityAsync(TableEntity entity, ETag ifMatch, TableUpdateMode mode, CancellationToken cancellationToken = default);
 
     /// <summary>Inserts or updates unconditionally. Returns the new ETag.</summary>
-    Task<ETag> UpsertEntityAsync(TableEntity entity, TableUpdateMode mode = TableUpdateMode.Replace, CancellationToken cancellationToken = default);
+    Task<ETag> UpsertEntityAsync(TableEntity entity, TableUpdateMode mode, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes if the ETag matches (default: any). Returns false when the entity did not exist; 412 on mismatch;
     /// a missing table is 404 <c>TableNotFound</c>.</summary>
     Task<bool> DeleteEntityAsync(string partitionKey, string rowKey, ETag ifMatch = default, CancellationToken cancellationToken = default);
 
-    /// <summary>One page of entities matching <paramref name="query"/> (at most 1,000, as the service pages).</summary>
-    Task<TablePage> QueryPageAsync(TableQuery query, string? continuationToken = null, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// The entities matching <paramref name="filter"/> (null: all), ordered by PartitionKey then RowKey, in pages of at
+    /// most <paramref name="maxPerPage"/> (capped at the service's 1,000); <see cref="AsyncPageable{T}.AsPages"/> resumes
+    /// from a continuation token. The filter is what the SDK translates to OData: compare <c>PartitionKey</c>,
+    /// <c>RowKey</c>, <c>Timestamp</c>, <c>GetString/GetInt32/GetInt64/GetDouble/GetBoolean/GetGuid(name)</c> or a cast
+    /// of <c>entity[name]</c> (DateTimeOffset), with strings ordered by <c>CompareTo</c> (ordinal, as the service does).
+    /// <paramref name="select"/> projects; keys, ETag and Timestamp always come back.
+    /// </summary>
+    AsyncPageable<TableEntity> QueryAsync(
+        Expression<Func<TableEntity, bool>>? filter = null,
+        int? maxPerPage = null,
+        IEnumerable<string>? select = null,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// An entity-group transaction: 1 to 100 actions on distinct rows of one partition, applied all or none. Returns the
+    /// new ETag of each action (default for deletes). A failed action throws <see cref="TableTransactionFailedException"/>
+    /// naming its index, and nothing is written; more than 100 actions, several partitions or a row twice is 400.
+    /// </summary>
+    Task<IReadOnlyList<ETag>> SubmitTransactionAsync(IEnumerable<TableTransactionAction> actions, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Hands out table clients; one per storage account (or one in-memory account).</summary>
@@ -57,36 +67,27 @@ public interface ITableServiceClient
     ITableClient GetTableClient(string tableName);
 }
 
-/// <summary>Error codes the Table service returns in <c>x-ms-error-code</c>.</summary>
-public static class TableErrorCodes
-{
-    public const string EntityAlreadyExists = "EntityAlreadyExists";
-    public const string UpdateConditionNotSatisfied = "UpdateConditionNotSatisfied";
-    public const string ResourceNotFound = "ResourceNotFound";
-    public const string EntityNotFound = "EntityNotFound";
-    public const string TableNotFound = "TableNotFound";
-    public const string TableAlreadyExists = "TableAlreadyExists";
-    public const string EntityTooLarge = "EntityTooLarge";
-    public const string PropertyValueTooLarge = "PropertyValueTooLarge";
-}
-
 public static class TableClientExtensions
 {
-    /// <summary>Every entity matching <paramref name="query"/>, following continuation tokens.</summary>
-    public static async IAsyncEnumerable<TableEntity> QueryAsync(
-        this ITableClient table,
-        TableQuery query,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>The most actions one entity-group transaction may hold.</summary>
+    public const int MaxTransactionActions = 100;
+
+    /// <summary>Every entity of one partition whose RowKey starts with <paramref name="rowKeyPrefix"/>: a range scan.</summary>
+    public static AsyncPageable<TableEntity> QueryPartitionAsync(this ITableClient table, string partitionKey, string rowKeyPrefix = "",
+        int? maxPerPage = null, CancellationToken cancellationToken = default)
     {
-        string? token = null;
-        do
-        {
-            var page = await table.QueryPageAsync(query, token, cancellationToken).ConfigureAwait(false);
-            foreach (var entity in page.Entities) yield return entity;
-            token = page.ContinuationToken;
-        }
-        while (token is not null);
+        if (rowKeyPrefix.Length == 0) return table.QueryAsync(e => e.PartitionKey == partitionKey, maxPerPage, null, cancellationToken);
+        var end = rowKeyPrefix + '\uffff';
+        return table.QueryAsync(
+            e => e.PartitionKey == partitionKey && e.RowKey.CompareTo(rowKeyPrefix) >= 0 && e.RowKey.CompareTo(end) < 0,
+            maxPerPage, null, cancellationToken);
     }
+
+    /// <summary>The custom properties of an entity: everything but the keys, ETag and Timestamp, and no null values.</summary>
+    public static IEnumerable<KeyValuePair<string, object>> Properties(this TableEntity entity) =>
+        entity.Where(p => p.Value is not null && !IsSystemProperty(p.Key))!;
+
+    internal static bool IsSystemProperty(string name) => name is "PartitionKey" or "RowKey" or "Timestamp" or "odata.etag";
 
     public static bool IsConflict(this RequestFailedException e) => e.Status == 409;
     public static bool IsPreconditionFailed(this RequestFailedException e) => e.Status == 412;

@@ -1,4 +1,6 @@
 using Azure;
+using Azure.Data.Tables;
+using Azure.Data.Tables.Models;
 
 namespace EventProcessors.Processing.Storage;
 
@@ -18,9 +20,8 @@ internal sealed class InMemoryTable
     {
         lock (_sync)
         {
-            if (_entities.Contains(entity))
-                throw TableErrors.Create(409, TableErrorCodes.EntityAlreadyExists, "The specified entity already exists.");
-            return Store(entity.Clone());
+            if (_entities.Contains(entity)) throw AlreadyExists();
+            return Store(InMemoryEntities.Copy(entity));
         }
     }
 
@@ -28,7 +29,7 @@ internal sealed class InMemoryTable
     {
         lock (_sync)
         {
-            return _entities.TryGetValue(new TableEntity(partitionKey, rowKey), out var stored) ? stored.Clone() : null;
+            return _entities.TryGetValue(new TableEntity(partitionKey, rowKey), out var stored) ? InMemoryEntities.Copy(stored) : null;
         }
     }
 
@@ -37,15 +38,8 @@ internal sealed class InMemoryTable
     {
         lock (_sync)
         {
-            if (!_entities.TryGetValue(entity, out var stored))
-            {
-                if (ifMatch is not null)
-                    throw TableErrors.Create(404, TableErrorCodes.ResourceNotFound, "The specified resource does not exist.");
-                return Store(entity.Clone());
-            }
-            if (ifMatch is { } etag) CheckETag(stored, etag);
-            var updated = mode == TableUpdateMode.Merge ? Merge(stored, entity) : entity.Clone();
-            _entities.Remove(stored);
+            var updated = Updated(entity, ifMatch, mode);
+            _entities.Remove(updated);
             return Store(updated);
         }
     }
@@ -60,24 +54,87 @@ internal sealed class InMemoryTable
         }
     }
 
+    /// <summary>
+    /// Applies a validated batch all or none: every action is checked against the stored state before anything is
+    /// written, and the first failure throws <see cref="TableTransactionFailedException"/> with its index.
+    /// </summary>
+    public IReadOnlyList<ETag> Transact(IReadOnlyList<TableTransactionAction> batch)
+    {
+        lock (_sync)
+        {
+            var results = new TableEntity?[batch.Count];
+            for (var i = 0; i < batch.Count; i++)
+            {
+                try
+                {
+                    results[i] = Decide(batch[i]);
+                }
+                catch (RequestFailedException e)
+                {
+                    var failed = TableServiceRules.Error(e.Status, e.ErrorCode ?? "", $"{i}:{e.Message}");
+                    failed.Data["FailedEntity"] = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    throw new TableTransactionFailedException(failed);
+                }
+            }
+            var etags = new ETag[batch.Count];
+            for (var i = 0; i < batch.Count; i++)
+            {
+                _entities.Remove(new TableEntity(batch[i].Entity.PartitionKey, batch[i].Entity.RowKey));
+                if (results[i] is { } entity) etags[i] = Store(entity);
+            }
+            return etags;
+        }
+    }
+
     /// <summary>Up to <paramref name="pageSize"/> matches from <paramref name="from"/> on, and the keys of the next match.</summary>
-    public TablePage Query(TableQuery query, int pageSize, TableEntity? from)
+    public (List<TableEntity> Entities, string? ContinuationToken) Query(Func<TableEntity, bool>? filter, IReadOnlyList<string>? select, int pageSize, TableEntity? from)
     {
         lock (_sync)
         {
             if (_entities.Count == 0 || from is not null && KeyComparer.Instance.Compare(from, _entities.Max) > 0)
-                return new TablePage([], null);
-            var candidates = from is null ? _entities : _entities.GetViewBetween(from, _entities.Max);
+                return ([], null);
+            var candidates = from is null ? _entities : _entities.GetViewBetween(from, _entities.Max!);
             var page = new List<TableEntity>();
             foreach (var entity in candidates)
             {
-                if (query.Filter is not null && !query.Filter.Matches(entity)) continue;
-                if (page.Count == pageSize)
-                    return new TablePage(page, TableContinuationToken.Encode(entity.PartitionKey, entity.RowKey));
-                page.Add(Project(entity, query.Select));
+                if (filter is not null && !filter(entity)) continue;
+                if (page.Count == pageSize) return (page, TableContinuationToken.Encode(entity.PartitionKey, entity.RowKey));
+                page.Add(InMemoryEntities.Copy(entity, select));
             }
-            return new TablePage(page, null);
+            return (page, null);
         }
+    }
+
+    // The new state of one batch action's row (null: deleted), without writing it.
+    private TableEntity? Decide(TableTransactionAction action)
+    {
+        var entity = InMemoryEntities.Require(action.Entity);
+        // A batch action without an ETag is unconditional.
+        var etag = action.ETag == default ? ETag.All : action.ETag;
+        switch (action.ActionType)
+        {
+            case TableTransactionActionType.Add:
+                TableServiceRules.ValidateEntity(entity);
+                return _entities.Contains(entity) ? throw AlreadyExists() : InMemoryEntities.Copy(entity);
+            case TableTransactionActionType.Delete:
+                if (!_entities.TryGetValue(entity, out var stored)) throw NotFound();
+                CheckETag(stored, etag);
+                return null;
+            case TableTransactionActionType.UpdateMerge or TableTransactionActionType.UpdateReplace:
+                TableServiceRules.ValidateEntity(entity);
+                return Updated(entity, etag, action.ActionType == TableTransactionActionType.UpdateMerge ? TableUpdateMode.Merge : TableUpdateMode.Replace);
+            default:
+                TableServiceRules.ValidateEntity(entity);
+                return Updated(entity, null, action.ActionType == TableTransactionActionType.UpsertMerge ? TableUpdateMode.Merge : TableUpdateMode.Replace);
+        }
+    }
+
+    private TableEntity Updated(TableEntity entity, ETag? ifMatch, TableUpdateMode mode)
+    {
+        if (!_entities.TryGetValue(entity, out var stored))
+            return ifMatch is null ? InMemoryEntities.Copy(entity) : throw NotFound();
+        if (ifMatch is { } etag) CheckETag(stored, etag);
+        return mode == TableUpdateMode.Merge ? InMemoryEntities.Merge(stored, entity) : InMemoryEntities.Copy(entity);
     }
 
     private ETag Store(TableEntity entity)
@@ -85,7 +142,7 @@ internal sealed class InMemoryTable
         var timestamp = _nextTimestamp();
         entity.Timestamp = timestamp;
         // The service's ETag form: W/"datetime'<URL-encoded timestamp>'".
-        entity.ETag = new ETag($"W/\"datetime'{Uri.EscapeDataString(TableEntityJson.FormatDate(timestamp))}'\"");
+        entity.ETag = new ETag($"W/\"datetime'{Uri.EscapeDataString(timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture))}'\"");
         _entities.Add(entity);
         return entity.ETag;
     }
@@ -93,24 +150,15 @@ internal sealed class InMemoryTable
     private static void CheckETag(TableEntity stored, ETag ifMatch)
     {
         if (ifMatch != ETag.All && ifMatch != stored.ETag)
-            throw TableErrors.Create(412, TableErrorCodes.UpdateConditionNotSatisfied,
+            throw TableServiceRules.Error(412, TableErrorCode.UpdateConditionNotSatisfied.ToString(),
                 "The update condition specified in the request was not satisfied.");
     }
 
-    private static TableEntity Merge(TableEntity stored, TableEntity changes)
-    {
-        var merged = stored.Clone();
-        foreach (var (name, value) in changes.Clone().Properties) merged[name] = value;
-        return merged;
-    }
+    private static RequestFailedException AlreadyExists() =>
+        TableServiceRules.Error(409, TableErrorCode.EntityAlreadyExists.ToString(), "The specified entity already exists.");
 
-    private static TableEntity Project(TableEntity entity, IReadOnlyList<string>? select)
-    {
-        if (select is not { Count: > 0 }) return entity.Clone();
-        var projected = new TableEntity(entity.PartitionKey, entity.RowKey) { ETag = entity.ETag, Timestamp = entity.Timestamp };
-        foreach (var name in select) projected[name] = entity[name] is byte[] b ? (byte[])b.Clone() : entity[name];
-        return projected;
-    }
+    private static RequestFailedException NotFound() =>
+        TableServiceRules.Error(404, TableErrorCode.ResourceNotFound.ToString(), "The specified resource does not exist.");
 
     private sealed class KeyComparer : IComparer<TableEntity>
     {

@@ -1,13 +1,17 @@
+using System.Linq.Expressions;
 using Azure;
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Data.Tables.Models;
 
 namespace EventProcessors.Processing.Storage;
 
 /// <summary>
 /// One table held in memory with the Table service's semantics, error statuses and codes: ETags per write,
 /// 409 on insert conflicts, 412 on stale ETags, 404 for missing entities and tables, merge vs replace, queries
-/// ordered by PartitionKey then RowKey in pages of at most 1,000, and the service's key and size limits
-/// (400 <c>InvalidInput</c>, <c>PropertyValueTooLarge</c>, <c>EntityTooLarge</c>). Callers get copies, so they
-/// cannot change stored state. Thread-safe.
+/// ordered by PartitionKey then RowKey in pages of at most 1,000, atomic entity-group transactions, and the
+/// service's key and size limits (400 <c>InvalidInput</c>, <c>PropertyValueTooLarge</c>, <c>EntityTooLarge</c>).
+/// Callers get copies, so they cannot change stored state. Thread-safe.
 /// </summary>
 public sealed class InMemoryTableClient : ITableClient
 {
@@ -44,13 +48,13 @@ public sealed class InMemoryTableClient : ITableClient
         return Table().Get(partitionKey, rowKey);
     }, cancellationToken);
 
-    public Task<ETag> UpdateEntityAsync(TableEntity entity, ETag ifMatch, TableUpdateMode mode = TableUpdateMode.Replace, CancellationToken cancellationToken = default) => Run(() =>
+    public Task<ETag> UpdateEntityAsync(TableEntity entity, ETag ifMatch, TableUpdateMode mode, CancellationToken cancellationToken = default) => Run(() =>
     {
         if (ifMatch == default) throw new ArgumentException("An update needs an ETag; pass ETag.All to update unconditionally.", nameof(ifMatch));
         return TableFor(entity).Write(entity, ifMatch, mode);
     }, cancellationToken);
 
-    public Task<ETag> UpsertEntityAsync(TableEntity entity, TableUpdateMode mode = TableUpdateMode.Replace, CancellationToken cancellationToken = default) =>
+    public Task<ETag> UpsertEntityAsync(TableEntity entity, TableUpdateMode mode, CancellationToken cancellationToken = default) =>
         Run(() => TableFor(entity).Write(entity, ifMatch: null, mode), cancellationToken);
 
     public Task<bool> DeleteEntityAsync(string partitionKey, string rowKey, ETag ifMatch = default, CancellationToken cancellationToken = default) => Run(() =>
@@ -60,17 +64,34 @@ public sealed class InMemoryTableClient : ITableClient
         return Table().Delete(partitionKey, rowKey, ifMatch == default ? ETag.All : ifMatch);
     }, cancellationToken);
 
-    public Task<TablePage> QueryPageAsync(TableQuery query, string? continuationToken = null, CancellationToken cancellationToken = default) => Run(() =>
+    public AsyncPageable<TableEntity> QueryAsync(Expression<Func<TableEntity, bool>>? filter = null, int? maxPerPage = null,
+        IEnumerable<string>? select = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(query);
-        var pageSize = TableServiceRules.PageSize(query);
-        TableEntity? from = null;
-        if (continuationToken is not null)
+        var pageSize = TableServiceRules.PageSize(maxPerPage);
+        var predicate = InMemoryEntities.Compile(filter);
+        var projection = select?.ToList();
+        return new Pageable((token, hint) =>
         {
-            var (partitionKey, rowKey) = TableContinuationToken.Decode(continuationToken);
-            from = new TableEntity(partitionKey, rowKey ?? "");
+            TableEntity? from = null;
+            if (token is not null)
+            {
+                var (partitionKey, rowKey) = TableContinuationToken.Decode(token);
+                from = new TableEntity(partitionKey, rowKey ?? "");
+            }
+            return Table().Query(predicate, projection, hint is null ? pageSize : TableServiceRules.PageSize(hint), from);
+        }, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<ETag>> SubmitTransactionAsync(IEnumerable<TableTransactionAction> actions, CancellationToken cancellationToken = default) => Run(() =>
+    {
+        var batch = TableServiceRules.ValidateTransaction(actions);
+        TableServiceRules.ValidateTableName(Name);
+        foreach (var action in batch)
+        {
+            if (!TableServiceRules.IsValidKey(action.Entity.PartitionKey) || !TableServiceRules.IsValidKey(action.Entity.RowKey))
+                throw TableServiceRules.InvalidKey();
         }
-        return Table().Query(query, pageSize, from);
+        return Table().Transact(batch);
     }, cancellationToken);
 
     // Checked in the service's order: table name, then the entity, then whether the table exists.
@@ -86,7 +107,7 @@ public sealed class InMemoryTableClient : ITableClient
     {
         TableServiceRules.ValidateTableName(Name);
         return _service.FindTable(Name)
-            ?? throw TableErrors.Create(404, TableErrorCodes.TableNotFound, $"The table '{Name}' does not exist.");
+            ?? throw TableServiceRules.Error(404, TableErrorCode.TableNotFound.ToString(), $"The table '{Name}' does not exist.");
     }
 
     // Completes synchronously, but reports failures through the task as an async method would.
@@ -101,5 +122,39 @@ public sealed class InMemoryTableClient : ITableClient
         {
             return Task.FromException<T>(e);
         }
+    }
+
+    /// <summary>Pages fetched one at a time as the caller enumerates, resumable from a continuation token like the SDK's.</summary>
+    private sealed class Pageable(Func<string?, int?, (List<TableEntity> Entities, string? ContinuationToken)> fetch, CancellationToken cancellationToken)
+        : AsyncPageable<TableEntity>(cancellationToken)
+    {
+        public override async IAsyncEnumerable<Page<TableEntity>> AsPages(string? continuationToken = null, int? pageSizeHint = null)
+        {
+            do
+            {
+                await Task.Yield();
+                CancellationToken.ThrowIfCancellationRequested();
+                var (entities, next) = fetch(continuationToken, pageSizeHint);
+                yield return Page<TableEntity>.FromValues(entities, next, NoResponse.Instance);
+                continuationToken = next;
+            }
+            while (continuationToken is not null);
+        }
+    }
+
+    /// <summary>The raw response of an in-memory page: 200 with no headers or body (there is no HTTP exchange).</summary>
+    private sealed class NoResponse : Response
+    {
+        public static readonly NoResponse Instance = new();
+
+        public override int Status => 200;
+        public override string ReasonPhrase => "OK";
+        public override Stream? ContentStream { get => null; set { } }
+        public override string ClientRequestId { get => ""; set { } }
+        public override void Dispose() { }
+        protected override bool ContainsHeader(string name) => false;
+        protected override IEnumerable<HttpHeader> EnumerateHeaders() => [];
+        protected override bool TryGetHeader(string name, out string value) { value = ""; return false; }
+        protected override bool TryGetHeaderValues(string name, out IEnumerable<string> values) { values = []; return false; }
     }
 }

@@ -16,13 +16,11 @@ public sealed class InMemoryTableServiceClient : ITableServiceClient
     /// <param name="clock">The source of entity timestamps; default <see cref="TimeProvider.System"/>.</param>
     public InMemoryTableServiceClient(TimeProvider? clock = null) => _clock = clock ?? TimeProvider.System;
 
-    public InMemoryTableClient GetTableClient(string tableName)
+    public ITableClient GetTableClient(string tableName)
     {
         ArgumentException.ThrowIfNullOrEmpty(tableName);
         return new InMemoryTableClient(this, tableName);
     }
-
-    ITableClient ITableServiceClient.GetTableClient(string tableName) => GetTableClient(tableName);
 
     internal InMemoryTable? FindTable(string name) => _tables.GetValueOrDefault(name);
 

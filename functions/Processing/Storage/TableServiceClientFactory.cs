@@ -1,4 +1,5 @@
 using Azure.Core;
+using Azure.Data.Tables;
 
 namespace EventProcessors.Processing.Storage;
 
@@ -9,9 +10,10 @@ public static class TableServiceClientFactory
     public const string InMemoryConnectionString = "inmemory";
 
     /// <summary>
-    /// An in-memory account for <c>ConnectionString=inmemory</c>, Entra ID for <see cref="TableStorageOptions.TableServiceUri"/>
-    /// (needs <paramref name="credential"/>), otherwise the REST client with the connection string's shared key;
-    /// wrapped to apply <see cref="TableStorageOptions.TableNamePrefix"/> when one is set.
+    /// An in-memory account for <c>ConnectionString=inmemory</c>, the SDK with Entra ID for
+    /// <see cref="TableStorageOptions.TableServiceUri"/> (needs <paramref name="credential"/>), otherwise the SDK with the
+    /// connection string; wrapped to apply <see cref="TableStorageOptions.TableNamePrefix"/> when one is set.
+    /// <paramref name="clientOptions"/> (default: new ones) gets the retry settings of <paramref name="options"/>.
     /// </summary>
     public static ITableServiceClient Create(TableStorageOptions options, TokenCredential? credential = null, TableClientOptions? clientOptions = null)
     {
@@ -23,9 +25,9 @@ public static class TableServiceClientFactory
         ITableServiceClient client;
         if (options.TableServiceUri is { } endpoint)
         {
-            client = new TableServiceClient(endpoint,
+            client = new AzureTableServiceClient(new TableServiceClient(endpoint,
                 credential ?? throw new ArgumentException("TableServiceUri is set, so a TokenCredential is required.", nameof(credential)),
-                clientOptions);
+                ClientOptions(options, clientOptions)));
         }
         else if (string.Equals(options.ConnectionString?.Trim(), InMemoryConnectionString, StringComparison.OrdinalIgnoreCase))
         {
@@ -33,9 +35,23 @@ public static class TableServiceClientFactory
         }
         else
         {
-            client = new TableServiceClient(options.ConnectionString ?? "", clientOptions);
+            if (string.IsNullOrWhiteSpace(options.ConnectionString))
+                throw new ArgumentException("No Table Storage connection string (setting TableStorage) and no TableStorage__tableServiceUri.", nameof(options));
+            client = new AzureTableServiceClient(new TableServiceClient(options.ConnectionString, ClientOptions(options, clientOptions)));
         }
         return prefix.Length == 0 ? client : new PrefixedTableServiceClient(client, prefix);
+    }
+
+    private static TableClientOptions ClientOptions(TableStorageOptions options, TableClientOptions? clientOptions)
+    {
+        if (options.MaxRetries < 0) throw new ArgumentException("TableStorage MaxRetries cannot be negative.", nameof(options));
+        var result = clientOptions ?? new TableClientOptions();
+        result.Retry.MaxRetries = options.MaxRetries;
+        result.Retry.Delay = options.RetryDelay;
+        result.Retry.MaxDelay = options.MaxRetryDelay;
+        result.Retry.Mode = options.RetryMode;
+        result.Retry.NetworkTimeout = options.NetworkTimeout;
+        return result;
     }
 
     private sealed class PrefixedTableServiceClient(ITableServiceClient inner, string prefix) : ITableServiceClient

@@ -1,12 +1,15 @@
 using System.Text.RegularExpressions;
 using Azure;
+using Azure.Data.Tables;
+using Azure.Data.Tables.Models;
 
 namespace EventProcessors.Processing.Storage;
 
 /// <summary>
 /// The Table service's validation rules (limits from Learn "Understanding the Table service data model"), with the
-/// status and error code Azurite returns. <see cref="InMemoryTableClient"/> enforces all of them; the REST client
-/// uses the key rule only for keys it must put in a URL, and the page-size cap.
+/// status and error code the service returns. <see cref="InMemoryTableClient"/> enforces all of them;
+/// <see cref="AzureTableClient"/> uses the key rule for keys it must put in a URL, the page-size cap and the
+/// transaction rules, which Azurite does not enforce.
 /// </summary>
 internal static partial class TableServiceRules
 {
@@ -22,31 +25,66 @@ internal static partial class TableServiceRules
     /// <summary>A key holds at most 1 KiB of UTF-16: 512 chars.</summary>
     public const int MaxKeyLength = 512;
 
+    /// <summary>The service returns at most 1,000 entities per page.</summary>
+    public const int MaxPageSize = 1000;
+
     public const string InvalidInput = "InvalidInput";
     public const string InvalidResourceName = "InvalidResourceName";
     public const string OutOfRangeInput = "OutOfRangeInput";
+    public const string InvalidDuplicateRow = "InvalidDuplicateRow";
+    public const string CommandsInBatchActOnDifferentPartitions = "CommandsInBatchActOnDifferentPartitions";
 
-    /// <summary>The page size to request: the query's, capped at the service's 1,000.</summary>
-    public static int PageSize(TableQuery query)
+    /// <summary>What a projection always includes.</summary>
+    public static readonly string[] SystemSelect = ["PartitionKey", "RowKey", "Timestamp"];
+
+    /// <summary>A failure as the service reports it.</summary>
+    public static RequestFailedException Error(int status, string errorCode, string message) =>
+        new(status, $"{message}\nStatus: {status}\nErrorCode: {errorCode}", errorCode, null);
+
+    /// <summary>The page size to request: the caller's, capped at the service's 1,000.</summary>
+    public static int PageSize(int? maxPerPage)
     {
-        if (query.PageSize is < 1) throw new ArgumentOutOfRangeException(nameof(query), query.PageSize, "PageSize must be at least 1.");
-        return Math.Min(query.PageSize ?? TableQuery.MaxPageSize, TableQuery.MaxPageSize);
+        if (maxPerPage is < 1) throw new ArgumentOutOfRangeException(nameof(maxPerPage), maxPerPage, "maxPerPage must be at least 1.");
+        return Math.Min(maxPerPage ?? MaxPageSize, MaxPageSize);
     }
 
     /// <summary>3 to 63 letters or digits, starting with a letter, and not the reserved name "Tables".</summary>
     public static void ValidateTableName(string name)
     {
         if (name.Length is < 3 or > 63)
-            throw TableErrors.Create(400, OutOfRangeInput, $"The table name '{name}' is not 3 to 63 characters long.");
+            throw Error(400, OutOfRangeInput, $"The table name '{name}' is not 3 to 63 characters long.");
         if (!TableName().IsMatch(name) || name.Equals("Tables", StringComparison.OrdinalIgnoreCase))
-            throw TableErrors.Create(400, InvalidResourceName, $"The table name '{name}' contains invalid characters.");
+            throw Error(400, InvalidResourceName, $"The table name '{name}' contains invalid characters.");
     }
 
     /// <summary>Whether the service would accept <paramref name="key"/> as a partition or row key.</summary>
-    public static bool IsValidKey(string key) => key.Length <= MaxKeyLength && !InvalidKeyChar().IsMatch(key);
+    public static bool IsValidKey(string? key) => key is not null && key.Length <= MaxKeyLength && !InvalidKeyChar().IsMatch(key);
 
-    public static RequestFailedException InvalidKey() => TableErrors.Create(400, InvalidInput,
+    public static RequestFailedException InvalidKey() => Error(400, InvalidInput,
         "A key is longer than 512 characters or contains '/', '\\', '#', '?' or a control character.");
+
+    /// <summary>
+    /// The actions as a list, after the service's batch rules: 1 to 100 actions, one partition, each row once.
+    /// An empty batch is the SDK's own <see cref="InvalidOperationException"/>.
+    /// </summary>
+    public static IReadOnlyList<TableTransactionAction> ValidateTransaction(IEnumerable<TableTransactionAction> actions)
+    {
+        ArgumentNullException.ThrowIfNull(actions);
+        var batch = actions.ToList();
+        if (batch.Count == 0) throw new InvalidOperationException("The batch contains no entity operations.");
+        if (batch.Count > TableClientExtensions.MaxTransactionActions)
+            throw Error(400, InvalidInput, $"The batch holds {batch.Count} operations; at most {TableClientExtensions.MaxTransactionActions} are allowed.");
+        var partition = batch[0].Entity.PartitionKey;
+        var rows = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var action in batch)
+        {
+            if (action.Entity.PartitionKey != partition)
+                throw Error(400, CommandsInBatchActOnDifferentPartitions, "All commands in a batch must operate on the same partition.");
+            if (!rows.Add(action.Entity.RowKey ?? ""))
+                throw Error(400, InvalidDuplicateRow, $"The batch changes row '{action.Entity.RowKey}' more than once.");
+        }
+        return batch;
+    }
 
     /// <summary>Throws the service's 400 for invalid keys, oversized properties or an oversized entity.</summary>
     public static void ValidateEntity(TableEntity entity)
@@ -57,15 +95,17 @@ internal static partial class TableServiceRules
 
         // Size formula from the service's documentation: 4 + 2 * key chars + per property (8 + 2 * name chars + value).
         long size = 4 + 2L * (entity.PartitionKey.Length + entity.RowKey.Length);
-        foreach (var (name, value) in entity.Properties)
+        foreach (var (name, value) in entity.Properties())
         {
-            if (value is string s && s.Length > MaxStringLength || value is byte[] b && b.Length > MaxBinaryLength)
-                throw TableErrors.Create(400, TableErrorCodes.PropertyValueTooLarge,
+            if (value is string s && s.Length > MaxStringLength || value is byte[] b && b.Length > MaxBinaryLength
+                || value is BinaryData d && d.ToMemory().Length > MaxBinaryLength)
+                throw Error(400, TableErrorCode.PropertyValueTooLarge.ToString(),
                     $"The value of property '{name}' exceeds the maximum allowed size (64KB).");
             size += 8 + 2L * name.Length + value switch
             {
                 string text => 4 + 2L * text.Length,
                 byte[] bytes => 4 + bytes.Length,
+                BinaryData data => 4 + data.ToMemory().Length,
                 int => 4,
                 bool => 1,
                 Guid => 16,
@@ -73,7 +113,7 @@ internal static partial class TableServiceRules
             };
         }
         if (size > MaxEntitySize)
-            throw TableErrors.Create(400, TableErrorCodes.EntityTooLarge, "The entity is larger than the maximum allowed size (1MB).");
+            throw Error(400, TableErrorCode.EntityTooLarge.ToString(), "The entity is larger than the maximum allowed size (1MB).");
     }
 
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9]{2,62}$")]

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Azure;
+using Azure.Data.Tables;
 using EventProcessors.Contracts;
 using EventProcessors.Processing.Idempotency;
 using EventProcessors.Processing.Pipeline;
@@ -241,23 +242,13 @@ public abstract class IdempotencyStoreContract
     {
         public ITableClient GetTableClient(string tableName) => new LostResponseTable(inner.GetTableClient(tableName));
 
-        private sealed class LostResponseTable(ITableClient inner) : ITableClient
+        private sealed class LostResponseTable(ITableClient inner) : DelegatingTableClient(inner)
         {
-            public string Name => inner.Name;
-            public Task CreateIfNotExistsAsync(CancellationToken cancellationToken = default) => inner.CreateIfNotExistsAsync(cancellationToken);
-            public Task<bool> DeleteIfExistsAsync(CancellationToken cancellationToken = default) => inner.DeleteIfExistsAsync(cancellationToken);
-
-            public async Task<ETag> AddEntityAsync(TableEntity entity, CancellationToken cancellationToken = default)
+            public override async Task<ETag> AddEntityAsync(TableEntity entity, CancellationToken cancellationToken = default)
             {
-                await inner.AddEntityAsync(entity, cancellationToken);
-                return await inner.AddEntityAsync(entity, cancellationToken); // the retry: throws 409
+                await base.AddEntityAsync(entity, cancellationToken);
+                return await base.AddEntityAsync(entity, cancellationToken); // the retry: throws 409
             }
-
-            public Task<TableEntity?> GetEntityAsync(string partitionKey, string rowKey, CancellationToken cancellationToken = default) => inner.GetEntityAsync(partitionKey, rowKey, cancellationToken);
-            public Task<ETag> UpdateEntityAsync(TableEntity entity, ETag ifMatch, TableUpdateMode mode = TableUpdateMode.Replace, CancellationToken cancellationToken = default) => inner.UpdateEntityAsync(entity, ifMatch, mode, cancellationToken);
-            public Task<ETag> UpsertEntityAsync(TableEntity entity, TableUpdateMode mode = TableUpdateMode.Replace, CancellationToken cancellationToken = default) => inner.UpsertEntityAsync(entity, mode, cancellationToken);
-            public Task<bool> DeleteEntityAsync(string partitionKey, string rowKey, ETag ifMatch = default, CancellationToken cancellationToken = default) => inner.DeleteEntityAsync(partitionKey, rowKey, ifMatch, cancellationToken);
-            public Task<TablePage> QueryPageAsync(TableQuery query, string? continuationToken = null, CancellationToken cancellationToken = default) => inner.QueryPageAsync(query, continuationToken, cancellationToken);
         }
     }
 }

@@ -1,5 +1,8 @@
+using System.Linq.Expressions;
 using Azure;
+using Azure.Data.Tables;
 using EventProcessors.Processing.Storage;
+using EventProcessors.TestSupport;
 
 namespace EventProcessors.Processing.Tests.State;
 
@@ -16,51 +19,64 @@ internal sealed class InterceptedTables(ITableServiceClient inner, Action<TableC
 {
     public ITableClient GetTableClient(string tableName) => new Table(inner.GetTableClient(tableName), intercept);
 
-    private sealed class Table(ITableClient inner, Action<TableCall> intercept) : ITableClient
+    private sealed class Table(ITableClient inner, Action<TableCall> intercept) : DelegatingTableClient(inner)
     {
-        public string Name => inner.Name;
-
-        public Task CreateIfNotExistsAsync(CancellationToken cancellationToken = default) => inner.CreateIfNotExistsAsync(cancellationToken);
-
-        public Task<bool> DeleteIfExistsAsync(CancellationToken cancellationToken = default) => inner.DeleteIfExistsAsync(cancellationToken);
-
-        public Task<ETag> AddEntityAsync(TableEntity entity, CancellationToken cancellationToken = default)
+        public override Task<ETag> AddEntityAsync(TableEntity entity, CancellationToken cancellationToken = default)
         {
             Write(entity);
-            return inner.AddEntityAsync(entity, cancellationToken);
+            return base.AddEntityAsync(entity, cancellationToken);
         }
 
-        public Task<TableEntity?> GetEntityAsync(string partitionKey, string rowKey, CancellationToken cancellationToken = default)
+        public override Task<TableEntity?> GetEntityAsync(string partitionKey, string rowKey, CancellationToken cancellationToken = default)
         {
             intercept(new TableCall(Name, TableCallKind.Read, [new TableEntity(partitionKey, rowKey)]));
-            return inner.GetEntityAsync(partitionKey, rowKey, cancellationToken);
+            return base.GetEntityAsync(partitionKey, rowKey, cancellationToken);
         }
 
-        public Task<ETag> UpdateEntityAsync(TableEntity entity, ETag ifMatch, TableUpdateMode mode = TableUpdateMode.Replace, CancellationToken cancellationToken = default)
+        public override Task<ETag> UpdateEntityAsync(TableEntity entity, ETag ifMatch, TableUpdateMode mode, CancellationToken cancellationToken = default)
         {
             Write(entity);
-            return inner.UpdateEntityAsync(entity, ifMatch, mode, cancellationToken);
+            return base.UpdateEntityAsync(entity, ifMatch, mode, cancellationToken);
         }
 
-        public Task<ETag> UpsertEntityAsync(TableEntity entity, TableUpdateMode mode = TableUpdateMode.Replace, CancellationToken cancellationToken = default)
+        public override Task<ETag> UpsertEntityAsync(TableEntity entity, TableUpdateMode mode, CancellationToken cancellationToken = default)
         {
             Write(entity);
-            return inner.UpsertEntityAsync(entity, mode, cancellationToken);
+            return base.UpsertEntityAsync(entity, mode, cancellationToken);
         }
 
-        public Task<bool> DeleteEntityAsync(string partitionKey, string rowKey, ETag ifMatch = default, CancellationToken cancellationToken = default)
+        public override Task<bool> DeleteEntityAsync(string partitionKey, string rowKey, ETag ifMatch = default, CancellationToken cancellationToken = default)
         {
             Write(new TableEntity(partitionKey, rowKey));
-            return inner.DeleteEntityAsync(partitionKey, rowKey, ifMatch, cancellationToken);
+            return base.DeleteEntityAsync(partitionKey, rowKey, ifMatch, cancellationToken);
         }
 
-        public Task<TablePage> QueryPageAsync(TableQuery query, string? continuationToken = null, CancellationToken cancellationToken = default)
+        public override AsyncPageable<TableEntity> QueryAsync(Expression<Func<TableEntity, bool>>? filter = null, int? maxPerPage = null,
+            IEnumerable<string>? select = null, CancellationToken cancellationToken = default) =>
+            new CountedPages(base.QueryAsync(filter, maxPerPage, select, cancellationToken), () => intercept(new TableCall(Name, TableCallKind.Query, [])));
+
+        public override Task<IReadOnlyList<ETag>> SubmitTransactionAsync(IEnumerable<TableTransactionAction> actions, CancellationToken cancellationToken = default)
         {
-            intercept(new TableCall(Name, TableCallKind.Query, []));
-            return inner.QueryPageAsync(query, continuationToken, cancellationToken);
+            var batch = actions.ToList();
+            intercept(new TableCall(Name, TableCallKind.Write, [.. batch.Select(a => a.Entity as TableEntity ?? new TableEntity(a.Entity.PartitionKey, a.Entity.RowKey))]));
+            return base.SubmitTransactionAsync(batch, cancellationToken);
         }
 
         private void Write(TableEntity entity) => intercept(new TableCall(Name, TableCallKind.Write, [entity]));
+    }
+
+    /// <summary>The query's pages, each shown to the callback before it is fetched.</summary>
+    private sealed class CountedPages(AsyncPageable<TableEntity> inner, Action onPage) : AsyncPageable<TableEntity>
+    {
+        public override async IAsyncEnumerable<Page<TableEntity>> AsPages(string? continuationToken = null, int? pageSizeHint = null)
+        {
+            onPage();
+            await foreach (var page in inner.AsPages(continuationToken, pageSizeHint).ConfigureAwait(false))
+            {
+                yield return page;
+                if (page.ContinuationToken is not null) onPage();
+            }
+        }
     }
 }
 
@@ -112,7 +128,7 @@ public sealed record TableCost(int Reads, int Queries, int Writes, long BytesWri
 internal static class EntitySize
 {
     public static long Of(TableEntity entity) =>
-        4 + 2L * (entity.PartitionKey.Length + entity.RowKey.Length) + entity.Properties.Sum(p => 8 + 2L * p.Key.Length + p.Value switch
+        4 + 2L * (entity.PartitionKey.Length + entity.RowKey.Length) + entity.Properties().Sum(p => 8 + 2L * p.Key.Length + p.Value switch
         {
             string text => 4 + 2L * text.Length,
             byte[] bytes => 4 + bytes.Length,

@@ -124,10 +124,13 @@ public abstract class StateScaleTests(ITestOutputHelper output) : ActionTests
         var tenantPrefix = StorageKeys.Escape(Tenant) + "|";
         long largest = 0;
         var count = 0;
-        foreach (var (table, filter) in tables.Select(t => (t, (TableFilter?)TableFilter.StartsWith("PartitionKey", tenantPrefix)))
-                     .Append((pipeline.Options.IdempotencyTableName, null)))
+        var end = tenantPrefix + '\uffff';
+        foreach (var (table, ours) in tables.Select(t => (t, true)).Append((pipeline.Options.IdempotencyTableName, false)))
         {
-            await foreach (var entity in Tables.GetTableClient(table).QueryAsync(new TableQuery(filter)))
+            var query = ours
+                ? Tables.GetTableClient(table).QueryAsync(e => e.PartitionKey.CompareTo(tenantPrefix) >= 0 && e.PartitionKey.CompareTo(end) < 0)
+                : Tables.GetTableClient(table).QueryAsync();
+            await foreach (var entity in query)
             {
                 largest = Math.Max(largest, EntitySize.Of(entity));
                 count++;

@@ -1,4 +1,6 @@
 using Azure;
+using Azure.Data.Tables;
+using Azure.Data.Tables.Models;
 using EventProcessors.Processing.Storage;
 
 namespace EventProcessors.Processing.Tests.Storage;
@@ -16,7 +18,7 @@ public sealed class InMemoryTableClientTests : TableClientContractTests
         var table = await NewTableAsync();
         var big = Entity("p", "r", [.. Enumerable.Range(0, 17).Select(i => ($"B{i}", (object)new byte[64 * 1024]))]);
 
-        await AssertFailsAsync(400, TableErrorCodes.EntityTooLarge, () => table.AddEntityAsync(big));
+        await AssertFailsAsync(400, TableErrorCode.EntityTooLarge, () => table.AddEntityAsync(big));
         Assert.Null(await table.GetEntityAsync("p", "r"));
     }
 
@@ -32,7 +34,7 @@ public sealed class InMemoryTableClientTests : TableClientContractTests
         var room = TableServiceRules.MaxEntitySize - used - (8 + 2 * 3 + 4); // one more property named "Pad"
 
         await table.AddEntityAsync(Entity("p", "r", [.. fifteen, ("Pad", new byte[room])]));
-        await AssertFailsAsync(400, TableErrorCodes.EntityTooLarge,
+        await AssertFailsAsync(400, TableErrorCode.EntityTooLarge,
             () => table.AddEntityAsync(Entity("p", "s", [.. fifteen, ("Pad", new byte[room + 1])])));
     }
 
@@ -67,7 +69,7 @@ public sealed class InMemoryTableClientTests : TableClientContractTests
         await table.CreateIfNotExistsAsync();
 
         var etags = new List<ETag> { await table.AddEntityAsync(Entity("p", "r")) };
-        for (var i = 0; i < 5; i++) etags.Add(await table.UpsertEntityAsync(Entity("p", "r", ("V", i))));
+        for (var i = 0; i < 5; i++) etags.Add(await table.UpsertEntityAsync(Entity("p", "r", ("V", i)), TableUpdateMode.Replace));
 
         Assert.Equal(etags.Count, etags.Distinct().Count());
         Assert.StartsWith("W/\"datetime'2024-01-01T00%3A00%3A00.", etags[0].ToString(), StringComparison.Ordinal);
@@ -83,7 +85,7 @@ public sealed class InMemoryTableClientTests : TableClientContractTests
         {
             try
             {
-                await table.UpdateEntityAsync(Entity("p", "r", ("V", i)), etag);
+                await table.UpdateEntityAsync(Entity("p", "r", ("V", i)), etag, TableUpdateMode.Replace);
                 return true;
             }
             catch (RequestFailedException e) when (e.Status == 412)
@@ -93,6 +95,43 @@ public sealed class InMemoryTableClientTests : TableClientContractTests
         })));
 
         Assert.Single(results, won => won);
+    }
+
+    [Fact]
+    public async Task Concurrent_transactions_on_the_same_rows_apply_whole_or_not_at_all()
+    {
+        // Each transaction moves one unit from row "a" to row "b", guarded by both ETags: the sum must never change,
+        // and exactly the winners' moves must show, which only holds if no transaction is ever half-applied.
+        var table = await NewTableAsync();
+        await table.SubmitTransactionAsync(
+        [
+            new(TableTransactionActionType.Add, Entity("p", "a", ("V", 1000))),
+            new(TableTransactionActionType.Add, Entity("p", "b", ("V", 0))),
+        ]);
+
+        var won = 0;
+        await Parallel.ForEachAsync(Enumerable.Range(0, 400), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (_, ct) =>
+        {
+            var a = (await table.GetEntityAsync("p", "a", ct))!;
+            var b = (await table.GetEntityAsync("p", "b", ct))!;
+            try
+            {
+                await table.SubmitTransactionAsync(
+                [
+                    new(TableTransactionActionType.UpdateReplace, Entity("p", "a", ("V", a.GetInt32("V")!.Value - 1)), a.ETag),
+                    new(TableTransactionActionType.UpdateReplace, Entity("p", "b", ("V", b.GetInt32("V")!.Value + 1)), b.ETag),
+                ], ct);
+                Interlocked.Increment(ref won);
+            }
+            catch (TableTransactionFailedException e) when (e.Status == 412)
+            {
+            }
+        });
+
+        var finalA = (await table.GetEntityAsync("p", "a"))!.GetInt32("V");
+        var finalB = (await table.GetEntityAsync("p", "b"))!.GetInt32("V");
+        Assert.InRange(won, 1, 400);
+        Assert.Equal((1000 - won, won), (finalA, finalB));
     }
 
     private sealed class FrozenClock(DateTimeOffset now) : TimeProvider

@@ -1,11 +1,14 @@
+using System.Linq.Expressions;
 using Azure;
+using Azure.Data.Tables;
+using Azure.Data.Tables.Models;
 using EventProcessors.Processing.Storage;
 using EventProcessors.TestSupport;
 
 namespace EventProcessors.Processing.Tests.Storage;
 
 /// <summary>
-/// The behaviour every <see cref="ITableClient"/> must share, run against Azurite (the REST client) and the
+/// The behaviour every <see cref="ITableClient"/> must share, run against Azurite (through Azure.Data.Tables) and the
 /// in-memory client. Each test works in its own uniquely named tables, deleted afterwards.
 /// </summary>
 public abstract class TableClientContractTests : IAsyncLifetime
@@ -36,13 +39,33 @@ public abstract class TableClientContractTests : IAsyncLifetime
         return entity;
     }
 
+    protected static Task<RequestFailedException> AssertFailsAsync(int status, TableErrorCode errorCode, Func<Task> action) =>
+        AssertFailsAsync(status, errorCode.ToString(), action);
+
     protected static async Task<RequestFailedException> AssertFailsAsync(int status, string? errorCode, Func<Task> action)
     {
-        var e = await Assert.ThrowsAsync<RequestFailedException>(action);
+        var e = await Assert.ThrowsAnyAsync<RequestFailedException>(action);
         Assert.Equal(status, e.Status);
         if (errorCode is not null) Assert.Equal(errorCode, e.ErrorCode);
         return e;
     }
+
+    /// <summary>The first page of a query, from <paramref name="continuationToken"/> if given.</summary>
+    protected static async Task<Page<TableEntity>> PageAsync(AsyncPageable<TableEntity> query, string? continuationToken = null)
+    {
+        await foreach (var page in query.AsPages(continuationToken)) return page;
+        throw new InvalidOperationException("A query returned no page at all.");
+    }
+
+    protected static async Task<List<TableEntity>> AllAsync(AsyncPageable<TableEntity> query)
+    {
+        var all = new List<TableEntity>();
+        await foreach (var entity in query) all.Add(entity);
+        return all;
+    }
+
+    /// <summary>The names of the custom properties, in ordinal order.</summary>
+    protected static string[] Names(TableEntity entity) => [.. entity.Properties().Select(p => p.Key).Order(StringComparer.Ordinal)];
 
     [Fact]
     public async Task A_table_must_be_created_before_use_and_creating_twice_is_fine()
@@ -50,9 +73,9 @@ public abstract class TableClientContractTests : IAsyncLifetime
         var table = Service.GetTableClient(TableNames.Unique("contract"));
         _tables.Add(table);
 
-        await AssertFailsAsync(404, TableErrorCodes.TableNotFound, () => table.AddEntityAsync(Entity("p", "r")));
-        await AssertFailsAsync(404, TableErrorCodes.TableNotFound, () => table.GetEntityAsync("p", "r"));
-        await AssertFailsAsync(404, TableErrorCodes.TableNotFound, () => table.QueryPageAsync(new TableQuery()));
+        await AssertFailsAsync(404, TableErrorCode.TableNotFound, () => table.AddEntityAsync(Entity("p", "r")));
+        await AssertFailsAsync(404, TableErrorCode.TableNotFound, () => table.GetEntityAsync("p", "r"));
+        await AssertFailsAsync(404, TableErrorCode.TableNotFound, () => PageAsync(table.QueryAsync()));
 
         await table.CreateIfNotExistsAsync();
         await table.CreateIfNotExistsAsync();
@@ -92,7 +115,7 @@ public abstract class TableClientContractTests : IAsyncLifetime
         var table = await NewTableAsync();
         await table.AddEntityAsync(Entity("p", "r", ("V", 1)));
 
-        await AssertFailsAsync(409, TableErrorCodes.EntityAlreadyExists, () => table.AddEntityAsync(Entity("p", "r", ("V", 2))));
+        await AssertFailsAsync(409, TableErrorCode.EntityAlreadyExists, () => table.AddEntityAsync(Entity("p", "r", ("V", 2))));
         Assert.Equal(1, (await table.GetEntityAsync("p", "r"))!.GetInt32("V"));
     }
 
@@ -124,21 +147,21 @@ public abstract class TableClientContractTests : IAsyncLifetime
     {
         var table = await NewTableAsync();
         var first = await table.AddEntityAsync(Entity("p", "r", ("V", 1)));
-        var second = await table.UpdateEntityAsync(Entity("p", "r", ("V", 2)), first);
+        var second = await table.UpdateEntityAsync(Entity("p", "r", ("V", 2)), first, TableUpdateMode.Replace);
         Assert.NotEqual(first, second);
 
-        await AssertFailsAsync(412, TableErrorCodes.UpdateConditionNotSatisfied,
-            () => table.UpdateEntityAsync(Entity("p", "r", ("V", 3)), first));
-        await AssertFailsAsync(412, TableErrorCodes.UpdateConditionNotSatisfied,
+        await AssertFailsAsync(412, TableErrorCode.UpdateConditionNotSatisfied,
+            () => table.UpdateEntityAsync(Entity("p", "r", ("V", 3)), first, TableUpdateMode.Replace));
+        await AssertFailsAsync(412, TableErrorCode.UpdateConditionNotSatisfied,
             () => table.UpdateEntityAsync(Entity("p", "r", ("V", 3)), first, TableUpdateMode.Merge));
 
-        var third = await table.UpdateEntityAsync(Entity("p", "r", ("V", 3)), second);
+        var third = await table.UpdateEntityAsync(Entity("p", "r", ("V", 3)), second, TableUpdateMode.Replace);
         Assert.NotEqual(second, third);
         var stored = await table.GetEntityAsync("p", "r");
         Assert.Equal(3, stored!.GetInt32("V"));
         Assert.Equal(third, stored.ETag);
 
-        await table.UpdateEntityAsync(Entity("p", "r", ("V", 4)), ETag.All);
+        await table.UpdateEntityAsync(Entity("p", "r", ("V", 4)), ETag.All, TableUpdateMode.Replace);
         Assert.Equal(4, (await table.GetEntityAsync("p", "r"))!.GetInt32("V"));
     }
 
@@ -147,8 +170,8 @@ public abstract class TableClientContractTests : IAsyncLifetime
     {
         var table = await NewTableAsync();
 
-        await AssertFailsAsync(404, TableErrorCodes.ResourceNotFound, () => table.UpdateEntityAsync(Entity("p", "r"), ETag.All));
-        await AssertFailsAsync(404, TableErrorCodes.ResourceNotFound,
+        await AssertFailsAsync(404, TableErrorCode.ResourceNotFound, () => table.UpdateEntityAsync(Entity("p", "r"), ETag.All, TableUpdateMode.Replace));
+        await AssertFailsAsync(404, TableErrorCode.ResourceNotFound,
             () => table.UpdateEntityAsync(Entity("p", "r"), ETag.All, TableUpdateMode.Merge));
         Assert.Null(await table.GetEntityAsync("p", "r"));
     }
@@ -157,7 +180,7 @@ public abstract class TableClientContractTests : IAsyncLifetime
     public async Task Update_without_an_ETag_is_an_argument_error()
     {
         var table = await NewTableAsync();
-        await Assert.ThrowsAsync<ArgumentException>(() => table.UpdateEntityAsync(Entity("p", "r"), default));
+        await Assert.ThrowsAsync<ArgumentException>(() => table.UpdateEntityAsync(Entity("p", "r"), default, TableUpdateMode.Replace));
     }
 
     [Fact]
@@ -167,15 +190,15 @@ public abstract class TableClientContractTests : IAsyncLifetime
         var etag = await table.AddEntityAsync(Entity("p", "r", ("A", "a"), ("B", 1)));
 
         etag = await table.UpdateEntityAsync(Entity("p", "r", ("B", 2), ("C", true)), etag, TableUpdateMode.Merge);
-        var merged = await table.GetEntityAsync("p", "r");
-        Assert.Equal(["A", "B", "C"], merged!.Properties.Keys.Order(StringComparer.Ordinal));
+        var merged = (await table.GetEntityAsync("p", "r"))!;
+        Assert.Equal(["A", "B", "C"], Names(merged));
         Assert.Equal("a", merged.GetString("A"));
         Assert.Equal(2, merged.GetInt32("B"));
         Assert.True(merged.GetBoolean("C"));
 
         await table.UpdateEntityAsync(Entity("p", "r", ("C", false)), etag, TableUpdateMode.Replace);
-        var replaced = await table.GetEntityAsync("p", "r");
-        Assert.Equal(["C"], replaced!.Properties.Keys);
+        var replaced = (await table.GetEntityAsync("p", "r"))!;
+        Assert.Equal(["C"], Names(replaced));
         Assert.False(replaced.GetBoolean("C"));
     }
 
@@ -184,18 +207,18 @@ public abstract class TableClientContractTests : IAsyncLifetime
     {
         var table = await NewTableAsync();
 
-        var inserted = await table.UpsertEntityAsync(Entity("p", "r", ("A", "a"), ("B", 1)));
+        var inserted = await table.UpsertEntityAsync(Entity("p", "r", ("A", "a"), ("B", 1)), TableUpdateMode.Replace);
         Assert.Equal(inserted, (await table.GetEntityAsync("p", "r"))!.ETag);
 
-        var replaced = await table.UpsertEntityAsync(Entity("p", "r", ("B", 2)));
+        var replaced = await table.UpsertEntityAsync(Entity("p", "r", ("B", 2)), TableUpdateMode.Replace);
         Assert.NotEqual(inserted, replaced);
-        var afterReplace = await table.GetEntityAsync("p", "r");
-        Assert.Equal(["B"], afterReplace!.Properties.Keys);
+        var afterReplace = (await table.GetEntityAsync("p", "r"))!;
+        Assert.Equal(["B"], Names(afterReplace));
         Assert.Equal(2, afterReplace.GetInt32("B"));
 
         await table.UpsertEntityAsync(Entity("p", "r", ("C", "c")), TableUpdateMode.Merge);
-        var afterMerge = await table.GetEntityAsync("p", "r");
-        Assert.Equal(["B", "C"], afterMerge!.Properties.Keys.Order(StringComparer.Ordinal));
+        var afterMerge = (await table.GetEntityAsync("p", "r"))!;
+        Assert.Equal(["B", "C"], Names(afterMerge));
 
         await table.UpsertEntityAsync(Entity("p", "merged-in", ("D", 4)), TableUpdateMode.Merge);
         Assert.Equal(4, (await table.GetEntityAsync("p", "merged-in"))!.GetInt32("D"));
@@ -206,9 +229,9 @@ public abstract class TableClientContractTests : IAsyncLifetime
     {
         var table = await NewTableAsync();
         var first = await table.AddEntityAsync(Entity("p", "r"));
-        var second = await table.UpdateEntityAsync(Entity("p", "r", ("V", 1)), first);
+        var second = await table.UpdateEntityAsync(Entity("p", "r", ("V", 1)), first, TableUpdateMode.Replace);
 
-        await AssertFailsAsync(412, TableErrorCodes.UpdateConditionNotSatisfied, () => table.DeleteEntityAsync("p", "r", first));
+        await AssertFailsAsync(412, TableErrorCode.UpdateConditionNotSatisfied, () => table.DeleteEntityAsync("p", "r", first));
         Assert.NotNull(await table.GetEntityAsync("p", "r"));
 
         Assert.True(await table.DeleteEntityAsync("p", "r", second));
@@ -229,25 +252,23 @@ public abstract class TableClientContractTests : IAsyncLifetime
             async (i, ct) => await table.AddEntityAsync(Entity("p", $"r{i:D5}", ("I", i)), ct));
         await table.AddEntityAsync(Entity("other", "r00000"));
 
-        var all = new List<TableEntity>();
-        await foreach (var entity in table.QueryAsync(TableQuery.Partition("p"))) all.Add(entity);
+        var all = await AllAsync(table.QueryPartitionAsync("p"));
         Assert.Equal(Enumerable.Range(0, count).Select(i => $"r{i:D5}"), all.Select(e => e.RowKey));
         Assert.All(all, e => Assert.Equal(int.Parse(e.RowKey[1..], System.Globalization.CultureInfo.InvariantCulture), e.GetInt32("I")));
         Assert.All(all, e => Assert.NotEqual(default, e.ETag));
 
-        var first = await table.QueryPageAsync(TableQuery.Partition("p"));
-        Assert.Equal(1000, first.Entities.Count);
+        var first = await PageAsync(table.QueryPartitionAsync("p"));
+        Assert.Equal(1000, first.Values.Count);
         Assert.NotNull(first.ContinuationToken);
-        var second = await table.QueryPageAsync(TableQuery.Partition("p"), first.ContinuationToken);
-        Assert.Equal(50, second.Entities.Count);
-        Assert.Equal("r01000", second.Entities[0].RowKey);
+        var second = await PageAsync(table.QueryPartitionAsync("p"), first.ContinuationToken);
+        Assert.Equal(50, second.Values.Count);
+        Assert.Equal("r01000", second.Values[0].RowKey);
         Assert.Null(second.ContinuationToken);
 
-        var capped = await table.QueryPageAsync(new TableQuery(PageSize: 5000));
-        Assert.Equal(1000, capped.Entities.Count);
+        var capped = await PageAsync(table.QueryAsync(maxPerPage: 5000));
+        Assert.Equal(1000, capped.Values.Count);
 
-        var everything = new List<TableEntity>();
-        await foreach (var entity in table.QueryAsync(new TableQuery(PageSize: 100))) everything.Add(entity);
+        var everything = await AllAsync(table.QueryAsync(maxPerPage: 100));
         Assert.Equal(count + 1, everything.Count);
         Assert.Equal("other", everything[0].PartitionKey); // ordered by PartitionKey, then RowKey
     }
@@ -264,9 +285,9 @@ public abstract class TableClientContractTests : IAsyncLifetime
         var pages = 0;
         do
         {
-            var page = await table.QueryPageAsync(new TableQuery(PageSize: 2), token);
-            Assert.InRange(page.Entities.Count, 0, 2);
-            keys.AddRange(page.Entities.Select(e => e.PartitionKey + e.RowKey));
+            var page = await PageAsync(table.QueryAsync(maxPerPage: 2), token);
+            Assert.InRange(page.Values.Count, 0, 2);
+            keys.AddRange(page.Values.Select(e => e.PartitionKey + e.RowKey));
             token = page.ContinuationToken;
             pages++;
         }
@@ -297,29 +318,26 @@ public abstract class TableClientContractTests : IAsyncLifetime
         await table.AddEntityAsync(Entity("p", "untyped", ("Int", "not a number")));
         await table.AddEntityAsync(Entity("q", "row0", ("Int", 0)));
 
-        async Task<string[]> Rows(TableFilter filter)
-        {
-            var rows = new List<string>();
-            await foreach (var e in table.QueryAsync(new TableQuery(TableFilter.Equal("PartitionKey", "p") & filter))) rows.Add(e.RowKey);
-            return [.. rows];
-        }
+        async Task<string[]> Rows(Expression<Func<TableEntity, bool>> filter) =>
+            [.. (await AllAsync(table.QueryAsync(filter))).Select(e => e.RowKey)];
 
-        Assert.Equal(["row1", "row2"], await Rows(TableFilter.GreaterThanOrEqual("Name", "name-b") & TableFilter.LessThan("Name", "name-d")));
-        Assert.Equal(["row3"], await Rows(TableFilter.StartsWith("Name", "name-d")));
-        Assert.Equal(["row1", "row2", "row3", "row4"], await Rows(TableFilter.StartsWith("RowKey", "row") & TableFilter.NotEqual("RowKey", "row0")));
-        Assert.Equal(["row2"], await Rows(TableFilter.Equal("Int", 20)));
-        Assert.Equal(["row3", "row4"], await Rows(TableFilter.GreaterThan("Int", 20)));
-        Assert.Equal(["row0", "row1"], await Rows(TableFilter.LessThanOrEqual("Long", (1L << 40) + 1)));
-        Assert.Equal(["row4"], await Rows(TableFilter.Equal("Long", (1L << 40) + 4)));
-        Assert.Equal(["row0", "row1"], await Rows(TableFilter.LessThan("Double", 2.0)));
-        Assert.Equal(["row3"], await Rows(TableFilter.Equal("Double", 3.5)));
-        Assert.Equal(["row0", "row2", "row4"], await Rows(TableFilter.Equal("Flag", true)));
-        Assert.Equal(["row1", "row3"], await Rows(TableFilter.Equal("Flag", false)));
-        Assert.Equal(["row2"], await Rows(TableFilter.Equal("When", t0.AddMilliseconds(2))));
-        Assert.Equal(["row3", "row4"], await Rows(TableFilter.GreaterThan("When", t0.AddMilliseconds(2))));
-        Assert.Equal(["row1"], await Rows(TableFilter.Equal("Id", guids[1])));
-        Assert.Equal(["row0", "row4"], await Rows(TableFilter.Equal("Id", guids[0]) | TableFilter.Equal("Id", guids[4])));
-        Assert.Empty(await Rows(TableFilter.Equal("Missing", 1)));
+        var (t2, g0, g1, g4) = (t0.AddMilliseconds(2), guids[0], guids[1], guids[4]);
+        Assert.Equal(["row1", "row2"], await Rows(e => e.PartitionKey == "p" && e.GetString("Name").CompareTo("name-b") >= 0 && e.GetString("Name").CompareTo("name-d") < 0));
+        Assert.Equal(["row3"], await Rows(e => e.PartitionKey == "p" && e.GetString("Name").CompareTo("name-d") >= 0 && e.GetString("Name").CompareTo("name-d\uffff") < 0));
+        Assert.Equal(["row1", "row2", "row3", "row4"], await Rows(e => e.PartitionKey == "p" && e.RowKey.CompareTo("row") >= 0 && e.RowKey.CompareTo("row\uffff") < 0 && e.RowKey != "row0"));
+        Assert.Equal(["row2"], await Rows(e => e.PartitionKey == "p" && e.GetInt32("Int") == 20));
+        Assert.Equal(["row3", "row4"], await Rows(e => e.PartitionKey == "p" && e.GetInt32("Int") > 20));
+        Assert.Equal(["row0", "row1"], await Rows(e => e.PartitionKey == "p" && e.GetInt64("Long") <= (1L << 40) + 1));
+        Assert.Equal(["row4"], await Rows(e => e.PartitionKey == "p" && e.GetInt64("Long") == (1L << 40) + 4));
+        Assert.Equal(["row0", "row1"], await Rows(e => e.PartitionKey == "p" && e.GetDouble("Double") < 2.0));
+        Assert.Equal(["row3"], await Rows(e => e.PartitionKey == "p" && e.GetDouble("Double") == 3.5));
+        Assert.Equal(["row0", "row2", "row4"], await Rows(e => e.PartitionKey == "p" && e.GetBoolean("Flag") == true));
+        Assert.Equal(["row1", "row3"], await Rows(e => e.PartitionKey == "p" && e.GetBoolean("Flag") == false));
+        Assert.Equal(["row2"], await Rows(e => e.PartitionKey == "p" && (DateTimeOffset)e["When"] == t2));
+        Assert.Equal(["row3", "row4"], await Rows(e => e.PartitionKey == "p" && (DateTimeOffset)e["When"] > t2));
+        Assert.Equal(["row1"], await Rows(e => e.PartitionKey == "p" && e.GetGuid("Id") == g1));
+        Assert.Equal(["row0", "row4"], await Rows(e => e.PartitionKey == "p" && (e.GetGuid("Id") == g0 || e.GetGuid("Id") == g4)));
+        Assert.Empty(await Rows(e => e.PartitionKey == "p" && e.GetInt32("Missing") == 1));
     }
 
     [Fact]
@@ -352,16 +370,15 @@ public abstract class TableClientContractTests : IAsyncLifetime
         var got = (await table.GetEntityAsync("p", "r"))!;
         AssertSameProperties(entity, got);
 
-        TableEntity? queried = null;
-        await foreach (var e in table.QueryAsync(TableQuery.Partition("p"))) queried = e;
-        AssertSameProperties(entity, queried!);
-        Assert.Equal(got.ETag, queried!.ETag);
+        var queried = Assert.Single(await AllAsync(table.QueryPartitionAsync("p")));
+        AssertSameProperties(entity, queried);
+        Assert.Equal(got.ETag, queried.ETag);
     }
 
     private static void AssertSameProperties(TableEntity expected, TableEntity actual)
     {
-        Assert.Equal(expected.Properties.Keys.Order(StringComparer.Ordinal), actual.Properties.Keys.Order(StringComparer.Ordinal));
-        foreach (var (name, value) in expected.Properties)
+        Assert.Equal(Names(expected), Names(actual));
+        foreach (var (name, value) in expected.Properties())
         {
             var got = actual[name]!;
             Assert.True(value.GetType() == got.GetType(), $"{name}: {value.GetType().Name} came back as {got.GetType().Name}");
@@ -383,10 +400,9 @@ public abstract class TableClientContractTests : IAsyncLifetime
                 Assert.Equal(pk, (await table.GetEntityAsync(pk, rk))!.PartitionKey);
                 etag = await table.UpdateEntityAsync(Entity(pk, rk, ("V", 2)), etag, TableUpdateMode.Merge);
                 Assert.Equal(2, (await table.GetEntityAsync(pk, rk))!.GetInt32("V"));
-                await table.UpsertEntityAsync(Entity(pk, rk, ("V", 3)));
+                await table.UpsertEntityAsync(Entity(pk, rk, ("V", 3)), TableUpdateMode.Replace);
             }
-            var rows = new List<TableEntity>();
-            await foreach (var e in table.QueryAsync(TableQuery.Partition(pk))) rows.Add(e);
+            var rows = await AllAsync(table.QueryPartitionAsync(pk));
             Assert.Equal(keys.Order(StringComparer.Ordinal), rows.Select(e => e.RowKey));
             Assert.All(rows, e => Assert.Equal(3, e.GetInt32("V")));
         }
@@ -408,8 +424,8 @@ public abstract class TableClientContractTests : IAsyncLifetime
 
         await AssertFailsAsync(400, "InvalidInput", () => table.AddEntityAsync(Entity(key, "r")));
         await AssertFailsAsync(400, "InvalidInput", () => table.AddEntityAsync(Entity("p", key)));
-        await AssertFailsAsync(400, "InvalidInput", () => table.UpsertEntityAsync(Entity(key, "r")));
-        await AssertFailsAsync(400, "InvalidInput", () => table.UpdateEntityAsync(Entity("p", key), ETag.All));
+        await AssertFailsAsync(400, "InvalidInput", () => table.UpsertEntityAsync(Entity(key, "r"), TableUpdateMode.Replace));
+        await AssertFailsAsync(400, "InvalidInput", () => table.UpdateEntityAsync(Entity("p", key), ETag.All, TableUpdateMode.Replace));
         // No such entity can exist, so reads and deletes answer "not there".
         Assert.Null(await table.GetEntityAsync(key, "r"));
         Assert.False(await table.DeleteEntityAsync("p", key));
@@ -436,12 +452,12 @@ public abstract class TableClientContractTests : IAsyncLifetime
         await table.AddEntityAsync(Entity("p", "max", ("S", new string('x', 32 * 1024)), ("B", new byte[64 * 1024])));
         Assert.Equal(32 * 1024, (await table.GetEntityAsync("p", "max"))!.GetString("S")!.Length);
 
-        await AssertFailsAsync(400, TableErrorCodes.PropertyValueTooLarge,
+        await AssertFailsAsync(400, TableErrorCode.PropertyValueTooLarge,
             () => table.AddEntityAsync(Entity("p", "s", ("S", new string('x', 32 * 1024 + 1)))));
-        await AssertFailsAsync(400, TableErrorCodes.PropertyValueTooLarge,
+        await AssertFailsAsync(400, TableErrorCode.PropertyValueTooLarge,
             () => table.AddEntityAsync(Entity("p", "b", ("B", new byte[64 * 1024 + 1]))));
-        await AssertFailsAsync(400, TableErrorCodes.PropertyValueTooLarge,
-            () => table.UpsertEntityAsync(Entity("p", "max", ("B", new byte[64 * 1024 + 1]))));
+        await AssertFailsAsync(400, TableErrorCode.PropertyValueTooLarge,
+            () => table.UpsertEntityAsync(Entity("p", "max", ("B", new byte[64 * 1024 + 1])), TableUpdateMode.Replace));
         Assert.Null(await table.GetEntityAsync("p", "s"));
     }
 
@@ -453,9 +469,9 @@ public abstract class TableClientContractTests : IAsyncLifetime
         // 17 binary properties of 64 KiB: each within its own limit, together 1.06 MiB.
         var big = Entity("p", "r", [.. Enumerable.Range(0, 17).Select(i => ($"B{i}", (object)new byte[64 * 1024]))]);
 
-        await AssertFailsAsync(400, TableErrorCodes.EntityTooLarge, () => table.UpsertEntityAsync(big));
-        await AssertFailsAsync(400, TableErrorCodes.EntityTooLarge, () => table.UpdateEntityAsync(big, etag));
-        await AssertFailsAsync(400, TableErrorCodes.EntityTooLarge, () => table.UpdateEntityAsync(big, etag, TableUpdateMode.Merge));
+        await AssertFailsAsync(400, TableErrorCode.EntityTooLarge, () => table.UpsertEntityAsync(big, TableUpdateMode.Replace));
+        await AssertFailsAsync(400, TableErrorCode.EntityTooLarge, () => table.UpdateEntityAsync(big, etag, TableUpdateMode.Replace));
+        await AssertFailsAsync(400, TableErrorCode.EntityTooLarge, () => table.UpdateEntityAsync(big, etag, TableUpdateMode.Merge));
         Assert.Equal(etag, (await table.GetEntityAsync("p", "r"))!.ETag);
     }
 
@@ -465,13 +481,13 @@ public abstract class TableClientContractTests : IAsyncLifetime
         var table = await NewTableAsync();
         var etag = await table.AddEntityAsync(Entity("p", "r", ("A", 1), ("B", 2L), ("C", "c")));
 
-        var page = await table.QueryPageAsync(new TableQuery(Select: ["B", "Missing"]));
+        var page = await PageAsync(table.QueryAsync(select: ["B", "Missing"]));
 
-        var entity = Assert.Single(page.Entities);
+        var entity = Assert.Single(page.Values);
         Assert.Equal(("p", "r"), (entity.PartitionKey, entity.RowKey));
         Assert.Equal(etag, entity.ETag);
         Assert.NotNull(entity.Timestamp);
-        Assert.Equal(["B"], entity.Properties.Keys);
+        Assert.Equal(["B"], Names(entity));
         Assert.Equal(2L, entity["B"]);
     }
 
@@ -483,7 +499,101 @@ public abstract class TableClientContractTests : IAsyncLifetime
         await cancelled.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => table.AddEntityAsync(Entity("p", "r"), cancelled.Token));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => table.QueryPageAsync(new TableQuery(), null, cancelled.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => PageAsync(table.QueryAsync(cancellationToken: cancelled.Token)));
         Assert.Null(await table.GetEntityAsync("p", "r"));
+    }
+
+    [Fact]
+    public async Task A_transaction_applies_every_kind_of_action_and_returns_the_new_ETags()
+    {
+        var table = await NewTableAsync();
+        var replaceETag = await table.AddEntityAsync(Entity("p", "replace", ("A", 1), ("B", 1)));
+        await table.AddEntityAsync(Entity("p", "merge", ("A", 1)));
+        await table.AddEntityAsync(Entity("p", "delete"));
+        await table.AddEntityAsync(Entity("p", "upsert", ("A", 1)));
+        await table.AddEntityAsync(Entity("other", "add")); // same row key in another partition: untouched
+
+        var etags = await table.SubmitTransactionAsync(
+        [
+            new(TableTransactionActionType.Add, Entity("p", "add", ("A", 1))),
+            new(TableTransactionActionType.UpdateReplace, Entity("p", "replace", ("A", 2)), replaceETag),
+            new(TableTransactionActionType.UpdateMerge, Entity("p", "merge", ("B", 2)), ETag.All),
+            new(TableTransactionActionType.Delete, Entity("p", "delete"), ETag.All),
+            new(TableTransactionActionType.UpsertMerge, Entity("p", "upsert", ("B", 2))),
+            new(TableTransactionActionType.UpsertReplace, Entity("p", "new", ("C", 3))),
+        ]);
+
+        Assert.Equal(6, etags.Count);
+        Assert.Equal(default, etags[3]);
+        var rows = (await AllAsync(table.QueryPartitionAsync("p"))).ToDictionary(e => e.RowKey);
+        Assert.Equal(["add", "merge", "new", "replace", "upsert"], rows.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["A"], Names(rows["replace"]));
+        Assert.Equal(["A", "B"], Names(rows["merge"]));
+        Assert.Equal(["A", "B"], Names(rows["upsert"]));
+        Assert.Equal(etags[0], rows["add"].ETag);
+        Assert.Equal(etags[1], rows["replace"].ETag);
+        Assert.Equal(etags[5], rows["new"].ETag);
+        Assert.NotNull(await table.GetEntityAsync("other", "add"));
+    }
+
+    [Theory]
+    [InlineData(409, "EntityAlreadyExists")]
+    [InlineData(412, "UpdateConditionNotSatisfied")]
+    [InlineData(404, "ResourceNotFound")]
+    public async Task A_transaction_with_one_failing_action_writes_nothing_and_names_the_action(int status, string errorCode)
+    {
+        var table = await NewTableAsync();
+        var etag = await table.AddEntityAsync(Entity("p", "kept", ("V", 1)));
+        var stale = etag;
+        etag = await table.UpdateEntityAsync(Entity("p", "kept", ("V", 2)), etag, TableUpdateMode.Replace);
+        TableTransactionAction failing = status switch
+        {
+            409 => new(TableTransactionActionType.Add, Entity("p", "kept")),
+            412 => new(TableTransactionActionType.UpdateMerge, Entity("p", "kept", ("V", 9)), stale),
+            _ => new(TableTransactionActionType.Delete, Entity("p", "missing"), ETag.All),
+        };
+
+        var e = await Assert.ThrowsAsync<TableTransactionFailedException>(() => table.SubmitTransactionAsync(
+        [
+            new(TableTransactionActionType.Add, Entity("p", "added")),
+            new(TableTransactionActionType.UpsertReplace, Entity("p", "upserted")),
+            failing,
+            new(TableTransactionActionType.Add, Entity("p", "after")),
+        ]));
+
+        Assert.Equal(status, e.Status);
+        Assert.Equal(errorCode, e.ErrorCode);
+        Assert.Equal(2, e.FailedTransactionActionIndex);
+        var rows = await AllAsync(table.QueryAsync());
+        var kept = Assert.Single(rows);
+        Assert.Equal(("kept", 2, etag), (kept.RowKey, kept.GetInt32("V"), kept.ETag));
+    }
+
+    [Fact]
+    public async Task A_transaction_holds_1_to_100_actions_on_distinct_rows_of_one_partition()
+    {
+        var table = await NewTableAsync();
+        TableTransactionAction Add(string pk, string rk) => new(TableTransactionActionType.Add, Entity(pk, rk));
+
+        await AssertFailsAsync(400, "CommandsInBatchActOnDifferentPartitions", () => table.SubmitTransactionAsync([Add("p", "a"), Add("q", "a")]));
+        await AssertFailsAsync(400, "InvalidDuplicateRow", () => table.SubmitTransactionAsync(
+            [Add("p", "a"), new(TableTransactionActionType.UpsertMerge, Entity("p", "a"))]));
+        await AssertFailsAsync(400, "InvalidInput", () => table.SubmitTransactionAsync(Enumerable.Range(0, 101).Select(i => Add("p", $"r{i:D3}"))));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => table.SubmitTransactionAsync([]));
+        Assert.Empty(await AllAsync(table.QueryAsync()));
+
+        var etags = await table.SubmitTransactionAsync(Enumerable.Range(0, 100).Select(i => Add("p", $"r{i:D3}")));
+        Assert.Equal(100, etags.Distinct().Count());
+        Assert.Equal(100, (await AllAsync(table.QueryPartitionAsync("p"))).Count);
+    }
+
+    [Fact]
+    public async Task A_transaction_on_a_missing_table_gives_404_TableNotFound()
+    {
+        var table = Service.GetTableClient(TableNames.Unique("contract"));
+        _tables.Add(table);
+
+        await AssertFailsAsync(404, TableErrorCode.TableNotFound,
+            () => table.SubmitTransactionAsync([new(TableTransactionActionType.Add, Entity("p", "r"))]));
     }
 }
