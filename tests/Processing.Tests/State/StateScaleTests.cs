@@ -29,7 +29,7 @@ public sealed class StateScaleInMemory(ITestOutputHelper output) : StateScaleTes
 public sealed class StateScaleOnAzurite(AzuriteFixture azurite, ITestOutputHelper output) : StateScaleTests(output), IClassFixture<AzuriteFixture>
 {
     protected override ITableServiceClient Tables => azurite.Tables;
-    protected override int OpenOrders => 150;
+    protected override int OpenOrders => 100;
     protected override int Serials => 300;
 }
 
