@@ -60,8 +60,8 @@ public sealed class ReceiveStock(ITableServiceClient tables) : IConsumerAction
                     $"Purchase order '{purchaseOrderId}' was not raised for product '{receipt.ProductId}' in warehouse '{receipt.WarehouseId}'.", "$.data.purchaseOrderId");
         }
         var completesOrder = order?.CompletedBy == receiptId;
-        var received = await _stock.UpdateAsync(tenant, receipt.ProductId, receipt.WarehouseId,
-            current => current.Receive(receiptId, quantity, completesOrder, new StockCause(context.Event.Id, receivedAt)), cancellationToken).ConfigureAwait(false);
+        var received = await _stock.ReceiveAsync(tenant, receipt.ProductId, receipt.WarehouseId, receiptId, quantity, completesOrder,
+            new StockCause(context.Event.Id, receivedAt), cancellationToken).ConfigureAwait(false);
 
         context.Write(new StockMovement
         {

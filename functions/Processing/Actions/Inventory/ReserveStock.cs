@@ -97,22 +97,20 @@ public sealed class ReserveStock(ITableServiceClient tables) : IConsumerAction
     /// <summary>Holds line after line until one is short; the rest are only checked, so the failure names every short line.</summary>
     private async Task<OrderReservation> ReserveAsync(ActionContext context, OrderCreated order, StockReservationLine[] lines, CancellationToken cancellationToken)
     {
-        var cause = new StockCause(context.Event.Id, context.OccurredAt());
         var lows = new Dictionary<StockReservationLine, StockLow>();
         var shortages = new Dictionary<StockReservationLine, decimal>();
         foreach (var line in lines.OrderBy(l => l.ProductId, StringComparer.Ordinal).ThenBy(l => l.WarehouseId, StringComparer.Ordinal))
         {
             if (shortages.Count == 0)
             {
-                var result = await _stock.UpdateAsync(context.Tenant, line.ProductId, line.WarehouseId,
-                    level => level.Reserve(order.OrderId, line.Quantity, cause), cancellationToken).ConfigureAwait(false);
+                var result = await _stock.ReserveAsync(context.Tenant, line.ProductId, line.WarehouseId, order.OrderId, line.Quantity, cancellationToken).ConfigureAwait(false);
                 if (!result.Reserved) shortages[line] = result.Available;
                 else if (result.Low is { } low) lows[line] = low;
             }
             else
             {
                 var level = (await _stock.GetAsync(context.Tenant, line.ProductId, line.WarehouseId, cancellationToken).ConfigureAwait(false))!;
-                var free = level.Available + level.HeldFor(order.OrderId);
+                var free = level.Available + await _stock.HeldForAsync(context.Tenant, line.ProductId, line.WarehouseId, order.OrderId, cancellationToken).ConfigureAwait(false);
                 if (line.Quantity > free) shortages[line] = free;
             }
         }
@@ -153,7 +151,7 @@ public sealed class ReserveStock(ITableServiceClient tables) : IConsumerAction
             .Select(l => (l.ProductId, l.WarehouseId))
             .Except(kept.Select(l => (l.ProductId, l.WarehouseId)));
         foreach (var (productId, warehouseId) in release)
-            await _stock.UpdateAsync(tenant, productId, warehouseId, level => (level.Release(orderId), true), cancellationToken).ConfigureAwait(false);
+            await _stock.ReleaseAsync(tenant, productId, warehouseId, orderId, cancellationToken).ConfigureAwait(false);
     }
 
     private static void Announce(ActionContext context, OrderReservation decision)

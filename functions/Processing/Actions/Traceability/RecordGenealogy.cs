@@ -23,7 +23,7 @@ namespace EventProcessors.Processing.Actions.Traceability;
 /// issued to another links on, so recall queries follow them to any depth.</para>
 /// <para>A received lot has no parents; receipt and inspection are recorded as traceability events only.</para>
 /// <para>Each link is made once, by the event that brought its second end, and is announced by that event only;
-/// a re-run announces the same links again (they are kept with the event on the work order's genealogy document).</para>
+/// a re-run announces the same links again (<see cref="WorkOrderGenealogies"/> recomputes them from the work order's rows).</para>
 /// </remarks>
 public sealed class RecordGenealogy(ITableServiceClient tables) : IConsumerAction
 {

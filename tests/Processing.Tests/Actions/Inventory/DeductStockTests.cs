@@ -7,6 +7,7 @@ using EventProcessors.Processing.Actions.Inventory.State;
 using EventProcessors.Processing.Pipeline;
 using EventProcessors.Processing.Storage;
 using EventProcessors.Processing.Tests.Pipeline;
+using EventProcessors.Processing.Tests.State;
 using EventProcessors.TestSupport;
 using static EventProcessors.Processing.Tests.Actions.Inventory.InventoryEvents;
 using static EventProcessors.Processing.Tests.Actions.OrderToCash.OrderToCashEvents;
@@ -66,7 +67,7 @@ public abstract class DeductStockTests : StockTests
         Assert.Equal([Movement(-5m), Movement(-2m, "p-2")], result.Rows<StockMovement>());
         var level = await Level();
         Assert.Equal((95m, 0m, 95m), (level.OnHand, level.Reserved, level.Available));
-        Assert.Empty(level.Reservations);
+        Assert.Empty(await Reservations());
         Assert.Equal((8m, 0m), ((await Level("p-2")).OnHand, (await Level("p-2")).Reserved));
     }
 
@@ -190,21 +191,93 @@ public abstract class DeductStockTests : StockTests
     }
 
     [Fact]
-    public async Task A_crash_half_way_through_the_items_is_finished_by_the_re_run_without_deducting_twice()
+    public async Task A_crash_half_way_through_the_items_is_finished_by_the_re_run_even_if_others_want_the_stock_meanwhile()
     {
         await Define(Item("p-1", onHand: 25m));
         await Define(Item("p-2", onHand: 10m, reorderLevel: 0m, minimumThreshold: 0m));
         var envelope = Dispatch(DeliveryDispatched(DeliveryNoteId, OrderId, Line(2m, "p-2"), Line(6m, "p-1")));
 
-        // Writes: the order marked dispatched, p-1 deducted (crossing its reorder level), then the worker dies.
-        await Assert.ThrowsAsync<IOException>(() => RunDirectlyAsync(new DeductStock(new CrashingTables(Tables, writesBeforeCrash: 2)), envelope));
-        Assert.Equal((19m, 10m), ((await Level("p-1")).OnHand, (await Level("p-2")).OnHand));
+        // Both items held and the dispatch decided, p-1 deducted (crossing its reorder level), then the worker dies applying p-2.
+        var decided = false;
+        var crashing = CrashingTables.At(Tables, call =>
+        {
+            decided |= call.Table == StockDispatches.TableName && call.Kind == TableCallKind.Write;
+            return decided && call.Writes(StockLevels.TableName, "p-2", Warehouse);
+        });
+        await Assert.ThrowsAsync<IOException>(() => RunDirectlyAsync(new DeductStock(crashing), envelope));
+        Assert.Equal((19m, 10m, 8m), ((await Level("p-1")).OnHand, (await Level("p-2")).OnHand, (await Level("p-2")).Available));
+        // Another order takes every unit of p-2 that is free; the dispatch's 2 are held for it.
+        await Reserve(OrderCreatedWith("order-other", Line(8m, "p-2")));
 
         var rerun = await RunDirectlyAsync(new DeductStock(Tables), envelope);
 
         Assert.Equal([EventTypes.Collector.StockLow], rerun.Outcome.Events.Select(e => e.Type));
         Assert.Equal(19m, rerun.Outcome.Events[0].DataAs<StockLow>()!.CurrentQuantity);
         Assert.Equal([Movement(-2m, "p-2"), Movement(-6m, "p-1")], rerun.Rows<StockMovement>());
-        Assert.Equal((19m, 8m), ((await Level("p-1")).OnHand, (await Level("p-2")).OnHand));
+        Assert.Equal((19m, 8m, 8m), ((await Level("p-1")).OnHand, (await Level("p-2")).OnHand, (await Level("p-2")).Reserved));
+    }
+
+    [Fact]
+    public async Task A_crash_while_holding_and_a_re_run_that_finds_the_stock_gone_leaves_every_item_as_it_was()
+    {
+        await Define(Item("p-1", onHand: 25m));
+        await Define(Item("p-2", onHand: 10m, reorderLevel: 0m, minimumThreshold: 0m));
+        await Reserve(OrderCreatedWith(OrderId, Line(6m, "p-1")));
+        var envelope = Dispatch(DeliveryDispatched(DeliveryNoteId, OrderId, Line(2m, "p-2"), Line(6m, "p-1")));
+
+        // p-1 held (its reservation taken over by the dispatch), then the worker dies before holding p-2.
+        await Assert.ThrowsAsync<IOException>(() => RunDirectlyAsync(new DeductStock(CrashingTables.At(Tables, call => call.Writes(StockLevels.TableName, "p-2", Warehouse))), envelope));
+        await Reserve(OrderCreatedWith("order-other", Line(10m, "p-2")));
+
+        var rerun = await Harness(Tables).ProcessAsync(envelope, new DeductStock(Tables));
+
+        Assert.Equal(ProcessingStatus.DeadLettered, rerun.Status);
+        Assert.Equal("$.data.items[0].quantity", rerun.Error!.Path);
+        var p1 = await Level("p-1");
+        Assert.Equal((25m, 6m, 19m), (p1.OnHand, p1.Reserved, p1.Available));
+        Assert.Equivalent(new[] { new StockReservation { OrderId = OrderId, Quantity = 6m, StockLowAt = 19m } }, await Reservations("p-1"), strict: true);
+        Assert.Equal((10m, 10m), ((await Level("p-2")).OnHand, (await Level("p-2")).Reserved));
+        Assert.Null(await new StockDispatches(Tables).GetAsync(Tenant, DeliveryNoteId, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_dispatch_that_loses_a_race_for_its_last_item_gives_back_the_items_it_held()
+    {
+        await Define(Item("p-1", onHand: 10m, reorderLevel: 0m, minimumThreshold: 0m));
+        await Define(Item("p-2", onHand: 4m, reorderLevel: 0m, minimumThreshold: 0m));
+        var second = Dispatch(DeliveryDispatched("dn-b", "order-b", Line(3m, "p-1"), Line(3m, "p-2")));
+        ProcessingResult? secondResult = null;
+        // Just before the first dispatch writes anything for p-2, a second dispatch comes through in full and takes p-2.
+        var racing = new InterceptedTables(Tables, call =>
+        {
+            if (secondResult is null && call.Writes(StockLevels.TableName, "p-2", Warehouse))
+                secondResult = Harness(Tables).ProcessAsync(second, new DeductStock(Tables)).GetAwaiter().GetResult();
+        });
+
+        var first = await Harness(racing).ProcessAsync(Dispatch(DeliveryDispatched("dn-a", "order-a", Line(3m, "p-1"), Line(3m, "p-2"))), new DeductStock(racing));
+
+        Assert.Equal(ProcessingStatus.Completed, secondResult!.Status);
+        Assert.Equal(ProcessingStatus.DeadLettered, first.Status);
+        Assert.Equal(new EventError(EventErrorCode.InvalidValue,
+            "Shipping 3 of product 'p-2' from warehouse 'wh-1' exceeds what order 'order-a' may take: its reservation (0) plus free stock (1).",
+            "$.data.items[1].quantity"), first.Error);
+        Assert.Equal((7m, 0m), ((await Level("p-1")).OnHand, (await Level("p-1")).Reserved));
+        Assert.Equal((1m, 0m), ((await Level("p-2")).OnHand, (await Level("p-2")).Reserved));
+    }
+
+    [Fact]
+    public async Task Dispatches_racing_for_scarce_stock_are_each_deducted_in_full_or_not_at_all()
+    {
+        await Define(Item("p-1", onHand: 100m, reorderLevel: 0m, minimumThreshold: 0m));
+        await Define(Item("p-2", onHand: 10m, reorderLevel: 0m, minimumThreshold: 0m));
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => MesEvents.UntilSettled(() => Harness(Tables).ProcessAsync(
+            Dispatch(DeliveryDispatched($"dn-{i}", $"order-{i}", Line(2m, "p-1"), Line(3m, "p-2"))), new DeductStock(Tables)))));
+
+        var shipped = results.Count(r => r.Status == ProcessingStatus.Completed);
+        Assert.Equal(3, shipped);
+        Assert.Equal(5, results.Count(r => r.Status == ProcessingStatus.DeadLettered));
+        Assert.Equal((100m - 2m * shipped, 0m), ((await Level("p-1")).OnHand, (await Level("p-1")).Reserved));
+        Assert.Equal((10m - 3m * shipped, 0m), ((await Level("p-2")).OnHand, (await Level("p-2")).Reserved));
     }
 }

@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Azure;
-using Azure.Data.Tables;
 using EventProcessors.Contracts;
 using EventProcessors.Processing.Actions.Inventory.State;
 using EventProcessors.Processing.Pipeline;
@@ -106,54 +105,5 @@ internal static class InventoryEvents
         var context = new ActionContext(e, payload, action.Definition, new ManualTimeProvider());
         await action.HandleAsync(context, CancellationToken.None);
         return new ProcessingResult(ProcessingStatus.Completed, e, context.Outcome);
-    }
-}
-
-/// <summary>
-/// Tables whose writes fail after a given number succeeded: a worker dying half-way through a handler,
-/// after some state changes and before the rest.
-/// </summary>
-internal sealed class CrashingTables(ITableServiceClient inner, int writesBeforeCrash) : ITableServiceClient
-{
-    private int _writes;
-
-    public ITableClient GetTableClient(string tableName) => new Table(inner.GetTableClient(tableName), this);
-
-    private void Write()
-    {
-        if (Interlocked.Increment(ref _writes) > writesBeforeCrash) throw new IOException("simulated crash");
-    }
-
-    private sealed class Table(ITableClient inner, CrashingTables owner) : DelegatingTableClient(inner)
-    {
-        public override Task<ETag> AddEntityAsync(TableEntity entity, CancellationToken cancellationToken = default)
-        {
-            owner.Write();
-            return base.AddEntityAsync(entity, cancellationToken);
-        }
-
-        public override Task<ETag> UpdateEntityAsync(TableEntity entity, ETag ifMatch, TableUpdateMode mode, CancellationToken cancellationToken = default)
-        {
-            owner.Write();
-            return base.UpdateEntityAsync(entity, ifMatch, mode, cancellationToken);
-        }
-
-        public override Task<ETag> UpsertEntityAsync(TableEntity entity, TableUpdateMode mode, CancellationToken cancellationToken = default)
-        {
-            owner.Write();
-            return base.UpsertEntityAsync(entity, mode, cancellationToken);
-        }
-
-        public override Task<bool> DeleteEntityAsync(string partitionKey, string rowKey, ETag ifMatch = default, CancellationToken cancellationToken = default)
-        {
-            owner.Write();
-            return base.DeleteEntityAsync(partitionKey, rowKey, ifMatch, cancellationToken);
-        }
-
-        public override Task<IReadOnlyList<ETag>> SubmitTransactionAsync(IEnumerable<TableTransactionAction> actions, CancellationToken cancellationToken = default)
-        {
-            owner.Write();
-            return base.SubmitTransactionAsync(actions, cancellationToken);
-        }
     }
 }

@@ -6,6 +6,7 @@ using EventProcessors.Processing.Actions.Inventory.State;
 using EventProcessors.Processing.Pipeline;
 using EventProcessors.Processing.Storage;
 using EventProcessors.Processing.Tests.Pipeline;
+using EventProcessors.Processing.Tests.State;
 using EventProcessors.TestSupport;
 using static EventProcessors.Processing.Tests.Actions.Inventory.InventoryEvents;
 using static EventProcessors.Processing.Tests.Actions.OrderToCash.OrderToCashEvents;
@@ -64,7 +65,7 @@ public abstract class ReserveStockTests : StockTests
         Assert.Empty(result.Outcome.Records);
         var level = await Level();
         Assert.Equal((100m, 5m, 95m), (level.OnHand, level.Reserved, level.Available));
-        Assert.Equivalent(new[] { new StockReservation { OrderId = OrderId, Quantity = 5m } }, level.Reservations, strict: true);
+        Assert.Equivalent(new[] { new StockReservation { OrderId = OrderId, Quantity = 5m } }, await Reservations(), strict: true);
         Assert.Equal(7m, (await Level("p-2")).Available);
     }
 
@@ -282,7 +283,8 @@ public abstract class ReserveStockTests : StockTests
         var envelope = Order(OrderCreatedWith(OrderId, Line(4m, "p-2"), Line(5m, "p-1")));
 
         // p-1 is taken first (levels are taken in product order) and crosses its reorder level; then the worker dies.
-        await Assert.ThrowsAsync<IOException>(() => RunDirectlyAsync(new ReserveStock(new CrashingTables(Tables, writesBeforeCrash: 1)), envelope));
+        var crashing = CrashingTables.At(Tables, call => call.Writes(StockLevels.TableName, "p-2", Warehouse));
+        await Assert.ThrowsAsync<IOException>(() => RunDirectlyAsync(new ReserveStock(crashing), envelope));
         Assert.Equal((5m, 0m), ((await Level("p-1")).Reserved, (await Level("p-2")).Reserved));
 
         var rerun = await RunDirectlyAsync(new ReserveStock(Tables), envelope);
@@ -303,8 +305,14 @@ public abstract class ReserveStockTests : StockTests
         await Define(Item("p-2", onHand: 1m, reorderLevel: 0m, minimumThreshold: 0m));
         var envelope = Order(OrderCreatedWith(OrderId, Line(5m, "p-1"), Line(4m, "p-2")));
 
-        // Writes: p-1 held, failure decided, then the worker dies before giving p-1 back.
-        await Assert.ThrowsAsync<IOException>(() => RunDirectlyAsync(new ReserveStock(new CrashingTables(Tables, writesBeforeCrash: 2)), envelope));
+        // p-1 held, failure decided, then the worker dies before giving p-1 back.
+        var decided = false;
+        var crashing = CrashingTables.At(Tables, call =>
+        {
+            decided |= call.Table == OrderReservations.TableName && call.Kind == TableCallKind.Write;
+            return decided && call.Writes(StockLevels.TableName, "p-1", Warehouse);
+        });
+        await Assert.ThrowsAsync<IOException>(() => RunDirectlyAsync(new ReserveStock(crashing), envelope));
         Assert.Equal(5m, (await Level("p-1")).Reserved);
 
         var rerun = await RunDirectlyAsync(new ReserveStock(Tables), envelope);

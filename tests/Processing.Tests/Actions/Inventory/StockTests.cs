@@ -9,4 +9,8 @@ public abstract class StockTests : ActionTests
 
     protected async Task<StockLevel> Level(string productId = InventoryEvents.Product, string warehouseId = InventoryEvents.Warehouse) =>
         (await new StockLevels(Tables).GetAsync(Tenant, productId, warehouseId))!;
+
+    /// <summary>What each order holds of the level (its reservation rows).</summary>
+    protected Task<IReadOnlyList<StockReservation>> Reservations(string productId = InventoryEvents.Product, string warehouseId = InventoryEvents.Warehouse) =>
+        new StockLevels(Tables).ReservationsAsync(Tenant, productId, warehouseId);
 }

@@ -216,7 +216,7 @@ public abstract class RecordGenealogyTests : ActionTests
         var withoutStatement = await Produce(WorkOrderId, "LOT-FG-001", "evt-completed-1");
 
         Assert.Equal(25m, Assert.Single(withoutStatement.Rows<GenealogyLink>()).Quantity);
-        var inputs = (await new WorkOrderGenealogies(Tables).GetAsync(Tenant, WorkOrderId, CancellationToken.None))!.Inputs;
+        var inputs = await new WorkOrderGenealogies(Tables).InputsAsync(Tenant, WorkOrderId, CancellationToken.None);
         Assert.Equal([(Lot("LOT-RAW-001"), (decimal?)25m)], inputs.Select(i => (i.Node, i.Quantity)));
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using EventProcessors.Contracts.Payloads.Collector;
+using EventProcessors.Processing.State;
 
 namespace EventProcessors.Processing.Actions.Inventory.State;
 
@@ -15,16 +16,13 @@ namespace EventProcessors.Processing.Actions.Inventory.State;
 /// while the level is armed. It stays silent until the level is armed again, which happens when available
 /// stock is back at or above the reorder level, or when a receipt completes a purchase order (the order that
 /// answered the last stock.low is closed, so the next fall must raise a new one).</para>
+/// <para>The level is an entity of its own partition: this document keeps the totals, and each order's reservation,
+/// each dispatch held and each operation applied is a row beside it (<see cref="ReservationRow"/>, <see cref="HoldRow"/>,
+/// <see cref="OperationRow"/>), written together with the totals. However many orders hold stock here, a change reads and
+/// writes the same few small rows.</para>
 /// </remarks>
 public sealed record StockLevel
 {
-    /// <summary>
-    /// How many operations a level remembers: far more than happen to one level while a crashed worker's lease runs
-    /// out, so every re-run finds its operation. A re-sent copy of a dispatch or receipt arriving after that many
-    /// later operations on the same level would be applied again.
-    /// </summary>
-    public const int OperationsKept = 500;
-
     public required string ProductId { get; init; }
     public required string ProductName { get; init; }
     public required string Sku { get; init; }
@@ -33,87 +31,128 @@ public sealed record StockLevel
     /// <summary>Order lines that name no warehouse reserve the product here.</summary>
     public bool Primary { get; init; }
     public required decimal OnHand { get; init; }
+    /// <summary>What orders hold here, and dispatches being applied: the sum of the level's reservation and hold rows.</summary>
+    public decimal Reserved { get; init; }
     /// <summary>stock.low fires when available stock falls below it; purchase orders restore it.</summary>
     public required decimal ReorderLevel { get; init; }
     /// <summary>The safety stock, at most the reorder level; carried on stock.low for procurement to judge urgency.</summary>
     public decimal MinimumThreshold { get; init; }
-    /// <summary>What each order holds, one entry per order.</summary>
-    public IReadOnlyList<StockReservation> Reservations { get; init; } = [];
     public bool LowArmed { get; init; } = true;
     /// <summary>The operation whose fall fired the current stock.low (null when armed).</summary>
     public string? LowFiredBy { get; init; }
-    /// <summary>The most recent operations applied, oldest first, at most <see cref="OperationsKept"/>.</summary>
-    public IReadOnlyList<StockOperation> Operations { get; init; } = [];
-
-    [JsonIgnore]
-    public decimal Reserved => Reservations.Sum(r => r.Quantity);
 
     [JsonIgnore]
     public decimal Available => OnHand - Reserved;
 
-    public decimal HeldFor(string orderId) => Reservations.FirstOrDefault(r => r.OrderId == orderId)?.Quantity ?? 0m;
+    /// <summary>The row of what <paramref name="orderId"/> holds here.</summary>
+    public static string ReservationRow(string orderId) => StateTable.Row("reservation", orderId);
+
+    /// <summary>The row of the stock a dispatch of <paramref name="deliveryNoteId"/> holds until it is applied.</summary>
+    public static string HoldRow(string deliveryNoteId) => StateTable.Row("hold", deliveryNoteId);
+
+    /// <summary>The row recording that the operation <paramref name="key"/> was applied (dispatches and receipts).</summary>
+    public static string OperationRow(string key) => StateTable.Row("operation", key);
+
+    public static string DispatchKey(string deliveryNoteId) => "dispatch/" + deliveryNoteId;
+
+    public static string ReceiptKey(string receiptId) => "receive/" + receiptId;
 
     /// <summary>
     /// Holds <paramref name="quantity"/> for the order if that much is free; an order already holding stock here keeps
     /// what it holds, and reports the stock.low its reservation fired whichever event made it (the order's recorded
     /// decision says which event announces it).
     /// </summary>
-    public (StockLevel? Next, StockReservationResult Result) Reserve(string orderId, decimal quantity, StockCause cause)
+    public (EntityChange<StockLevel>? Next, StockReservationResult Result) Reserve(StockReservation? held, string orderId, decimal quantity)
     {
-        var key = ReserveKey(orderId);
-        if (Reservations.Any(r => r.OrderId == orderId) || Find(key) is not null)
-            return (null, new StockReservationResult(true, Available, LowOf(Find(key))));
+        if (held is not null) return (null, new StockReservationResult(true, Available, LowOf(held.StockLowAt)));
         if (quantity > Available) return (null, new StockReservationResult(false, Available, null));
-        var (next, operation) = Record(this with { Reservations = [.. Reservations, new StockReservation { OrderId = orderId, Quantity = quantity }] }, key, cause);
-        return (next, new StockReservationResult(true, next.Available, LowOf(operation)));
+        var (next, lowAt) = Settle(this with { Reserved = Reserved + quantity }, ReserveKey(orderId));
+        return (new EntityChange<StockLevel>(next).Put(ReservationRow(orderId), new StockReservation { OrderId = orderId, Quantity = quantity, StockLowAt = lowAt }),
+            new StockReservationResult(true, next.Available, LowOf(lowAt)));
     }
 
     /// <summary>
     /// Takes back what an order holds when its reservation as a whole did not stand (all-or-nothing). A stock.low
     /// that order's reservation fired was never announced, so the level is armed again.
     /// </summary>
-    public StockLevel? Release(string orderId)
+    public EntityChange<StockLevel>? Release(StockReservation? held)
     {
-        if (!Reservations.Any(r => r.OrderId == orderId)) return null;
-        var next = this with { Reservations = Reservations.Where(r => r.OrderId != orderId).ToArray() };
-        return LowFiredBy == ReserveKey(orderId) || next.Available >= ReorderLevel
-            ? next with { LowArmed = true, LowFiredBy = null }
-            : next;
+        if (held is null) return null;
+        return new EntityChange<StockLevel>(Rearm(this with { Reserved = Reserved - held.Quantity }, ReserveKey(held.OrderId)))
+            .Delete(ReservationRow(held.OrderId));
     }
 
     /// <summary>
-    /// Ships <paramref name="quantity"/>: on hand goes down, and the order's reservation here is settled (one
-    /// delivery per order, so whatever it held beyond the quantity shipped is free again). Shipping more than
-    /// it held takes the rest from free stock; beyond that it is refused (null).
+    /// The first step of a dispatch: sets aside what it ships, the order's reservation here plus free stock, so that
+    /// nothing can take it before the dispatch is applied (<see cref="ApplyDispatch"/>) or given up (<see cref="Unhold"/>).
+    /// The fall it causes is the dispatch's, and fires stock.low then; the quantity on hand changes only when applied.
     /// </summary>
-    /// <remarks>A dispatch applied before returns its recorded operation, which names the event that applied it.</remarks>
-    public (StockLevel? Next, StockOperation? Applied) Dispatch(string orderId, string deliveryNoteId, decimal quantity, StockCause cause)
+    public (EntityChange<StockLevel>? Next, StockHoldResult Result) Hold(string deliveryNoteId, string orderId, decimal quantity, StockCause cause,
+        StockReservation? held, DispatchHold? hold, StockOperation? applied)
     {
-        var key = DispatchKey(deliveryNoteId);
-        if (Find(key) is { } done) return (null, done);
-        if (quantity > HeldFor(orderId) + Available) return (null, null);
-        return Record(this with
+        if (applied is not null) return (null, StockHoldResult.AppliedBefore);
+        if (hold is not null) return (null, hold.EventId == cause.EventId ? StockHoldResult.Held : StockHoldResult.HeldByOther);
+        var fromReservation = held?.Quantity ?? 0m;
+        if (quantity > fromReservation + Available) return (null, StockHoldResult.TooMuch(fromReservation, Available));
+        var (next, lowAt) = Settle(this with { Reserved = Reserved - fromReservation + quantity }, DispatchKey(deliveryNoteId));
+        var change = new EntityChange<StockLevel>(next).Put(HoldRow(deliveryNoteId), new DispatchHold
         {
-            OnHand = OnHand - quantity,
-            Reservations = Reservations.Where(r => r.OrderId != orderId).ToArray(),
-        }, key, cause);
+            DeliveryNoteId = deliveryNoteId,
+            OrderId = orderId,
+            EventId = cause.EventId,
+            Quantity = quantity,
+            Reservation = held,
+            StockLowAt = lowAt,
+        });
+        return (held is null ? change : change.Delete(ReservationRow(orderId)), StockHoldResult.Held);
+    }
+
+    /// <summary>
+    /// Gives up a dispatch's hold: the stock is free again, and what it took from the order's reservation is the order's
+    /// again (unless the order reserved anew meanwhile). A stock.low the hold fired was never announced: the level is armed again.
+    /// </summary>
+    public EntityChange<StockLevel>? Unhold(DispatchHold? hold, StockReservation? held)
+    {
+        if (hold is null) return null;
+        var restore = held is null ? hold.Reservation : null;
+        var next = Rearm(this with { Reserved = Reserved - hold.Quantity + (restore?.Quantity ?? 0m) }, DispatchKey(hold.DeliveryNoteId));
+        var change = new EntityChange<StockLevel>(next).Delete(HoldRow(hold.DeliveryNoteId));
+        return restore is null ? change : change.Put(ReservationRow(restore.OrderId), restore);
+    }
+
+    /// <summary>
+    /// Applies a held dispatch: what it holds leaves on-hand stock, and the order's reservation here is settled (one
+    /// delivery per order, so a reservation the order made after the hold is freed). Applied once: a dispatch applied
+    /// before returns its recorded operation. <paramref name="committedBy"/> is the event that decided the dispatch,
+    /// the one that announces its stock.low.
+    /// </summary>
+    public (EntityChange<StockLevel>? Next, StockOperation Applied) ApplyDispatch(string deliveryNoteId, string committedBy, DateTimeOffset at,
+        DispatchHold? hold, StockReservation? held, StockOperation? applied)
+    {
+        if (applied is not null) return (null, applied);
+        if (hold is null) throw new InvalidOperationException($"Dispatch {deliveryNoteId} of {ProductId} in {WarehouseId} is decided but holds no stock.");
+        var key = DispatchKey(deliveryNoteId);
+        var (next, _) = Settle(this with { OnHand = OnHand - hold.Quantity, Reserved = Reserved - hold.Quantity - (held?.Quantity ?? 0m) }, key);
+        var operation = new StockOperation { Key = key, EventId = committedBy, At = at, StockLowAt = hold.StockLowAt };
+        var change = new EntityChange<StockLevel>(next).Delete(HoldRow(deliveryNoteId)).Put(OperationRow(key), operation);
+        return (held is null ? change : change.Delete(ReservationRow(held.OrderId)), operation);
     }
 
     /// <summary>
     /// Puts a receipt on hand, once per receipt id; returns the receipt's operation (applied now or before). A receipt
     /// that completes a purchase order arms stock.low again even below the reorder level.
     /// </summary>
-    public (StockLevel? Next, StockOperation Applied) Receive(string receiptId, decimal quantity, bool completesPurchaseOrder, StockCause cause)
+    public (EntityChange<StockLevel>? Next, StockOperation Applied) Receive(string receiptId, decimal quantity, bool completesPurchaseOrder, StockCause cause,
+        StockOperation? applied)
     {
+        if (applied is not null) return (null, applied);
         var key = ReceiptKey(receiptId);
-        if (Find(key) is { } done) return (null, done);
         var next = this with { OnHand = OnHand + quantity };
         if (completesPurchaseOrder) next = next with { LowArmed = true, LowFiredBy = null };
-        return Record(next, key, cause);
+        (next, var lowAt) = Settle(next, key);
+        var operation = new StockOperation { Key = key, EventId = cause.EventId, At = cause.At, StockLowAt = lowAt };
+        return (new EntityChange<StockLevel>(next).Put(OperationRow(key), operation), operation);
     }
-
-    /// <summary>Whether a dispatch of this delivery note is applied here already.</summary>
-    public bool HasDispatched(string deliveryNoteId) => Find(DispatchKey(deliveryNoteId)) is not null;
 
     /// <summary>The stock.low this level announces at <paramref name="currentQuantity"/> available.</summary>
     public StockLow LowAt(decimal currentQuantity) => new()
@@ -128,36 +167,42 @@ public sealed record StockLevel
         ReorderLevel = ReorderLevel,
     };
 
-    /// <summary>The stock.low <paramref name="operation"/> fired, if it did.</summary>
-    public StockLow? LowOf(StockOperation? operation) => operation?.StockLowAt is { } at ? LowAt(at) : null;
+    /// <summary>The stock.low fired at <paramref name="availableAt"/>, if one was.</summary>
+    public StockLow? LowOf(decimal? availableAt) => availableAt is { } at ? LowAt(at) : null;
 
-    /// <summary>Re-arms at or above the reorder level; fires on a fall below it while armed; remembers the operation.</summary>
-    private (StockLevel Next, StockOperation Applied) Record(StockLevel next, string key, StockCause cause)
+    /// <summary>Re-arms at or above the reorder level; fires (returns the available quantity) on a fall below it while armed.</summary>
+    private (StockLevel Next, decimal? LowAt) Settle(StockLevel next, string key)
     {
-        decimal? lowAt = null;
-        if (next.Available >= next.ReorderLevel) next = next with { LowArmed = true, LowFiredBy = null };
-        else if (next.LowArmed && next.Available < Available)
-        {
-            next = next with { LowArmed = false, LowFiredBy = key };
-            lowAt = next.Available;
-        }
-        var operation = new StockOperation { Key = key, EventId = cause.EventId, At = cause.At, StockLowAt = lowAt };
-        return (next with { Operations = [.. Operations.TakeLast(OperationsKept - 1), operation] }, operation);
+        if (next.Available >= next.ReorderLevel) return (next with { LowArmed = true, LowFiredBy = null }, null);
+        if (next.LowArmed && next.Available < Available) return (next with { LowArmed = false, LowFiredBy = key }, next.Available);
+        return (next, null);
     }
 
-    private StockOperation? Find(string key) => Operations.FirstOrDefault(o => o.Key == key);
+    /// <summary>Arms again when the stock.low came from the operation being undone, or when stock is back at the reorder level.</summary>
+    private static StockLevel Rearm(StockLevel next, string undone) =>
+        next.LowFiredBy == undone || next.Available >= next.ReorderLevel ? next with { LowArmed = true, LowFiredBy = null } : next;
 
     private static string ReserveKey(string orderId) => "reserve/" + orderId;
-
-    private static string DispatchKey(string deliveryNoteId) => "dispatch/" + deliveryNoteId;
-
-    private static string ReceiptKey(string receiptId) => "receive/" + receiptId;
 }
 
+/// <summary>What one order holds of a level (a row of the level), and the available quantity at which holding it fired stock.low, if it did.</summary>
 public sealed record StockReservation
 {
     public required string OrderId { get; init; }
     public required decimal Quantity { get; init; }
+    public decimal? StockLowAt { get; init; }
+}
+
+/// <summary>The stock a dispatch sets aside until it is applied (a row of the level): its quantity, and the order's reservation it took over.</summary>
+public sealed record DispatchHold
+{
+    public required string DeliveryNoteId { get; init; }
+    public required string OrderId { get; init; }
+    /// <summary>The event holding it: a re-sent copy of the dispatch waits for it rather than hold twice.</summary>
+    public required string EventId { get; init; }
+    public required decimal Quantity { get; init; }
+    public StockReservation? Reservation { get; init; }
+    public decimal? StockLowAt { get; init; }
 }
 
 /// <summary>The event that applies an operation, and when the operation happened (the dispatch, the receipt).</summary>
@@ -177,3 +222,24 @@ public sealed record StockOperation
 /// <param name="Low">The stock.low the reservation fired, if it did.</param>
 public sealed record StockReservationResult(bool Reserved, decimal Available, StockLow? Low);
 
+/// <summary>How a dispatch's hold on a level went; for <see cref="StockHoldStatus.TooMuch"/> with what the order held and what was free.</summary>
+public sealed record StockHoldResult(StockHoldStatus Status, decimal OrderHeld = 0m, decimal Available = 0m)
+{
+    public static readonly StockHoldResult Held = new(StockHoldStatus.Held);
+    public static readonly StockHoldResult HeldByOther = new(StockHoldStatus.HeldByOther);
+    public static readonly StockHoldResult AppliedBefore = new(StockHoldStatus.AppliedBefore);
+
+    public static StockHoldResult TooMuch(decimal held, decimal available) => new(StockHoldStatus.TooMuch, held, available);
+}
+
+public enum StockHoldStatus
+{
+    /// <summary>Set aside by this event (now or on an earlier run).</summary>
+    Held,
+    /// <summary>Another event (a re-sent copy of the dispatch) holds it.</summary>
+    HeldByOther,
+    /// <summary>The dispatch is applied here already.</summary>
+    AppliedBefore,
+    /// <summary>More than the order's reservation plus free stock.</summary>
+    TooMuch,
+}

@@ -1,3 +1,4 @@
+using EventProcessors.Contracts.Payloads.Collector;
 using EventProcessors.Processing.State;
 using EventProcessors.Processing.Storage;
 
@@ -33,14 +34,15 @@ public sealed record StockItem
 }
 
 /// <summary>
-/// Stock levels in Table Storage (table <c>StockLevels</c>), one document per (tenant, product, warehouse),
-/// ETag-guarded. A product a warehouse has no level for is unknown there.
+/// Stock levels in Table Storage (table <c>StockLevels</c>): one entity per (tenant, product, warehouse), its document
+/// the level's totals and its rows the reservations, dispatch holds and operations applied (see <see cref="StockLevel"/>);
+/// every change is written with the totals under the document's ETag. A product a warehouse has no level for is unknown there.
 /// </summary>
 public sealed class StockLevels(ITableServiceClient tables)
 {
     public const string TableName = "StockLevels";
 
-    private readonly StateStore<StockLevel> _store = new(tables, TableName);
+    private readonly EntityStore<StockLevel> _store = new(tables, TableName);
 
     /// <summary>
     /// Defines the product in the warehouse, or updates its names, levels and primary flag. Quantities change
@@ -50,7 +52,7 @@ public sealed class StockLevels(ITableServiceClient tables)
     public Task<StockLevel> DefineAsync(string tenant, StockItem item, CancellationToken cancellationToken = default)
     {
         item.Validate();
-        return _store.UpdateAsync(tenant, Id(item.ProductId, item.WarehouseId), current =>
+        return _store.UpdateAsync(tenant, Id(item.ProductId, item.WarehouseId), [], (current, _) =>
         {
             var defined = (current ?? new StockLevel
             {
@@ -72,28 +74,94 @@ public sealed class StockLevels(ITableServiceClient tables)
             };
             // A higher reorder level does not fire stock.low by itself; the next fall does, if the level is armed.
             if (defined.Available >= defined.ReorderLevel) defined = defined with { LowArmed = true, LowFiredBy = null };
-            return (defined, defined);
+            return (new EntityChange<StockLevel>(defined), defined);
         }, cancellationToken);
     }
 
-    public async Task<StockLevel?> GetAsync(string tenant, string productId, string warehouseId, CancellationToken cancellationToken = default) =>
-        (await _store.GetAsync(tenant, Id(productId, warehouseId), cancellationToken).ConfigureAwait(false))?.Value;
+    public Task<StockLevel?> GetAsync(string tenant, string productId, string warehouseId, CancellationToken cancellationToken = default) =>
+        _store.GetAsync(tenant, Id(productId, warehouseId), cancellationToken);
 
     /// <summary>Every warehouse's level of the product, in warehouse id order.</summary>
     public async Task<IReadOnlyList<StockLevel>> ListProductAsync(string tenant, string productId, CancellationToken cancellationToken = default)
     {
         var levels = new List<StockLevel>();
-        await foreach (var level in _store.ListAsync(tenant, productId + "/", cancellationToken).ConfigureAwait(false))
+        // Id joins escaped parts with '|', so this prefix matches this product's levels only.
+        await foreach (var level in _store.ListAsync(tenant, StorageKeys.Escape(productId) + "|", cancellationToken).ConfigureAwait(false))
             if (level.ProductId == productId) levels.Add(level);
         return levels;
     }
 
-    /// <inheritdoc cref="StateStore{T}.UpdateAsync"/>
-    /// <remarks>The level must exist: callers check that first, and levels are never deleted.</remarks>
-    public Task<TResult> UpdateAsync<TResult>(string tenant, string productId, string warehouseId,
-        Func<StockLevel, (StockLevel? Next, TResult Result)> decide, CancellationToken cancellationToken) =>
-        _store.UpdateAsync(tenant, Id(productId, warehouseId), current => decide(current
-            ?? throw new InvalidOperationException($"Stock level {productId} in {warehouseId} of tenant {tenant} is gone.")), cancellationToken);
+    /// <summary>What each order holds of the level, in order id order.</summary>
+    public async Task<IReadOnlyList<StockReservation>> ReservationsAsync(string tenant, string productId, string warehouseId, CancellationToken cancellationToken = default)
+    {
+        var reservations = new List<StockReservation>();
+        await foreach (var reservation in _store.ListRowsAsync<StockReservation>(tenant, Id(productId, warehouseId), StockLevel.ReservationRow(""), cancellationToken).ConfigureAwait(false))
+            reservations.Add(reservation);
+        return reservations;
+    }
 
-    private static string Id(string productId, string warehouseId) => productId + "/" + warehouseId;
+    /// <summary>What <paramref name="orderId"/> holds of the level (0 when nothing).</summary>
+    public async Task<decimal> HeldForAsync(string tenant, string productId, string warehouseId, string orderId, CancellationToken cancellationToken = default) =>
+        (await _store.GetRowAsync<StockReservation>(tenant, Id(productId, warehouseId), StockLevel.ReservationRow(orderId), cancellationToken).ConfigureAwait(false))?.Quantity ?? 0m;
+
+    /// <inheritdoc cref="StockLevel.Reserve"/>
+    public Task<StockReservationResult> ReserveAsync(string tenant, string productId, string warehouseId, string orderId, decimal quantity, CancellationToken cancellationToken) =>
+        UpdateAsync(tenant, productId, warehouseId, [StockLevel.ReservationRow(orderId)],
+            (level, rows) => level.Reserve(rows.Get<StockReservation>(StockLevel.ReservationRow(orderId)), orderId, quantity), cancellationToken);
+
+    /// <inheritdoc cref="StockLevel.Release"/>
+    public Task ReleaseAsync(string tenant, string productId, string warehouseId, string orderId, CancellationToken cancellationToken) =>
+        UpdateAsync(tenant, productId, warehouseId, [StockLevel.ReservationRow(orderId)],
+            (level, rows) => (level.Release(rows.Get<StockReservation>(StockLevel.ReservationRow(orderId))), true), cancellationToken);
+
+    /// <inheritdoc cref="StockLevel.Hold"/>
+    public Task<StockHoldResult> HoldAsync(string tenant, string productId, string warehouseId, string deliveryNoteId, string orderId, decimal quantity,
+        StockCause cause, CancellationToken cancellationToken)
+    {
+        var (reservation, hold, operation) = DispatchRows(orderId, deliveryNoteId);
+        return UpdateAsync(tenant, productId, warehouseId, [reservation, hold, operation], (level, rows) => level.Hold(deliveryNoteId, orderId, quantity, cause,
+            rows.Get<StockReservation>(reservation), rows.Get<DispatchHold>(hold), rows.Get<StockOperation>(operation)), cancellationToken);
+    }
+
+    /// <summary>Gives up the hold of <paramref name="deliveryNoteId"/> if <paramref name="eventId"/> placed it (see <see cref="StockLevel.Unhold"/>).</summary>
+    public Task UnholdAsync(string tenant, string productId, string warehouseId, string deliveryNoteId, string orderId, string eventId, CancellationToken cancellationToken)
+    {
+        var (reservation, hold, _) = DispatchRows(orderId, deliveryNoteId);
+        return UpdateAsync(tenant, productId, warehouseId, [reservation, hold], (level, rows) =>
+            (level.Unhold(rows.Get<DispatchHold>(hold) is { } held && held.EventId == eventId ? held : null, rows.Get<StockReservation>(reservation)), true), cancellationToken);
+    }
+
+    /// <inheritdoc cref="StockLevel.ApplyDispatch"/>
+    /// <returns>The dispatch's operation here and the stock.low it fired, if it did.</returns>
+    public Task<(StockOperation Operation, StockLow? Low)> ApplyDispatchAsync(string tenant, string productId, string warehouseId, string deliveryNoteId, string orderId, string committedBy,
+        DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var (reservation, hold, operation) = DispatchRows(orderId, deliveryNoteId);
+        return UpdateAsync(tenant, productId, warehouseId, [reservation, hold, operation], (level, rows) =>
+        {
+            var (next, applied) = level.ApplyDispatch(deliveryNoteId, committedBy, at,
+                rows.Get<DispatchHold>(hold), rows.Get<StockReservation>(reservation), rows.Get<StockOperation>(operation));
+            return (next, (applied, level.LowOf(applied.StockLowAt)));
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc cref="StockLevel.Receive"/>
+    public Task<StockOperation> ReceiveAsync(string tenant, string productId, string warehouseId, string receiptId, decimal quantity, bool completesPurchaseOrder,
+        StockCause cause, CancellationToken cancellationToken)
+    {
+        var operation = StockLevel.OperationRow(StockLevel.ReceiptKey(receiptId));
+        return UpdateAsync(tenant, productId, warehouseId, [operation],
+            (level, rows) => level.Receive(receiptId, quantity, completesPurchaseOrder, cause, rows.Get<StockOperation>(operation)), cancellationToken);
+    }
+
+    /// <remarks>The level must exist: callers check that first, and levels are never deleted.</remarks>
+    private Task<TResult> UpdateAsync<TResult>(string tenant, string productId, string warehouseId, IReadOnlyCollection<string> rows,
+        Func<StockLevel, EntityRows, (EntityChange<StockLevel>? Next, TResult Result)> decide, CancellationToken cancellationToken) =>
+        _store.UpdateAsync(tenant, Id(productId, warehouseId), rows, (current, found) => decide(current
+            ?? throw new InvalidOperationException($"Stock level {productId} in {warehouseId} of tenant {tenant} is gone."), found), cancellationToken);
+
+    private static (string Reservation, string Hold, string Operation) DispatchRows(string orderId, string deliveryNoteId) =>
+        (StockLevel.ReservationRow(orderId), StockLevel.HoldRow(deliveryNoteId), StockLevel.OperationRow(StockLevel.DispatchKey(deliveryNoteId)));
+
+    private static string Id(string productId, string warehouseId) => StorageKeys.Join(productId, warehouseId);
 }

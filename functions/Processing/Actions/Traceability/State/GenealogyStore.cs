@@ -39,9 +39,10 @@ public sealed record GenealogyEdge
 /// <summary>
 /// The genealogy index (table <c>GenealogyIndex</c>; the GenealogyLinks records go to their own table). Every link is
 /// stored twice, once under its parent (forward: what was made from a lot) and once under its child (backward: what a
-/// serial was made from), so both recall questions are prefix scans of the tenant's partition. Links are independent
-/// rows written by upsert: any number of work orders can link the same lot at once without contention, and writing a
-/// link again changes nothing.
+/// serial was made from), each node's links in a partition of their own, so both recall questions are partition scans
+/// and no node's links share a partition with another's. Links are independent rows written by upsert, a node's new
+/// links in batches of up to 100 and a bounded number of requests at once: any number of work orders can link the same
+/// lot at once without contention, and writing a link again changes nothing.
 /// </summary>
 public sealed class GenealogyStore(ITableServiceClient tables)
 {
@@ -49,16 +50,14 @@ public sealed class GenealogyStore(ITableServiceClient tables)
     private const string Forward = "down";
     private const string Backward = "up";
 
-    private readonly StateStore<GenealogyEdge> _links = new(tables, TableName);
+    private readonly StateTable _links = new(tables, TableName);
 
-    public async Task AddAsync(string tenant, IReadOnlyCollection<GenealogyEdge> edges, CancellationToken cancellationToken)
-    {
-        await Task.WhenAll(edges.SelectMany(edge => new[]
+    public Task AddAsync(string tenant, IReadOnlyCollection<GenealogyEdge> edges, CancellationToken cancellationToken) =>
+        _links.PutAcrossAsync(edges.SelectMany(edge => new (string, string, object)[]
         {
-            _links.PutAsync(tenant, Key(Forward, edge.Parent, edge.Child), edge, cancellationToken),
-            _links.PutAsync(tenant, Key(Backward, edge.Child, edge.Parent), edge, cancellationToken),
-        })).ConfigureAwait(false);
-    }
+            (Partition(tenant, Forward, edge.Parent), Row(edge.Child), edge),
+            (Partition(tenant, Backward, edge.Child), Row(edge.Parent), edge),
+        }), cancellationToken);
 
     /// <summary>The links from <paramref name="parent"/> to what was made from it directly.</summary>
     public Task<IReadOnlyList<GenealogyEdge>> ChildrenAsync(string tenant, GenealogyNode parent, CancellationToken cancellationToken = default) =>
@@ -88,8 +87,7 @@ public sealed class GenealogyStore(ITableServiceClient tables)
     private async Task<IReadOnlyList<GenealogyEdge>> ListAsync(string tenant, string direction, GenealogyNode node, CancellationToken cancellationToken)
     {
         var edges = new List<GenealogyEdge>();
-        // Join escapes '|' inside parts, so this prefix matches this node's rows only, never a node whose number merely starts the same.
-        await foreach (var edge in _links.ListAsync(tenant, StorageKeys.Join(direction, node.Kind, node.Number) + "|", cancellationToken).ConfigureAwait(false))
+        await foreach (var edge in _links.ListAsync<GenealogyEdge>(Partition(tenant, direction, node), "", cancellationToken).ConfigureAwait(false))
             edges.Add(edge);
         return edges;
     }
@@ -110,6 +108,8 @@ public sealed class GenealogyStore(ITableServiceClient tables)
         return found;
     }
 
-    private static string Key(string direction, GenealogyNode from, GenealogyNode to) =>
-        StorageKeys.Join(direction, from.Kind, from.Number, to.Kind, to.Number);
+    private static string Partition(string tenant, string direction, GenealogyNode node) =>
+        StateTable.Partition(tenant, StorageKeys.Join(direction, node.Kind, node.Number));
+
+    private static string Row(GenealogyNode node) => StateTable.Row(node.Kind, node.Number);
 }

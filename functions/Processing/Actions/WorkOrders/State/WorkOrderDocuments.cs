@@ -78,7 +78,7 @@ public sealed record WorkOrderReservationLine
 
 /// <summary>
 /// Work-order documents (table <c>WorkOrders</c>, one per (tenant, work order id)) and the index of work orders
-/// by part (table <c>PartWorkOrders</c>, one row per (tenant, part id, work order id)) that a part update walks.
+/// by part (table <c>PartWorkOrders</c>: a partition per (tenant, part id), a row per work order) that a part update walks.
 /// </summary>
 public sealed class WorkOrderDocuments(ITableServiceClient tables)
 {
@@ -86,7 +86,7 @@ public sealed class WorkOrderDocuments(ITableServiceClient tables)
     public const string PartIndexTableName = "PartWorkOrders";
 
     private readonly StateStore<WorkOrderDocument> _store = new(tables, TableName);
-    private readonly StateStore<PartWorkOrder> _byPart = new(tables, PartIndexTableName);
+    private readonly StateTable _byPart = new(tables, PartIndexTableName);
 
     public async Task<WorkOrderDocument?> GetAsync(string tenant, string workOrderId, CancellationToken cancellationToken) =>
         (await _store.GetAsync(tenant, workOrderId, cancellationToken).ConfigureAwait(false))?.Value;
@@ -97,14 +97,13 @@ public sealed class WorkOrderDocuments(ITableServiceClient tables)
 
     /// <summary>Lists the work order under its part. Written before the document, so a part update never misses an open work order.</summary>
     public Task IndexByPartAsync(string tenant, string partId, string workOrderId, CancellationToken cancellationToken) =>
-        _byPart.PutAsync(tenant, StorageKeys.Join(partId, workOrderId), new PartWorkOrder(partId, workOrderId), cancellationToken);
+        _byPart.SubmitAsync(PartPartition(tenant, partId), [StateWrite.Upsert(StateTable.Row(workOrderId), new PartWorkOrder(partId, workOrderId))], cancellationToken);
 
     /// <summary>The ids of every work order ever indexed under <paramref name="partId"/>, open or not.</summary>
     public async IAsyncEnumerable<string> WorkOrdersOfPartAsync(string tenant, string partId,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        // Join escapes '|' inside ids, so this prefix never matches another part whose id starts the same way.
-        await foreach (var row in _byPart.ListAsync(tenant, StorageKeys.Escape(partId) + "|", cancellationToken).ConfigureAwait(false))
+        await foreach (var row in _byPart.ListAsync<PartWorkOrder>(PartPartition(tenant, partId), "", cancellationToken).ConfigureAwait(false))
             yield return row.WorkOrderId;
     }
 
@@ -119,6 +118,8 @@ public sealed class WorkOrderDocuments(ITableServiceClient tables)
             var next = current.WithNewerPart(CachedPart.From(reference));
             return (next, !ReferenceEquals(next, current));
         }, cancellationToken);
+
+    private static string PartPartition(string tenant, string partId) => StateTable.Partition(tenant, StorageKeys.Escape(partId));
 
     private sealed record PartWorkOrder(string PartId, string WorkOrderId);
 }
