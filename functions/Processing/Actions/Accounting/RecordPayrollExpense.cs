@@ -20,10 +20,10 @@ public sealed class RecordPayrollExpense : IConsumerAction
         InputRules.NotBlank(payroll.PayrollId, "$.data.payrollId");
         if (!DateOnly.TryParseExact(payroll.PayrollPeriod, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
             throw EventValidationException.Invalid($"payrollPeriod must be a month as yyyy-MM, but is '{payroll.PayrollPeriod}'.", "$.data.payrollPeriod");
-        var amount = InputRules.Cents(InputRules.Positive(payroll.TotalAmount, "$.data.totalAmount"), "$.data.totalAmount");
+        var currency = InputRules.Currency(payroll.Currency, "$.data.currency");
+        var amount = InputRules.Money(InputRules.Positive(payroll.TotalAmount, "$.data.totalAmount"), currency, "$.data.totalAmount");
         if (payroll.EmployeeCount <= 0)
             throw EventValidationException.Invalid($"employeeCount must be positive, but is {payroll.EmployeeCount}.", "$.data.employeeCount");
-        var currency = InputRules.Currency(payroll.Currency, "$.data.currency");
 
         var description = $"Payroll {payroll.PayrollPeriod} ({payroll.EmployeeCount} employees)";
         new Journal(context, LedgerSources.Payroll, payroll.PayrollId, payroll.PayrollPeriod, currency, payroll.ProcessedAt)
