@@ -66,7 +66,7 @@ public sealed class RecordPayrollExpenseTests
     {
         { "totalAmount", "0", "$.data.totalAmount", "totalAmount must be positive, but is 0." },
         { "totalAmount", "-100.00", "$.data.totalAmount", "totalAmount must be positive, but is -100.00." },
-        { "totalAmount", "100.001", "$.data.totalAmount", "totalAmount must have at most 2 decimal places, but is 100.001." },
+        { "totalAmount", "100.001", "$.data.totalAmount", "totalAmount must have at most 2 decimal places in USD, but is 100.001." },
         { "employeeCount", 0, "$.data.employeeCount", "employeeCount must be positive, but is 0." },
         { "payrollPeriod", "2024-13", "$.data.payrollPeriod", "payrollPeriod must be a month as yyyy-MM, but is '2024-13'." },
         { "payrollPeriod", "January 2024", "$.data.payrollPeriod", "payrollPeriod must be a month as yyyy-MM, but is 'January 2024'." },
