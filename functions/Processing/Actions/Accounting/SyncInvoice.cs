@@ -13,13 +13,13 @@ namespace EventProcessors.Processing.Actions.Accounting;
 /// figures do not add up is dead-lettered rather than posted, because a ledger must never carry an amount nobody can explain.
 /// </summary>
 /// <remarks>
-/// An invoice is posted once: the first copy's figures and date are kept as its receivable (which CRM settles payments
-/// against), a re-sent copy writes the very same ledger rows again, and a copy with other figures for the same invoice
-/// id is dead-lettered instead of overwriting the posting (ledger rows upsert, so the last writer would otherwise win).
+/// An invoice is posted once (<see cref="Journal"/>): the first copy's figures and date stand (CRM settles payments
+/// against its receivable line), a re-sent copy writes the very same ledger rows again, and a copy with other figures
+/// for the same invoice id is dead-lettered instead of overwriting the posting.
 /// </remarks>
 public sealed class SyncInvoice(ITableServiceClient tables) : IConsumerAction
 {
-    private readonly Receivables _receivables = new(tables);
+    private readonly Postings _postings = new(tables);
 
     public ConsumerDefinition Definition => Consumers.SyncInvoice;
 
@@ -45,22 +45,11 @@ public sealed class SyncInvoice(ITableServiceClient tables) : IConsumerAction
         if (subtotal + taxTotal != grandTotal)
             throw EventValidationException.Invalid($"Subtotal {subtotal} + tax {taxTotal} = {subtotal + taxTotal}, but the grand total is {grandTotal}.", "$.data.grandTotal");
 
-        var candidate = new Receivable
-        {
-            InvoiceId = invoice.InvoiceId, InvoiceNumber = invoice.InvoiceNumber, CustomerId = invoice.CustomerId, Currency = currency,
-            Subtotal = subtotal, TaxTotal = taxTotal, GrandTotal = grandTotal, PostedAt = context.OccurredAt(),
-        };
-        var posted = await _receivables.PostAsync(context.Tenant, candidate, cancellationToken).ConfigureAwait(false);
-        if (!posted.SameFiguresAs(candidate))
-            throw EventValidationException.Invalid(
-                $"Invoice {posted.InvoiceNumber} ({posted.InvoiceId}) is already posted with other figures; a changed invoice needs a credit note, not a second invoice.issued.",
-                "$.data.invoiceId");
-
-        var description = $"Invoice {posted.InvoiceNumber}";
-        new Journal(context, LedgerSources.Invoice, posted.InvoiceId, posted.InvoiceNumber, currency, posted.PostedAt)
-            .Debit(LedgerAccounts.AccountsReceivable, posted.GrandTotal, description, posted.CustomerId)
-            .Credit(LedgerAccounts.SalesRevenue, posted.Subtotal, description, posted.CustomerId)
-            .Credit(LedgerAccounts.SalesTaxPayable, posted.TaxTotal, description)
-            .Post();
+        var description = $"Invoice {invoice.InvoiceNumber}";
+        await new Journal(context, LedgerSources.Invoice, invoice.InvoiceId, invoice.InvoiceNumber, currency, context.OccurredAt())
+            .Debit(LedgerAccounts.AccountsReceivable, grandTotal, description, invoice.CustomerId)
+            .Credit(LedgerAccounts.SalesRevenue, subtotal, description, invoice.CustomerId)
+            .Credit(LedgerAccounts.SalesTaxPayable, taxTotal, description)
+            .PostAsync(_postings, "$.data.invoiceId", cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,5 +1,6 @@
 using EventProcessors.Contracts;
 using EventProcessors.Contracts.Payloads.Collector;
+using EventProcessors.Processing.Actions.Accounting;
 using EventProcessors.Processing.Actions.Accounting.State;
 using EventProcessors.Processing.Actions.Common;
 using EventProcessors.Processing.Actions.Crm.State;
@@ -15,8 +16,8 @@ namespace EventProcessors.Processing.Actions.Crm;
 /// <remarks>
 /// <para>Settlement: an invoice is settled when its payments reach its grand total. Instalments accumulate in any
 /// order, also when they race; a payment beyond what the invoice still owes applies what it owes and becomes credit for
-/// exactly the excess, to refund or apply later. The grand total, customer and currency are the invoice's receivable as
-/// Accounting posted it from invoice.issued (SyncInvoice); a payment for an invoice not posted yet is retried.</para>
+/// exactly the excess, to refund or apply later. The grand total, customer and currency are the invoice's receivable line
+/// as Accounting posted it from invoice.issued (SyncInvoice); a payment for an invoice not posted yet is retried.</para>
 /// <para>Refused with the reason, dead-lettered and changing nothing: a payment naming a customer other than the
 /// invoice's, one in a currency other than the invoice's, and one in a currency other than the account's (fixed by the
 /// customer's first payment; credit balances cannot be added up across currencies without a rate CRM does not have).</para>
@@ -26,7 +27,7 @@ namespace EventProcessors.Processing.Actions.Crm;
 public sealed class RecordPayment(ITableServiceClient tables) : IConsumerAction
 {
     private readonly CustomerAccounts _accounts = new(tables);
-    private readonly Receivables _receivables = new(tables);
+    private readonly Postings _postings = new(tables);
 
     public ConsumerDefinition Definition => Consumers.RecordPayment;
 
@@ -69,22 +70,25 @@ public sealed class RecordPayment(ITableServiceClient tables) : IConsumerAction
     /// </summary>
     private async Task<AccountPayment> RecordAsync(string tenant, InvoicePaid paid, string paymentId, decimal amount, string currency, CancellationToken cancellationToken)
     {
-        var invoice = await _receivables.GetAsync(tenant, paid.InvoiceId, cancellationToken).ConfigureAwait(false)
+        var invoice = await _postings.GetAsync(tenant, LedgerSources.Invoice, paid.InvoiceId, cancellationToken).ConfigureAwait(false)
             ?? throw new TransientProcessingException($"Invoice {paid.InvoiceNumber} ({paid.InvoiceId}) is not posted yet (invoice.issued not synced); retrying.");
-        if (invoice.CustomerId != paid.CustomerId)
+        // A zero invoice posts no lines, so it names no customer to check a payment against.
+        var receivable = invoice.Lines.FirstOrDefault(l => l.Account == LedgerAccounts.AccountsReceivable)
+            ?? throw EventValidationException.Invalid($"Invoice {invoice.SourceNumber} totals 0; there is nothing to pay against it.", "$.data.invoiceId");
+        if (receivable.CustomerId != paid.CustomerId)
             throw EventValidationException.Invalid(
-                $"Invoice {invoice.InvoiceNumber} belongs to customer {invoice.CustomerId}; a payment from customer {paid.CustomerId} cannot settle it.",
+                $"Invoice {invoice.SourceNumber} belongs to customer {receivable.CustomerId}; a payment from customer {paid.CustomerId} cannot settle it.",
                 "$.data.customerId");
         if (invoice.Currency != currency)
             throw EventValidationException.Invalid(
-                $"Invoice {invoice.InvoiceNumber} is in {invoice.Currency}; a payment in {currency} cannot settle it without conversion.",
+                $"Invoice {invoice.SourceNumber} is in {invoice.Currency}; a payment in {currency} cannot settle it without conversion.",
                 "$.data.currency");
         var accountCurrency = await _accounts.CurrencyAsync(tenant, paid.CustomerId, currency, cancellationToken).ConfigureAwait(false);
         if (accountCurrency != currency)
             throw EventValidationException.Invalid(
                 $"Customer {paid.CustomerId}'s account is in {accountCurrency}; a payment in {currency} cannot be added without conversion.",
                 "$.data.currency");
-        var applied = await _accounts.ApplyAsync(tenant, paid.InvoiceId, invoice.GrandTotal, paymentId, amount, cancellationToken).ConfigureAwait(false);
+        var applied = await _accounts.ApplyAsync(tenant, paid.InvoiceId, receivable.Debit, paymentId, amount, cancellationToken).ConfigureAwait(false);
         return await _accounts.AddAsync(tenant, paid.CustomerId, new AccountPayment
         {
             PaymentId = paymentId,

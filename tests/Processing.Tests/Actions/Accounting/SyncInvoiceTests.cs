@@ -130,10 +130,11 @@ public abstract class SyncInvoiceTests : ActionTests
 
         Assert.Equal(ProcessingStatus.DeadLettered, result.Status);
         Assert.Equal(new EventError(EventErrorCode.InvalidValue,
-            $"Invoice INV-2024-001 ({InvoiceId}) is already posted with other figures; a changed invoice needs a credit note, not a second invoice.issued.",
+            $"INVOICE INV-2024-001 ({InvoiceId}) is already posted with other amounts; a correction is a posting of its own (credit note, adjustment), not a re-sent event.",
             "$.data.invoiceId"), result.Error);
         Assert.True(result.Outcome.IsEmpty);
-        Assert.Equal(1500.00m, (await new Receivables(Tables).GetAsync(Tenant, InvoiceId, CancellationToken.None))!.GrandTotal);
+        var posting = await new Postings(Tables).GetAsync(Tenant, LedgerSources.Invoice, InvoiceId, CancellationToken.None);
+        Assert.Equal(1500.00m, posting!.Lines.Single(l => l.Account == LedgerAccounts.AccountsReceivable).Debit);
     }
 
     [Theory]

@@ -35,14 +35,18 @@ public sealed class RecordPaymentAtScale : ActionTests
     public async Task A_customer_paying_five_thousand_invoices_keeps_every_payment()
     {
         const int invoices = 5_000;
-        var receivables = new Receivables(Tables);
+        var postings = new Postings(Tables);
         for (var i = 0; i < invoices; i++)
         {
             // Posted as SyncInvoice would (RecordPaymentTests go through it); this test is about the account's size.
-            await receivables.PostAsync(Tenant, new Receivable
+            await postings.RecordAsync(Tenant, new Posting
             {
-                InvoiceId = $"inv-{i:D5}", InvoiceNumber = "INV-2024-001", CustomerId = CustomerId, Currency = "USD",
-                Subtotal = 10.00m, TaxTotal = 0m, GrandTotal = 10.00m, PostedAt = DateTimeOffset.UnixEpoch,
+                SourceType = LedgerSources.Invoice, SourceId = $"inv-{i:D5}", SourceNumber = "INV-2024-001", Currency = "USD", PostedAt = DateTimeOffset.UnixEpoch,
+                Lines =
+                [
+                    new() { Account = LedgerAccounts.AccountsReceivable, Debit = 10.00m, Credit = 0m, CustomerId = CustomerId, Description = "" },
+                    new() { Account = LedgerAccounts.SalesRevenue, Debit = 0m, Credit = 10.00m, CustomerId = CustomerId, Description = "" },
+                ],
             }, CancellationToken.None);
             var result = await Pipeline.ProcessAsync(Envelope(EventTypes.Collector.InvoicePaid, Tenant,
                 InvoicePaid($"inv-{i:D5}", "10.00", paymentDate: new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(i).ToString("O"))), new RecordPayment(Tables));
@@ -383,6 +387,17 @@ public abstract class RecordPaymentTests : ActionTests
 
         Assert.Equal(new EventError(EventErrorCode.InvalidValue,
             "currency 'XYZ' is not an ISO 4217 currency this system can hold amounts in.", "$.data.currency"), result.Error);
+        Assert.Null(await Account());
+    }
+
+    [Fact]
+    public async Task A_payment_against_a_zero_invoice_is_dead_lettered()
+    {
+        await Issue(grandTotal: "0.00");
+
+        var result = await Pay(InvoicePaid(amount: "10.00"));
+
+        Assert.Equal(new EventError(EventErrorCode.InvalidValue, "Invoice INV-2024-001 totals 0; there is nothing to pay against it.", "$.data.invoiceId"), result.Error);
         Assert.Null(await Account());
     }
 }
