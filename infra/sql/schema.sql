@@ -1,7 +1,8 @@
 -- Order to cash: Orders, Delivery, Invoicing, Accounting, Crm (CreateOrderFromOffer, CreateDeliveryNote,
 -- GenerateInvoice, SyncInvoice, RecordPayrollExpense, RecordPayment). Keys derive from the causing entity,
 -- so the SQL output binding's upsert makes replays harmless. Unit prices keep 4 decimals (a unit can cost a
--- fraction of a cent); every amount printed on a document is whole cents.
+-- fraction of a cent); every amount printed on a document is a whole number of its currency's ISO 4217 minor units
+-- (0 decimals for JPY, 2 for USD, 3 for KWD), so amount columns keep 3.
 
 -- Orders
 CREATE TABLE dbo.Orders (
@@ -13,9 +14,9 @@ CREATE TABLE dbo.Orders (
     CustomerId nvarchar(128) NOT NULL,
     Currency nvarchar(3) NOT NULL,
     Status nvarchar(32) NOT NULL,
-    Subtotal decimal(18,2) NOT NULL,
-    TaxTotal decimal(18,2) NOT NULL,
-    GrandTotal decimal(18,2) NOT NULL,
+    Subtotal decimal(18,3) NOT NULL,
+    TaxTotal decimal(18,3) NOT NULL,
+    GrandTotal decimal(18,3) NOT NULL,
     CreatedAt datetimeoffset NOT NULL,
     CONSTRAINT PK_Orders PRIMARY KEY (OrderId)
 );
@@ -29,11 +30,11 @@ CREATE TABLE dbo.OrderLines (
     Quantity decimal(18,4) NOT NULL,
     UnitPrice decimal(18,4) NOT NULL,
     DiscountPercent decimal(9,4) NOT NULL,
-    DiscountAmount decimal(18,2) NOT NULL,
-    NetAmount decimal(18,2) NOT NULL,
+    DiscountAmount decimal(18,3) NOT NULL,
+    NetAmount decimal(18,3) NOT NULL,
     TaxPercent decimal(9,4) NOT NULL,
-    TaxAmount decimal(18,2) NOT NULL,
-    LineTotal decimal(18,2) NOT NULL,
+    TaxAmount decimal(18,3) NOT NULL,
+    LineTotal decimal(18,3) NOT NULL,
     CONSTRAINT PK_OrderLines PRIMARY KEY (OrderId, LineNumber)
 );
 
@@ -73,9 +74,11 @@ CREATE TABLE dbo.Invoices (
     DeliveryNoteId nvarchar(128) NOT NULL,
     DeliveryNumber nvarchar(128) NOT NULL,
     Currency nvarchar(3) NOT NULL,
-    Subtotal decimal(18,2) NOT NULL,
-    TaxTotal decimal(18,2) NOT NULL,
-    GrandTotal decimal(18,2) NOT NULL,
+    Subtotal decimal(18,3) NOT NULL,
+    TaxTotal decimal(18,3) NOT NULL,
+    GrandTotal decimal(18,3) NOT NULL,
+    StatedGrandTotal decimal(18,3) NOT NULL,
+    GrandTotalDifference decimal(18,3) NOT NULL,
     IssuedAt datetimeoffset NOT NULL,
     DueDate datetimeoffset NOT NULL,
     CONSTRAINT PK_Invoices PRIMARY KEY (InvoiceId)
@@ -90,11 +93,11 @@ CREATE TABLE dbo.InvoiceLines (
     Quantity decimal(18,4) NOT NULL,
     UnitPrice decimal(18,4) NOT NULL,
     DiscountPercent decimal(9,4) NOT NULL,
-    DiscountAmount decimal(18,2) NOT NULL,
-    NetAmount decimal(18,2) NOT NULL,
+    DiscountAmount decimal(18,3) NOT NULL,
+    NetAmount decimal(18,3) NOT NULL,
     TaxPercent decimal(9,4) NOT NULL,
-    TaxAmount decimal(18,2) NOT NULL,
-    LineTotal decimal(18,2) NOT NULL,
+    TaxAmount decimal(18,3) NOT NULL,
+    LineTotal decimal(18,3) NOT NULL,
     CONSTRAINT PK_InvoiceLines PRIMARY KEY (InvoiceId, LineNumber)
 );
 
@@ -107,8 +110,8 @@ CREATE TABLE dbo.LedgerEntries (
     SourceId nvarchar(128) NOT NULL,
     SourceNumber nvarchar(128) NOT NULL,
     Account nvarchar(128) NOT NULL,
-    Debit decimal(18,2) NOT NULL,
-    Credit decimal(18,2) NOT NULL,
+    Debit decimal(18,3) NOT NULL,
+    Credit decimal(18,3) NOT NULL,
     Currency nvarchar(3) NOT NULL,
     CustomerId nvarchar(128) NULL,
     Description nvarchar(400) NOT NULL,
@@ -123,9 +126,10 @@ CREATE TABLE dbo.Payments (
     CustomerId nvarchar(128) NOT NULL,
     InvoiceId nvarchar(128) NOT NULL,
     InvoiceNumber nvarchar(128) NOT NULL,
-    Amount decimal(18,2) NOT NULL,
-    AppliedAmount decimal(18,2) NOT NULL,
-    CreditAmount decimal(18,2) NOT NULL,
+    Amount decimal(18,3) NOT NULL,
+    AppliedAmount decimal(18,3) NOT NULL,
+    CreditAmount decimal(18,3) NOT NULL,
+    OutstandingAmount decimal(18,3) NOT NULL,
     Currency nvarchar(3) NOT NULL,
     PaymentMethod nvarchar(128) NULL,
     PaymentDate datetimeoffset NOT NULL,
@@ -162,13 +166,25 @@ CREATE TABLE dbo.PurchaseOrders (
     WarehouseId nvarchar(128) NOT NULL,
     WarehouseName nvarchar(400) NOT NULL,
     Quantity decimal(18,4) NOT NULL,
-    ReceivedQuantity decimal(18,4) NOT NULL,
     CurrentQuantity decimal(18,4) NOT NULL,
     ReorderLevel decimal(18,4) NOT NULL,
-    Status nvarchar(32) NOT NULL,
     CreatedAt datetimeoffset NOT NULL,
-    ReceivedAt datetimeoffset NULL,
+    CONSTRAINT UQ_PurchaseOrders_Number UNIQUE (TenantId, PurchaseOrderNumber),
     CONSTRAINT PK_PurchaseOrders PRIMARY KEY (PurchaseOrderId)
+);
+
+-- Append-only: one row per receipt, never rewritten (a "latest state" row could be upserted back to an older state).
+CREATE TABLE dbo.PurchaseOrderReceipts (
+    ReceiptId nvarchar(128) NOT NULL,
+    TenantId nvarchar(128) NOT NULL,
+    PurchaseOrderId nvarchar(128) NOT NULL,
+    PurchaseOrderNumber nvarchar(128) NOT NULL,
+    ProductId nvarchar(128) NOT NULL,
+    WarehouseId nvarchar(128) NOT NULL,
+    Quantity decimal(18,4) NOT NULL,
+    CompletesOrder bit NOT NULL,
+    ReceivedAt datetimeoffset NOT NULL,
+    CONSTRAINT PK_PurchaseOrderReceipts PRIMARY KEY (ReceiptId)
 );
 
 -- Payroll
@@ -311,3 +327,16 @@ CREATE TABLE dbo.EquipmentStatusChanges (
     EventId nvarchar(256) NOT NULL,
     CONSTRAINT PK_EquipmentStatusChanges PRIMARY KEY (ChangeId)
 );
+GO
+
+-- A purchase order's state, derived from its receipts: it only moves forward as receipts are added.
+CREATE VIEW dbo.PurchaseOrderProgress AS
+SELECT po.PurchaseOrderId, po.TenantId, po.PurchaseOrderNumber, po.ProductId, po.WarehouseId, po.Quantity,
+       COALESCE(r.ReceivedQuantity, 0) AS ReceivedQuantity,
+       CASE WHEN r.CompletedAt IS NOT NULL THEN 'RECEIVED' WHEN r.ReceivedQuantity > 0 THEN 'PARTIALLY_RECEIVED' ELSE 'OPEN' END AS Status,
+       po.CreatedAt, r.CompletedAt AS ReceivedAt
+FROM dbo.PurchaseOrders po
+LEFT JOIN (
+    SELECT PurchaseOrderId, SUM(Quantity) AS ReceivedQuantity, MIN(CASE WHEN CompletesOrder = 1 THEN ReceivedAt END) AS CompletedAt
+    FROM dbo.PurchaseOrderReceipts GROUP BY PurchaseOrderId
+) r ON r.PurchaseOrderId = po.PurchaseOrderId;

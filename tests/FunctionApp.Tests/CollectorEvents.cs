@@ -34,6 +34,15 @@ internal static class CollectorEvents
         }
         """)!);
 
+    /// <summary>Seed 003's invoice.issued: the invoice <see cref="InvoicePaid"/> pays, 1500.00.</summary>
+    public static string InvoiceIssued(string tenant) => Envelope("invoice.issued", tenant, JsonNode.Parse($$"""
+        {
+          "invoiceId": "1a2b3c4d-0000-4000-8000-000000000001", "invoiceNumber": "INV-2024-001", "customerId": "{{CustomerId}}",
+          "currency": "USD", "subtotal": "1250.00", "taxTotal": "250.00", "grandTotal": "1500.00", "dueDate": "2024-02-15T14:30:00.000Z",
+          "lineItems": [ { "description": "Product Name", "quantity": "5", "unitPrice": "250.00", "total": "1250.00" } ]
+        }
+        """)!);
+
     public static string InvoicePaid(string tenant) => Envelope("invoice.paid", tenant, JsonNode.Parse($$"""
         {
           "invoiceId": "1a2b3c4d-0000-4000-8000-000000000001",

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using EventProcessors.Contracts;
+using EventProcessors.FunctionApp.Accounting;
 using EventProcessors.FunctionApp.Crm;
 using EventProcessors.FunctionApp.Hosting;
 using EventProcessors.FunctionApp.Invoicing;
@@ -139,12 +140,14 @@ public sealed class CollectorFunctionTests : IDisposable
     [Fact]
     public async Task RecordPayment_writes_the_payment_row_and_nothing_to_the_outbox()
     {
+        // The payment settles against the receivable SyncInvoice posts from invoice.issued.
+        await _services.Function<SyncInvoiceFunction>().RunAsync(CollectorEvents.InvoiceIssued(_tenant), Context());
         var output = await _services.Function<RecordPaymentFunction>().RunAsync(CollectorEvents.InvoicePaid(_tenant), Context());
 
         Assert.Null(output.Outbox);
         Assert.Null(output.DeadLetter);
         var payment = Assert.Single(output.Payments!);
-        Assert.Equal(1500.00m, payment.Amount);
+        Assert.Equal((1500.00m, 1500.00m, 0m), (payment.Amount, payment.AppliedAmount, payment.OutstandingAmount));
         Assert.Equal(_tenant, payment.TenantId);
     }
 

@@ -50,7 +50,7 @@ public sealed class CliTests
         foreach (var consumer in Consumers.All) Assert.Contains($"{consumer.Name} handled ", text);
         Assert.Contains("stock of p-4711 in wh-1: on hand 95, reserved 0, available 95", text);
         Assert.Contains("subtotal 1350.00 + tax 270.00 = 1620.00 USD", text);
-        Assert.Matches(@"purchase order PO-\d{4}-[0-9A-F]{8}: 6 × p-0815 \(available 4, reorder level 10\)", text);
+        Assert.Matches(@"purchase order PO-\d{4}-\d{6}: 6 × p-0815 \(available 4, reorder level 10\)", text);
         Assert.Contains("stock of p-0815 in wh-1: on hand 18, reserved 8, available 10", text);
         Assert.Matches(@"NCR \S+: 3 rejected", text);
         Assert.Matches(@"recall forward: lot LOT-RAW-(\w+) is in LOT LOT-FG-\1, SERIAL SN-\1-001, SERIAL SN-\1-002", text);

@@ -12,6 +12,11 @@ public sealed record InvoiceIssued
     public required decimal Subtotal { get; init; }
     public required decimal TaxTotal { get; init; }
     public required decimal GrandTotal { get; init; }
+    /// <summary>
+    /// GrandTotal minus the total the order (or its offer) stated, when they differ: the invoice follows its lines, and
+    /// this says by how much that departs from what the customer was quoted. Absent when they agree.
+    /// </summary>
+    public decimal? GrandTotalDifference { get; init; }
     public required DateTimeOffset DueDate { get; init; }
     public required IReadOnlyList<InvoiceLineItem> LineItems { get; init; }
 }

@@ -36,6 +36,11 @@ public sealed record OrderCreated
     public required IReadOnlyList<OrderLineItem> LineItems { get; init; }
     public required string Currency { get; init; }
     public required decimal GrandTotal { get; init; }
+    /// <summary>
+    /// The grandTotal the approved offer stated, carried by orders made from an offer (whose own grandTotal follows the
+    /// lines) so Invoicing can show where the lines and the stated figure part; absent from Collector's own orders.
+    /// </summary>
+    public decimal? OfferGrandTotal { get; init; }
 }
 
 public sealed record OrderLineItem

@@ -22,7 +22,7 @@ public sealed class ReceiveStockFunction(FunctionRunner runner)
             Outbox = outputs.Events,
             DeadLetter = outputs.DeadLetter,
             StockMovements = outputs.Rows<StockMovement>(),
-            PurchaseOrders = outputs.Rows<PurchaseOrder>(),
+            PurchaseOrderReceipts = outputs.Rows<PurchaseOrderReceipt>(),
         };
     }
 }
@@ -39,6 +39,6 @@ public sealed class ReceiveStockOutput
     [SqlOutput("dbo.StockMovements", Bindings.Sql)]
     public StockMovement[]? StockMovements { get; init; }
 
-    [SqlOutput("dbo.PurchaseOrders", Bindings.Sql)]
-    public PurchaseOrder[]? PurchaseOrders { get; init; }
+    [SqlOutput("dbo.PurchaseOrderReceipts", Bindings.Sql)]
+    public PurchaseOrderReceipt[]? PurchaseOrderReceipts { get; init; }
 }

@@ -32,7 +32,7 @@ public static class Consumers
     public static readonly ConsumerDefinition ReserveStock = Collector(nameof(ReserveStock), "inventory.reserve-stock", CollectorTypes.OrderCreated)
         with { Emits = [CollectorTypes.StockReserved, CollectorTypes.StockReservationFailed, CollectorTypes.StockLow] };
     public static readonly ConsumerDefinition ReceiveStock = Collector(nameof(ReceiveStock), "inventory.receive-stock", CollectorTypes.StockReceived)
-        with { Writes = [typeof(StockMovement), typeof(PurchaseOrder)] };
+        with { Writes = [typeof(StockMovement), typeof(PurchaseOrderReceipt)] };
     public static readonly ConsumerDefinition CreateDeliveryNote = Collector(nameof(CreateDeliveryNote), "delivery.create-note", CollectorTypes.OrderConfirmed)
         with { Emits = [CollectorTypes.DeliveryNoteCreated], Writes = [typeof(DeliveryNote), typeof(DeliveryNoteLine)] };
     public static readonly ConsumerDefinition DeductStock = Collector(nameof(DeductStock), "inventory.deduct-stock", CollectorTypes.DeliveryDispatched)

@@ -22,6 +22,8 @@ public static class ProcessingTelemetry
     private static readonly Counter<long> DeadLettered = Meter.CreateCounter<long>("eventprocessors.events.dead_lettered", "{event}", "Events that can never succeed.");
     private static readonly Counter<long> Failed = Meter.CreateCounter<long>("eventprocessors.events.failed", "{event}", "Attempts that failed transiently and will be retried.");
     private static readonly Histogram<double> HandlerDuration = Meter.CreateHistogram<double>("eventprocessors.handler.duration", "ms", "Time in the consumer action.");
+    private static readonly Counter<long> TotalMismatches = Meter.CreateCounter<long>("eventprocessors.invoices.total_mismatch", "{invoice}",
+        "Invoices whose total, computed from their lines, differs from the total the order or offer stated.");
     private static readonly Histogram<double> EventAge = Meter.CreateHistogram<double>("eventprocessors.event.age", "s", "Time from the event's creation to its processing.");
 
     /// <summary>Starts the span of one event, continuing the producer's trace when the event carries one.</summary>
@@ -38,6 +40,9 @@ public static class ProcessingTelemetry
         activity.SetTag("eventprocessors.tenant_id", e.TenantId);
         return activity;
     }
+
+    /// <summary>Counts an invoice whose lines do not add up to the stated total; tagged by currency only (amounts are confidential).</summary>
+    public static void RecordTotalMismatch(string currency) => TotalMismatches.Add(1, new KeyValuePair<string, object?>("currency", currency));
 
     public static void RecordResult(ConsumerDefinition consumer, ProcessingResult result, TimeSpan handlerTime, DateTimeOffset now)
     {

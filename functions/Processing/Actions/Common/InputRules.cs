@@ -25,14 +25,23 @@ public static partial class InputRules
     public static decimal? Percent(decimal? value, string path) => value is null or (>= 0 and <= 100) ? value
         : throw EventValidationException.Invalid($"{Field(path)} must be between 0 and 100, but is {value}.", path);
 
-    /// <summary>Money as invoices and ledgers hold it: whole cents.</summary>
-    public static decimal Cents(decimal value, string path) => decimal.Round(value, 2) == value ? value
-        : throw EventValidationException.Invalid($"{Field(path)} must have at most 2 decimal places, but is {value}.", path);
+    /// <summary>
+    /// Money as invoices and ledgers hold it: a whole number of the currency's minor units (cents for USD, yen for JPY,
+    /// fils for KWD); <paramref name="currency"/> comes from <see cref="Currency"/>.
+    /// </summary>
+    public static decimal Money(decimal value, string currency, string path) => Currencies.Round(value, currency) == value ? value
+        : throw EventValidationException.Invalid(
+            $"{Field(path)} must have at most {Currencies.MinorUnits(currency)} decimal places in {currency}, but is {value}.", path);
 
-    /// <summary>An ISO 4217 code such as USD; returned in upper case.</summary>
-    public static string Currency(string value, string path) => CurrencyCode().IsMatch(value)
-        ? value.ToUpperInvariant()
-        : throw EventValidationException.Invalid($"{Field(path)} must be a 3-letter ISO 4217 code, but is '{value}'.", path);
+    /// <summary>An ISO 4217 currency code such as USD (<see cref="Currencies"/>); returned in upper case.</summary>
+    public static string Currency(string value, string path)
+    {
+        if (!CurrencyCode().IsMatch(value))
+            throw EventValidationException.Invalid($"{Field(path)} must be a 3-letter ISO 4217 code, but is '{value}'.", path);
+        var code = value.ToUpperInvariant();
+        return Currencies.IsKnown(code) ? code
+            : throw EventValidationException.Invalid($"{Field(path)} '{value}' is not an ISO 4217 currency this system can hold amounts in.", path);
+    }
 
     public static void NotEmpty<T>(IReadOnlyCollection<T> items, string path)
     {

@@ -2,7 +2,7 @@ using EventProcessors.Processing.Pipeline;
 
 namespace EventProcessors.Processing.Actions.Crm;
 
-/// <summary>A payment received from a customer against an invoice; Amount = AppliedAmount + CreditAmount.</summary>
+/// <summary>A payment received from a customer against an invoice; Amount = AppliedAmount + CreditAmount. Written once per payment.</summary>
 [SqlTable("Payments")]
 public sealed record Payment
 {
@@ -14,6 +14,8 @@ public sealed record Payment
     public required decimal Amount { get; init; }
     public required decimal AppliedAmount { get; init; }
     public required decimal CreditAmount { get; init; }
+    /// <summary>What the invoice still owed after this payment; 0 once its payments reach its grand total (settled).</summary>
+    public required decimal OutstandingAmount { get; init; }
     public required string Currency { get; init; }
     public string? PaymentMethod { get; init; }
     public required DateTimeOffset PaymentDate { get; init; }

@@ -12,7 +12,8 @@ namespace EventProcessors.Processing.Actions.Inventory;
 
 /// <summary>
 /// stock.received -> the quantity on hand, a StockMovement record, and, when the receipt names a purchase order,
-/// the order's received quantity (its PurchaseOrders row upserted with the new state). This closes the
+/// the order's received quantity and a PurchaseOrderReceipts row of its own (the PurchaseOrders row is never rewritten,
+/// so a late or replayed write cannot take the order's state backwards). This closes the
 /// procurement loop: stock back at or above the reorder level arms stock.low again, and so does a receipt that
 /// completes a purchase order while stock is still below it, so the next fall raises a new order.
 /// </summary>
@@ -74,6 +75,18 @@ public sealed class ReceiveStock(ITableServiceClient tables) : IConsumerAction
             PurchaseOrderId = purchaseOrderId,
             OccurredAt = received.At,
         });
-        if (order is not null) context.Write(PurchaseOrder.Of(tenant, order));
+        if (order is not null)
+            context.Write(new PurchaseOrderReceipt
+            {
+                ReceiptId = receiptId,
+                TenantId = tenant,
+                PurchaseOrderId = order.PurchaseOrderId,
+                PurchaseOrderNumber = order.PurchaseOrderNumber,
+                ProductId = receipt.ProductId,
+                WarehouseId = receipt.WarehouseId,
+                Quantity = quantity,
+                CompletesOrder = completesOrder,
+                ReceivedAt = receivedAt,
+            });
     }
 }

@@ -28,14 +28,16 @@ public sealed class CaptureOrder(ITableServiceClient tables) : IConsumerAction
     {
         InputRules.NotBlank(order.OrderId, "$.data.orderId");
         InputRules.NotBlank(order.CustomerId, "$.data.customerId");
+        var currency = InputRules.Currency(order.Currency, "$.data.currency");
         var priced = new PricedOrder
         {
             OrderNumber = order.OrderNumber,
             CustomerId = order.CustomerId,
             OfferId = order.OfferId,
-            Currency = InputRules.Currency(order.Currency, "$.data.currency"),
+            Currency = currency,
             GrandTotal = InputRules.NotNegative(order.GrandTotal, "$.data.grandTotal"),
-            Lines = PricedLines(order.LineItems),
+            OfferGrandTotal = order.OfferGrandTotal is { } offerTotal ? InputRules.NotNegative(offerTotal, "$.data.offerGrandTotal") : null,
+            Lines = PricedLines(order.LineItems, currency),
             CreatedAt = context.OccurredAt(),
         };
         return _snapshots.FillAsync(context.Tenant, order.OrderId,
@@ -65,14 +67,14 @@ public sealed class CaptureOrder(ITableServiceClient tables) : IConsumerAction
             snapshot => snapshot.Confirmed is null ? snapshot with { Confirmed = confirmed } : snapshot, cancellationToken);
     }
 
-    private static PricedOrderLine[] PricedLines(IReadOnlyList<OrderLineItem> items)
+    private static PricedOrderLine[] PricedLines(IReadOnlyList<OrderLineItem> items, string currency)
     {
         InputRules.NotEmpty(items, "$.data.lineItems");
         return items.Select((line, i) =>
         {
             var path = $"$.data.lineItems[{i}]";
             // Checked now, so an order Invoicing could never bill is dead-lettered here rather than at delivery.
-            LinePricing.Price(line.Quantity, line.UnitPrice, line.DiscountPercent, line.TaxPercent, path);
+            LinePricing.Price(line.Quantity, line.UnitPrice, line.DiscountPercent, line.TaxPercent, currency, path);
             return new PricedOrderLine
             {
                 ProductId = InputRules.NotBlank(line.ProductId, path + ".productId"),

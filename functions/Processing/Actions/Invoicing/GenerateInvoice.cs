@@ -5,6 +5,8 @@ using EventProcessors.Processing.Actions.Invoicing.State;
 using EventProcessors.Processing.Actions.Orders;
 using EventProcessors.Processing.Pipeline;
 using EventProcessors.Processing.Storage;
+using EventProcessors.Processing.Telemetry;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace EventProcessors.Processing.Actions.Invoicing;
@@ -18,15 +20,22 @@ namespace EventProcessors.Processing.Actions.Invoicing;
 /// delivery.confirmed carries no lines, so the invoice bills the whole order, and an order is invoiced
 /// once: a copy of the same confirmation does nothing, a second delivery note for an order already
 /// invoiced is dead-lettered (billing it again would charge the customer twice).
+/// <para>Stated totals: the invoice always follows its lines (priced by <see cref="LinePricing"/>, so a line without a
+/// discount or tax rate has none). When that total differs from the one the customer was quoted (the offer's
+/// grandTotal if order.created carries it, else the order's), the invoice is still issued, with the difference on the
+/// Invoice row and on invoice.issued (<c>grandTotalDifference</c>), a warning naming the invoice and order, and the
+/// <c>eventprocessors.invoices.total_mismatch</c> metric, so someone reconciles it before the customer does.</para>
 /// </remarks>
-public sealed class GenerateInvoice : IConsumerAction
+public sealed partial class GenerateInvoice : IConsumerAction
 {
     private readonly OrderSnapshots _snapshots;
     private readonly DocumentOrigins _origins;
     private readonly TimeSpan _paymentTerms;
+    private readonly ILogger<GenerateInvoice> _logger;
 
-    public GenerateInvoice(ITableServiceClient tables, IOptions<InvoicingOptions> options)
+    public GenerateInvoice(ITableServiceClient tables, IOptions<InvoicingOptions> options, ILogger<GenerateInvoice> logger)
     {
+        _logger = logger;
         ArgumentOutOfRangeException.ThrowIfNegative(options.Value.PaymentTermsDays, "Invoicing:PaymentTermsDays");
         _snapshots = new OrderSnapshots(tables);
         _origins = new DocumentOrigins(tables);
@@ -63,10 +72,17 @@ public sealed class GenerateInvoice : IConsumerAction
         }
 
         var lines = order.Lines.Select((line, i) =>
-            (Line: line, Price: LinePricing.Price(line.Quantity, line.UnitPrice, line.DiscountPercent, line.TaxPercent, $"snapshot.lines[{i}]"))).ToArray();
+            (Line: line, Price: LinePricing.Price(line.Quantity, line.UnitPrice, line.DiscountPercent, line.TaxPercent, order.Currency, $"snapshot.lines[{i}]"))).ToArray();
         var totals = LinePricing.Totals(lines.Select(l => l.Price));
         var issuedAt = context.OccurredAt();
         var dueDate = issuedAt + _paymentTerms;
+        var difference = totals.GrandTotal - order.StatedGrandTotal;
+        if (difference != 0)
+        {
+            // Ids only: invoice.issued is confidential, so its amounts stay out of logs.
+            LogTotalMismatch(_logger, invoiceNumber, invoiceId, order.OrderNumber, delivery.OrderId, context.Tenant, context.Event.Id);
+            ProcessingTelemetry.RecordTotalMismatch(order.Currency);
+        }
 
         context.Emit(EventTypes.Collector.InvoiceIssued, new InvoiceIssued
         {
@@ -79,6 +95,7 @@ public sealed class GenerateInvoice : IConsumerAction
             Subtotal = totals.Subtotal,
             TaxTotal = totals.TaxTotal,
             GrandTotal = totals.GrandTotal,
+            GrandTotalDifference = difference == 0 ? null : difference,
             DueDate = dueDate,
             LineItems = lines.Select(l => new InvoiceLineItem
             {
@@ -105,6 +122,8 @@ public sealed class GenerateInvoice : IConsumerAction
             Subtotal = totals.Subtotal,
             TaxTotal = totals.TaxTotal,
             GrandTotal = totals.GrandTotal,
+            StatedGrandTotal = order.StatedGrandTotal,
+            GrandTotalDifference = difference,
             IssuedAt = issuedAt,
             DueDate = dueDate,
         });
@@ -129,4 +148,8 @@ public sealed class GenerateInvoice : IConsumerAction
             });
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Invoice {InvoiceNumber} ({InvoiceId}) for order {OrderNumber} ({OrderId}), tenant {Tenant}, event {EventId}: the lines do not add up to the total the order stated; issued as the lines say, with the difference on the invoice.")]
+    private static partial void LogTotalMismatch(ILogger logger, string invoiceNumber, string invoiceId, string orderNumber, string orderId, string tenant, string eventId);
 }

@@ -17,7 +17,12 @@ public sealed record Invoice
     public required string Currency { get; init; }
     public required decimal Subtotal { get; init; }
     public required decimal TaxTotal { get; init; }
+    /// <summary>What the lines add up to: what the customer owes.</summary>
     public required decimal GrandTotal { get; init; }
+    /// <summary>The total the customer was quoted (the offer's, else the order's grandTotal).</summary>
+    public required decimal StatedGrandTotal { get; init; }
+    /// <summary>GrandTotal - StatedGrandTotal; 0 when they agree, otherwise something to reconcile.</summary>
+    public required decimal GrandTotalDifference { get; init; }
     public required DateTimeOffset IssuedAt { get; init; }
     public required DateTimeOffset DueDate { get; init; }
 }

@@ -12,7 +12,8 @@ namespace EventProcessors.Processing.Actions.Orders;
 /// </summary>
 /// <remarks>
 /// Totals come from the lines, not from the offer's grandTotal: Collector's own example states 1500.00 for
-/// 5 x 300.00 with 10% discount and 20% tax (1620.00), so the offer's figure is not a reliable check.
+/// 5 x 300.00 with 10% discount and 20% tax (1620.00), so the offer's figure is not a reliable check. The offer's figure
+/// travels on order.created (offerGrandTotal), and the invoice shows any difference from it.
 /// Every order line must name a product (order.created requires one, Inventory reserves by it); an offer with a
 /// free-text line cannot become an order and is dead-lettered for someone to fix the offer.
 /// validUntil is not checked: the approval is the Offers service's decision, made when it accepted it.
@@ -37,7 +38,7 @@ public sealed class CreateOrderFromOffer(ITableServiceClient tables) : IConsumer
             var path = $"$.data.lineItems[{i}]";
             if (string.IsNullOrWhiteSpace(line.ProductId))
                 throw EventValidationException.Invalid($"Offer line {i + 1} ('{line.Description}') names no product; an order line must.", path + ".productId");
-            return (Item: line, Price: LinePricing.Price(line.Quantity, line.UnitPrice, line.DiscountPercent, line.TaxPercent, path));
+            return (Item: line, Price: LinePricing.Price(line.Quantity, line.UnitPrice, line.DiscountPercent, line.TaxPercent, currency, path));
         }).ToArray();
         var totals = LinePricing.Totals(lines.Select(l => l.Price));
 
@@ -55,6 +56,7 @@ public sealed class CreateOrderFromOffer(ITableServiceClient tables) : IConsumer
             OfferId = offer.OfferId,
             Currency = currency,
             GrandTotal = totals.GrandTotal,
+            OfferGrandTotal = offer.GrandTotal,
             LineItems = lines.Select(l => new OrderLineItem
             {
                 ProductId = l.Item.ProductId!,

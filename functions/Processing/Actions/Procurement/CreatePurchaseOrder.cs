@@ -1,4 +1,3 @@
-using System.Globalization;
 using EventProcessors.Contracts;
 using EventProcessors.Contracts.Payloads.Collector;
 using EventProcessors.Processing.Actions.Common;
@@ -16,14 +15,17 @@ namespace EventProcessors.Processing.Actions.Procurement;
 /// <remarks>
 /// <para>The order's id derives from the stock.low that raised it, so a re-run raises the same order; a later
 /// stock.low while it is open raises none. ReceiveStock counts receipts against the order and closes it.</para>
-/// <para>Its number is PO-&lt;year&gt;-&lt;first 8 hex digits of its id&gt;: Collector-style, unique, and derivable
-/// without a counter that a re-run could advance twice.</para>
+/// <para>Its number is PO-&lt;year&gt;-&lt;sequence&gt; (PO-2026-000123), unique per tenant and year
+/// (<see cref="PurchaseOrderNumbers"/>); a re-run finds the order its first run raised and keeps that number.</para>
+/// <para>The PurchaseOrders row is what was ordered and is never rewritten; receipts are rows of their own
+/// (PurchaseOrderReceipts, written by ReceiveStock), so no replayed or late write can take an order's state backwards.</para>
 /// <para>A stock.low whose current quantity is negative or not below the reorder level has nothing to order
 /// and is invalid input.</para>
 /// </remarks>
 public sealed class CreatePurchaseOrder(ITableServiceClient tables) : IConsumerAction
 {
     private readonly PurchaseOrderBooks _books = new(tables);
+    private readonly PurchaseOrderNumbers _numbers = new(tables);
 
     public ConsumerDefinition Definition => Consumers.CreatePurchaseOrder;
 
@@ -39,12 +41,18 @@ public sealed class CreatePurchaseOrder(ITableServiceClient tables) : IConsumerA
             throw EventValidationException.Invalid(
                 $"currentQuantity {current} is not below reorderLevel {reorderLevel}; there is nothing to order.", "$.data.currentQuantity");
 
+        // A number is taken only when an order may be raised: not for a stock.low that meets an open order, nor on a re-run.
+        var book = await _books.GetAsync(tenant, low.ProductId, low.WarehouseId, cancellationToken).ConfigureAwait(false);
+        var earlierRun = book?.Orders.FirstOrDefault(o => o.EventId == context.Event.Id);
+        if (earlierRun is null && book?.Orders.Any(o => o.IsOpen) == true) return;
         var createdAt = context.OccurredAt();
         var purchaseOrderId = DerivedIds.Uuid("purchase-order", tenant, context.Event.Id);
+        var number = earlierRun?.PurchaseOrderNumber
+            ?? await _numbers.NextAsync(tenant, createdAt.UtcDateTime.Year, cancellationToken).ConfigureAwait(false);
         var (raised, order) = await _books.RaiseAsync(tenant, new PurchaseOrderEntry
         {
             PurchaseOrderId = purchaseOrderId,
-            PurchaseOrderNumber = string.Create(CultureInfo.InvariantCulture, $"PO-{createdAt.UtcDateTime.Year}-{purchaseOrderId[..8].ToUpperInvariant()}"),
+            PurchaseOrderNumber = number,
             EventId = context.Event.Id,
             ProductId = low.ProductId,
             ProductName = low.ProductName,
@@ -71,7 +79,6 @@ public sealed class CreatePurchaseOrder(ITableServiceClient tables) : IConsumerA
             CurrentQuantity = order.CurrentQuantity,
             ReorderLevel = order.ReorderLevel,
         }, partitionKey: order.PurchaseOrderId);
-        // The order's latest state: after a crash, receipts may already have arrived against it.
         context.Write(PurchaseOrder.Of(tenant, order));
     }
 }

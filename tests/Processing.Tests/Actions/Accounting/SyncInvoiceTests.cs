@@ -1,31 +1,38 @@
 using System.Text.Json.Nodes;
 using EventProcessors.Contracts;
 using EventProcessors.Processing.Actions.Accounting;
+using EventProcessors.Processing.Actions.Accounting.State;
 using EventProcessors.Processing.Actions.Common;
 using EventProcessors.Processing.Pipeline;
 using EventProcessors.Processing.Storage;
-using EventProcessors.Processing.Tests.Pipeline;
+using EventProcessors.TestSupport;
 using static EventProcessors.Processing.Tests.Actions.OrderToCash.OrderToCashEvents;
 
 namespace EventProcessors.Processing.Tests.Actions.Accounting;
 
-/// <summary>SyncInvoice keeps no state (its rows are keyed by the invoice), so one backend is enough.</summary>
-public sealed class SyncInvoiceTests
+public sealed class SyncInvoiceOnAzurite(AzuriteFixture azurite) : SyncInvoiceTests, IClassFixture<AzuriteFixture>
+{
+    protected override ITableServiceClient Tables => azurite.Tables;
+}
+
+public sealed class SyncInvoiceInMemory : SyncInvoiceTests
+{
+    protected override ITableServiceClient Tables { get; } = new InMemoryTableServiceClient();
+}
+
+public abstract class SyncInvoiceTests : ActionTests
 {
     private const string InvoiceId = "1a2b3c4d-0000-4000-8000-000000000001";
     private const string IssuedAt = "2024-01-15T14:30:00.000Z";
 
-    private readonly string _tenant = NewTenant();
-    private readonly PipelineHarness _pipeline = Harness(new InMemoryTableServiceClient());
-
     private Task<ProcessingResult> Sync(JsonObject? invoice = null, string timestamp = IssuedAt) =>
-        _pipeline.ProcessAsync(Envelope(EventTypes.Collector.InvoiceIssued, _tenant, invoice ?? InvoiceIssued(), timestamp), new SyncInvoice());
+        Pipeline.ProcessAsync(Envelope(EventTypes.Collector.InvoiceIssued, Tenant, invoice ?? InvoiceIssued(), timestamp), new SyncInvoice(Tables));
 
     private LedgerEntry Entry(string account, decimal debit, decimal credit, string? customerId) => new()
     {
-        EntryId = DerivedIds.Uuid("ledger-entry", _tenant, "INVOICE", InvoiceId, account),
-        TenantId = _tenant,
-        JournalId = DerivedIds.Uuid("journal", _tenant, "INVOICE", InvoiceId),
+        EntryId = DerivedIds.Uuid("ledger-entry", Tenant, "INVOICE", InvoiceId, account),
+        TenantId = Tenant,
+        JournalId = DerivedIds.Uuid("journal", Tenant, "INVOICE", InvoiceId),
         SourceType = "INVOICE",
         SourceId = InvoiceId,
         SourceNumber = "INV-2024-001",
@@ -105,8 +112,53 @@ public sealed class SyncInvoiceTests
         Assert.Equal(ProcessingStatus.Duplicate, duplicate.Status);
         Assert.Equal(first.Snapshot(), duplicate.Snapshot());
         Assert.Equal(ProcessingStatus.Completed, resent.Status);
-        // Same keys, so the upsert replaces rather than doubles; the posting date is the re-sent event's.
-        Assert.Equal(first.Rows<LedgerEntry>().Select(e => (e.EntryId, e.Debit, e.Credit)), resent.Rows<LedgerEntry>().Select(e => (e.EntryId, e.Debit, e.Credit)));
+        // The very same rows, posting date included: whichever copy's upsert lands last, the ledger reads the same.
+        Assert.Equal(first.Rows<LedgerEntry>(), resent.Rows<LedgerEntry>());
+        Assert.Equal(DateTimeOffset.Parse(IssuedAt), resent.Rows<LedgerEntry>()[0].PostedAt);
+    }
+
+    [Fact]
+    public async Task A_copy_with_other_figures_for_a_posted_invoice_is_dead_lettered_and_the_posting_stands()
+    {
+        await Sync();
+        var changed = InvoiceIssued();
+        changed["subtotal"] = "1000.00";
+        changed["grandTotal"] = "1250.00";
+        changed["lineItems"]![0]!["total"] = "1000.00";
+
+        var result = await Sync(changed, "2024-01-16T09:00:00.000Z");
+
+        Assert.Equal(ProcessingStatus.DeadLettered, result.Status);
+        Assert.Equal(new EventError(EventErrorCode.InvalidValue,
+            $"INVOICE INV-2024-001 ({InvoiceId}) is already posted with other amounts; a correction is a posting of its own (credit note, adjustment), not a re-sent event.",
+            "$.data.invoiceId"), result.Error);
+        Assert.True(result.Outcome.IsEmpty);
+        var posting = await new Postings(Tables).GetAsync(Tenant, LedgerSources.Invoice, InvoiceId, CancellationToken.None);
+        Assert.Equal(1500.00m, posting!.Lines.Single(l => l.Account == LedgerAccounts.AccountsReceivable).Debit);
+    }
+
+    [Theory]
+    [InlineData("JPY", "187500", "18750", "206250")]
+    [InlineData("KWD", "1250.125", "125.013", "1375.138")]
+    public async Task An_invoice_is_posted_in_its_currencys_minor_units(string currency, string subtotal, string tax, string grand)
+    {
+        var invoice = InvoiceIssued();
+        invoice["currency"] = currency;
+        invoice["subtotal"] = subtotal;
+        invoice["taxTotal"] = tax;
+        invoice["grandTotal"] = grand;
+        invoice["lineItems"]![0]!["total"] = subtotal;
+
+        var result = await Sync(invoice);
+
+        Assert.Equal(ProcessingStatus.Completed, result.Status);
+        var p = System.Globalization.CultureInfo.InvariantCulture;
+        Assert.Equal(
+        [
+            ("AccountsReceivable", decimal.Parse(grand, p), 0m, currency),
+            ("SalesRevenue", 0m, decimal.Parse(subtotal, p), currency),
+            ("SalesTaxPayable", 0m, decimal.Parse(tax, p), currency),
+        ], result.Rows<LedgerEntry>().Select(e => (e.Account, e.Debit, e.Credit, e.Currency)));
     }
 
     public static TheoryData<string, JsonNode?, string, string> Invalid => new()
@@ -114,8 +166,10 @@ public sealed class SyncInvoiceTests
         { "grandTotal", "1499.99", "$.data.grandTotal", "Subtotal 1250.00 + tax 250.00 = 1500.00, but the grand total is 1499.99." },
         { "subtotal", "1200.00", "$.data.subtotal", "The line totals add up to 1250.00, but the subtotal is 1200.00." },
         { "taxTotal", "-250.00", "$.data.taxTotal", "taxTotal must not be negative, but is -250.00." },
-        { "subtotal", "1250.005", "$.data.subtotal", "subtotal must have at most 2 decimal places, but is 1250.005." },
+        { "subtotal", "1250.005", "$.data.subtotal", "subtotal must have at most 2 decimal places in USD, but is 1250.005." },
         { "currency", "usd1", "$.data.currency", "currency must be a 3-letter ISO 4217 code, but is 'usd1'." },
+        { "currency", "ABC", "$.data.currency", "currency 'ABC' is not an ISO 4217 currency this system can hold amounts in." },
+        { "currency", "XAU", "$.data.currency", "currency 'XAU' is not an ISO 4217 currency this system can hold amounts in." },
         { "lineItems", new JsonArray(), "$.data.lineItems", "lineItems must not be empty." },
     };
 

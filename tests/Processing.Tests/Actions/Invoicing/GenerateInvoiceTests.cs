@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Text.Json.Nodes;
 using EventProcessors.Contracts;
 using EventProcessors.Contracts.Payloads.Collector;
@@ -5,8 +6,10 @@ using EventProcessors.Processing.Actions.Common;
 using EventProcessors.Processing.Actions.Invoicing;
 using EventProcessors.Processing.Pipeline;
 using EventProcessors.Processing.Storage;
+using EventProcessors.Processing.Telemetry;
 using EventProcessors.Processing.Tests.Pipeline;
 using EventProcessors.TestSupport;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using static EventProcessors.Processing.Tests.Actions.OrderToCash.OrderToCashEvents;
 
@@ -26,8 +29,10 @@ public abstract class GenerateInvoiceTests : ActionTests
 {
     private const string DeliveredAt = "2024-01-15T14:00:00.000Z";
 
+    private readonly ListLogger<GenerateInvoice> _log = new();
+
     private GenerateInvoice Action(int? paymentTermsDays = null) =>
-        new(Tables, Options.Create(paymentTermsDays is { } days ? new InvoicingOptions { PaymentTermsDays = days } : new InvoicingOptions()));
+        new(Tables, Options.Create(paymentTermsDays is { } days ? new InvoicingOptions { PaymentTermsDays = days } : new InvoicingOptions()), _log);
 
     private Task<ProcessingResult> Capture(string type, JsonObject data) =>
         Pipeline.ProcessAsync(Envelope(type, Tenant, data, "2024-01-15T10:35:00.000Z"), new CaptureOrder(Tables));
@@ -76,7 +81,8 @@ public abstract class GenerateInvoiceTests : ActionTests
             {
                 InvoiceId = ExpectedInvoiceId, TenantId = Tenant, InvoiceNumber = "INV-2024-001", CustomerId = CustomerId, OrderId = OrderId,
                 OrderNumber = "ORD-2024-001", DeliveryNoteId = DeliveryNoteId, DeliveryNumber = "DN-2024-001", Currency = "USD",
-                Subtotal = 1350.00m, TaxTotal = 270.00m, GrandTotal = 1620.00m, IssuedAt = DateTimeOffset.Parse(DeliveredAt), DueDate = dueDate,
+                Subtotal = 1350.00m, TaxTotal = 270.00m, GrandTotal = 1620.00m, StatedGrandTotal = 1620.00m, GrandTotalDifference = 0m,
+                IssuedAt = DateTimeOffset.Parse(DeliveredAt), DueDate = dueDate,
             },
         ], result.Rows<Invoice>());
         Assert.Equal(
@@ -175,5 +181,82 @@ public abstract class GenerateInvoiceTests : ActionTests
         Assert.Equal(ProcessingStatus.DeadLettered, result.Status);
         Assert.Equal(new EventError(EventErrorCode.InvalidValue,
             $"Delivery DN-2024-001 is for customer someone-else, but order ORD-2024-001 belongs to customer {CustomerId}.", "$.data.customerId"), result.Error);
+    }
+
+    [Fact]
+    public async Task A_total_that_differs_from_the_stated_one_is_invoiced_as_the_lines_say_and_the_difference_is_visible()
+    {
+        long mismatches = 0;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == ProcessingTelemetry.Name && instrument.Name == "eventprocessors.invoices.total_mismatch") l.EnableMeasurementEvents(instrument);
+            },
+        };
+        // Only this test invoices in CHF, so tests running alongside do not count here.
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags) if (tag is { Key: "currency", Value: "CHF" }) Interlocked.Add(ref mismatches, value);
+        });
+        listener.Start();
+        var order = OrderCreated();
+        order["currency"] = "CHF";
+        order["grandTotal"] = "1500.00"; // the lines come to 1620.00
+
+        await Capture(EventTypes.Collector.OrderCreated, order);
+        var result = await Deliver();
+
+        Assert.Equal(ProcessingStatus.Completed, result.Status);
+        var issued = Assert.Single(result.Outcome.Events).Payload<InvoiceIssued>();
+        Assert.Equal((1620.00m, 120.00m), (issued.GrandTotal, issued.GrandTotalDifference));
+        var invoice = Assert.Single(result.Rows<Invoice>());
+        Assert.Equal((1620.00m, 1500.00m, 120.00m), (invoice.GrandTotal, invoice.StatedGrandTotal, invoice.GrandTotalDifference));
+        var warning = Assert.Single(_log.Entries, e => e.Level == LogLevel.Warning);
+        Assert.Contains($"Invoice INV-2024-001 ({ExpectedInvoiceId}) for order ORD-2024-001 ({OrderId}), tenant {Tenant}, event {result.Event!.Id}", warning.Message);
+        Assert.All(new[] { "1620.00", "1500.00", "120.00" }, amount => Assert.DoesNotContain(amount, warning.Message)); // confidential: ids, never amounts
+        Assert.Equal(1, Interlocked.Read(ref mismatches));
+    }
+
+    [Fact]
+    public async Task Agreeing_totals_carry_no_difference_and_log_no_warning()
+    {
+        await Capture(EventTypes.Collector.OrderCreated, OrderCreated());
+
+        var result = await Deliver();
+
+        Assert.Null(Assert.Single(result.Outcome.Events).Payload<InvoiceIssued>().GrandTotalDifference);
+        Assert.Equal(0m, Assert.Single(result.Rows<Invoice>()).GrandTotalDifference);
+        Assert.DoesNotContain(_log.Entries, e => e.Level == LogLevel.Warning);
+    }
+
+    [Fact]
+    public async Task The_offers_stated_total_is_what_the_invoice_is_checked_against_when_the_order_carries_it()
+    {
+        var order = OrderCreated();
+        order["offerGrandTotal"] = "1500.00"; // the seed's offer; the order itself follows its lines (1620.00)
+
+        await Capture(EventTypes.Collector.OrderCreated, order);
+        var result = await Deliver();
+
+        var invoice = Assert.Single(result.Rows<Invoice>());
+        Assert.Equal((1500.00m, 120.00m), (invoice.StatedGrandTotal, invoice.GrandTotalDifference));
+    }
+
+    [Fact]
+    public async Task A_line_without_a_tax_rate_is_untaxed_and_a_total_that_assumed_tax_shows_the_gap()
+    {
+        var order = OrderCreated();
+        order["lineItems"]![0]!.AsObject().Remove("taxPercent");
+        order["lineItems"]![0]!.AsObject().Remove("discountPercent");
+
+        await Capture(EventTypes.Collector.OrderCreated, order);
+        var result = await Deliver();
+
+        var line = Assert.Single(result.Rows<InvoiceLine>());
+        Assert.Equal((0m, 0m, 0m, 1500.00m), (line.DiscountPercent, line.TaxPercent, line.TaxAmount, line.LineTotal));
+        var invoice = Assert.Single(result.Rows<Invoice>());
+        Assert.Equal((1500.00m, 0m, 1620.00m, -120.00m), (invoice.GrandTotal, invoice.TaxTotal, invoice.StatedGrandTotal, invoice.GrandTotalDifference));
+        Assert.Equal(-120.00m, Assert.Single(result.Outcome.Events).Payload<InvoiceIssued>().GrandTotalDifference);
     }
 }

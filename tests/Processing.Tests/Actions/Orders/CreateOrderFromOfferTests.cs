@@ -55,6 +55,7 @@ public abstract class CreateOrderFromOfferTests : ActionTests
             OfferId = OfferId,
             Currency = "USD",
             GrandTotal = 1620.00m, // 5 x 300.00 = 1500.00, -10% = 1350.00, +20% tax 270.00
+            OfferGrandTotal = 1500.00m, // what the seed's offer states; the invoice will show the difference
             LineItems = order.LineItems,
         }, order);
 
@@ -225,5 +226,40 @@ public abstract class CreateOrderFromOfferTests : ActionTests
 
         Assert.Equal(new EventError(EventErrorCode.InvalidValue, "lineItems must not be empty.", "$.data.lineItems"), noLines.Error);
         Assert.Equal(new EventError(EventErrorCode.InvalidValue, "currency must be a 3-letter ISO 4217 code, but is 'Dollars'.", "$.data.currency"), badCurrency.Error);
+    }
+
+    [Theory]
+    [InlineData("JPY", "3", "1234.5", "10", "8", 3704, 370, 3334, 267, 3601)] // 3 x 1234.5 = 3703.5 -> 3704 yen; 370.4 -> 370; 266.72 -> 267
+    [InlineData("KWD", "3", "12.3455", "10", "5", 37.037, 3.704, 33.333, 1.667, 35.000)] // 37.0365 -> 37.037; 3.7037 -> 3.704; 1.66665 -> 1.667
+    [InlineData("USD", "3", "12.3455", "10", "5", 37.04, 3.70, 33.34, 1.67, 35.01)]
+    public async Task Lines_are_priced_in_the_currencys_minor_units(string currency, string quantity, string unitPrice, string discount, string tax,
+        double gross, double discountAmount, double net, double taxAmount, double lineTotal)
+    {
+        var offer = OfferApproved();
+        offer["currency"] = currency;
+        offer["lineItems"] = new JsonArray(new JsonObject
+        {
+            ["productId"] = "p-1", ["description"] = "Valve", ["quantity"] = quantity, ["unitPrice"] = unitPrice, ["discountPercent"] = discount, ["taxPercent"] = tax,
+        });
+
+        var result = await Approve(offer);
+
+        var line = Assert.Single(result.Rows<OrderLine>());
+        Assert.Equal(((decimal)discountAmount, (decimal)net, (decimal)taxAmount, (decimal)lineTotal), (line.DiscountAmount, line.NetAmount, line.TaxAmount, line.LineTotal));
+        Assert.Equal((decimal)gross, line.NetAmount + line.DiscountAmount);
+        Assert.Equal(((decimal)lineTotal, currency), (Assert.Single(result.Rows<Order>()).GrandTotal, Assert.Single(result.Outcome.Events).Payload<OrderCreated>().Currency));
+    }
+
+    [Fact]
+    public async Task An_offer_in_an_unknown_currency_is_dead_lettered()
+    {
+        var offer = OfferApproved();
+        offer["currency"] = "EUX";
+
+        var result = await Approve(offer);
+
+        Assert.Equal(ProcessingStatus.DeadLettered, result.Status);
+        Assert.Equal(new EventError(EventErrorCode.InvalidValue, "currency 'EUX' is not an ISO 4217 currency this system can hold amounts in.", "$.data.currency"), result.Error);
+        Assert.True(result.Outcome.IsEmpty);
     }
 }

@@ -57,7 +57,7 @@ public abstract class CreatePurchaseOrderTests : ActionTests
 
         Assert.Equal(ProcessingStatus.Completed, result.Status);
         var id = DerivedIds.Uuid("purchase-order", Tenant, result.Event!.Id);
-        var number = "PO-2024-" + id[..8].ToUpperInvariant();
+        const string number = "PO-2024-000001"; // the tenant's first order of 2024
         AssertEvent(Assert.Single(result.Outcome.Events), EventTypes.Collector.PurchaseOrderCreated, id, new PurchaseOrderCreated
         {
             PurchaseOrderId = id, PurchaseOrderNumber = number, ProductId = Product, Sku = "SKU-123", WarehouseId = Warehouse,
@@ -68,8 +68,8 @@ public abstract class CreatePurchaseOrderTests : ActionTests
             new PurchaseOrderRow
             {
                 PurchaseOrderId = id, TenantId = Tenant, PurchaseOrderNumber = number, ProductId = Product, ProductName = "Product Name", Sku = "SKU-123",
-                WarehouseId = Warehouse, WarehouseName = "Main Warehouse", Quantity = 15m, ReceivedQuantity = 0m, CurrentQuantity = 5m, ReorderLevel = 20m,
-                Status = PurchaseOrderRow.OpenStatus, CreatedAt = DateTimeOffset.Parse(LowAt), ReceivedAt = null,
+                WarehouseId = Warehouse, WarehouseName = "Main Warehouse", Quantity = 15m, CurrentQuantity = 5m, ReorderLevel = 20m,
+                CreatedAt = DateTimeOffset.Parse(LowAt),
             },
         ], result.Rows<PurchaseOrderRow>());
         var order = Assert.Single((await Book())!.Orders);
@@ -128,6 +128,7 @@ public abstract class CreatePurchaseOrderTests : ActionTests
         var created = Assert.Single(results.SelectMany(r => r.Outcome.Events));
         var order = Assert.Single((await Book())!.Orders);
         Assert.Equal(order.PurchaseOrderId, created.Payload<PurchaseOrderCreated>().PurchaseOrderId);
+        Assert.Equal(order.PurchaseOrderNumber, created.Payload<PurchaseOrderCreated>().PurchaseOrderNumber);
     }
 
     [Fact]
@@ -143,14 +144,14 @@ public abstract class CreatePurchaseOrderTests : ActionTests
         var whileOpen = await Reserve("order-b", 1m); // 16 available, still not armed
         var rest = await Receive(StockReceived(3m, purchaseOrderId: created.PurchaseOrderId, receivedAt: "2024-01-21T08:00:00.000Z"));
 
-        var partialRow = Assert.Single(partial.Rows<PurchaseOrderRow>());
-        Assert.Equal((PurchaseOrderRow.PartiallyReceivedStatus, 2m, (DateTimeOffset?)null), (partialRow.Status, partialRow.ReceivedQuantity, partialRow.ReceivedAt));
+        // Receipts are rows of their own; the PurchaseOrders row is never written again.
+        Assert.Empty(partial.Rows<PurchaseOrderRow>());
+        var partialRow = Assert.Single(partial.Rows<PurchaseOrderReceipt>());
+        Assert.Equal((created.PurchaseOrderId, created.PurchaseOrderNumber, 2m, false), (partialRow.PurchaseOrderId, partialRow.PurchaseOrderNumber, partialRow.Quantity, partialRow.CompletesOrder));
         Assert.Equal([EventTypes.Collector.StockReserved], whileOpen.Outcome.Events.Select(e => e.Type));
-        var receivedRow = Assert.Single(rest.Rows<PurchaseOrderRow>());
-        Assert.Equal(partialRow with
-        {
-            Status = PurchaseOrderRow.ReceivedStatus, ReceivedQuantity = 5m, ReceivedAt = new DateTimeOffset(2024, 1, 21, 8, 0, 0, TimeSpan.Zero),
-        }, receivedRow);
+        var receivedRow = Assert.Single(rest.Rows<PurchaseOrderReceipt>());
+        Assert.Equal((3m, true, new DateTimeOffset(2024, 1, 21, 8, 0, 0, TimeSpan.Zero)), (receivedRow.Quantity, receivedRow.CompletesOrder, receivedRow.ReceivedAt));
+        Assert.NotEqual(partialRow.ReceiptId, receivedRow.ReceiptId);
         var level = (await new StockLevels(Tables).GetAsync(Tenant, Product, Warehouse))!;
         Assert.Equal((19m, true), (level.Available, level.LowArmed)); // below the level, but the order that answered stock.low is closed
 
@@ -162,6 +163,73 @@ public abstract class CreatePurchaseOrderTests : ActionTests
         Assert.NotEqual(created.PurchaseOrderId, second.PurchaseOrderId);
         Assert.Equal(2m, second.Quantity);
         Assert.Equal([PurchaseOrderStatus.Received, PurchaseOrderStatus.Open], (await Book())!.Orders.Select(o => o.Status));
+        Assert.Equal(("000001", "000002"), (created.PurchaseOrderNumber[^6..], second.PurchaseOrderNumber[^6..])); // the tenant's next number
+    }
+
+    [Fact]
+    public async Task Every_write_of_a_purchase_order_or_receipt_is_the_same_whenever_it_lands()
+    {
+        // SQL outputs upsert last-writer-wins: a replayed duplicate or a late re-run must never carry an older state.
+        await new StockLevels(Tables).DefineAsync(Tenant, Item(onHand: 25m));
+        var reserved = await Reserve("order-a", 10m);
+        var stockLow = AsMessage(reserved.Outcome.Events[1]);
+        var pipeline = Harness(Tables);
+        var raised = await pipeline.ProcessAsync(stockLow, new CreatePurchaseOrder(Tables));
+        var created = Assert.Single(raised.Outcome.Events).Payload<PurchaseOrderCreated>();
+        var receipt = StockReceived(2m, purchaseOrderId: created.PurchaseOrderId, receivedAt: "2024-01-20T08:00:00.000Z");
+        var first = await Receive(receipt);
+        await Receive(StockReceived(3m, purchaseOrderId: created.PurchaseOrderId, receivedAt: "2024-01-21T08:00:00.000Z"));
+
+        var replayed = await pipeline.ProcessAsync(stockLow, new CreatePurchaseOrder(Tables)); // duplicate after both receipts
+        var rerun = await Harness(Tables).ProcessAsync(stockLow, new CreatePurchaseOrder(Tables)); // a crashed worker's re-run
+        var lateReceipt = await Receive(receipt); // the first receipt re-sent after the order closed
+
+        Assert.Equal(ProcessingStatus.Duplicate, replayed.Status);
+        Assert.Equal(raised.Snapshot(), replayed.Snapshot());
+        Assert.Equal(raised.Snapshot(), rerun.Snapshot());
+        Assert.Equal(first.Rows<PurchaseOrderReceipt>(), lateReceipt.Rows<PurchaseOrderReceipt>());
+        var order = Assert.Single((await Book())!.Orders);
+        Assert.Equal((5m, PurchaseOrderStatus.Received), (order.ReceivedQuantity, order.Status));
+    }
+
+    [Fact]
+    public async Task Purchase_order_numbers_count_per_tenant_and_year()
+    {
+        var otherTenant = NewTenant();
+        var first = await Raise();
+        var nextYear = await Raise(StockLowData(warehouseId: "wh-2"), "2025-01-02T09:00:00.000Z");
+        var sameYear = await Raise(StockLowData(warehouseId: "wh-3"), "2024-12-31T09:00:00.000Z");
+        var elsewhere = await Pipeline.ProcessAsync(Envelope(EventTypes.Collector.StockLow, otherTenant, StockLowData(), LowAt), new CreatePurchaseOrder(Tables));
+
+        Assert.Equal(["PO-2024-000001", "PO-2025-000001", "PO-2024-000002", "PO-2024-000001"],
+            new[] { first, nextYear, sameYear, elsewhere }.Select(r => Assert.Single(r.Outcome.Events).Payload<PurchaseOrderCreated>().PurchaseOrderNumber));
+    }
+
+    [Fact]
+    public async Task Many_purchase_orders_raised_at_once_never_share_a_number()
+    {
+        const int orders = 120;
+        var results = new ProcessingResult[orders];
+        // Twelve workers at a time, all drawing from the tenant's one 2026 sequence.
+        await Parallel.ForEachAsync(Enumerable.Range(0, orders), new ParallelOptions { MaxDegreeOfParallelism = 12 }, async (i, _) =>
+            results[i] = await RaiseUntilDone(Low(StockLowData(warehouseId: $"wh-{i:D3}"), $"2026-03-01T09:{i / 60:D2}:{i % 60:D2}.000Z")));
+
+        var numbers = results.Select(r => Assert.Single(r.Outcome.Events).Payload<PurchaseOrderCreated>().PurchaseOrderNumber).ToArray();
+        Assert.Equal(orders, numbers.Distinct().Count());
+        Assert.All(numbers, n => Assert.Matches(@"^PO-2026-\d{6}$", n));
+        // No order lost a race here, so the sequence has no gaps either.
+        Assert.Equal(Enumerable.Range(1, orders).Select(i => $"PO-2026-{i:D6}"), numbers.Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>Runs the event as a broker would: again after a retry (a contended number sequence asks for one).</summary>
+    private async Task<ProcessingResult> RaiseUntilDone(string message)
+    {
+        var pipeline = Harness(Tables);
+        for (var attempt = 0; ; attempt++)
+        {
+            var result = await pipeline.ProcessAsync(message, new CreatePurchaseOrder(Tables));
+            if (result.Status != ProcessingStatus.Retry || attempt == 20) return result;
+        }
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using EventProcessors.Processing.State;
 using EventProcessors.Processing.Storage;
 
@@ -31,25 +32,39 @@ public sealed record AccountPayment
     public required decimal AppliedAmount { get; init; }
     /// <summary>The part that went to <see cref="CustomerAccount.CreditBalance"/>.</summary>
     public required decimal CreditAmount { get; init; }
+    /// <summary>What the invoice still owed once this payment was applied; 0 means settled.</summary>
+    public required decimal OutstandingAmount { get; init; }
     public string? PaymentMethod { get; init; }
     public required DateTimeOffset PaymentDate { get; init; }
 }
+
+/// <summary>What has been applied to one invoice: each instalment once, never more than the invoice's grand total.</summary>
+/// <param name="Applied">The payments that applied a part, with that part, in the order they were applied.</param>
+public sealed record InvoiceBalance(string InvoiceId, decimal GrandTotal, IReadOnlyList<AppliedPayment> Applied)
+{
+    [JsonIgnore] public decimal Paid => Applied.Sum(a => a.Amount);
+    [JsonIgnore] public decimal Outstanding => GrandTotal - Paid;
+    [JsonIgnore] public bool Settled => Outstanding == 0;
+}
+
+/// <param name="Outstanding">What the invoice still owed after this payment.</param>
+public sealed record AppliedPayment(string PaymentId, decimal Amount, decimal Outstanding);
 
 /// <summary>
 /// Customer accounts in Table Storage, partitioned by tenant. Each payment is a row of its own (table
 /// <c>CustomerPayments</c>, written once and never changed), so an account of a customer who pays for years never
 /// outgrows an entity and concurrent payments never contend; the account's currency (<c>CustomerAccounts</c>) and
-/// which payment settled each invoice (<c>InvoiceSettlements</c>) are small documents, each decided once under an ETag.
+/// what was applied to each invoice (<c>InvoiceBalances</c>) are small documents, each changed under an ETag.
 /// </summary>
 public sealed class CustomerAccounts(ITableServiceClient tables)
 {
     public const string TableName = "CustomerAccounts";
     public const string PaymentsTableName = "CustomerPayments";
-    public const string SettlementsTableName = "InvoiceSettlements";
+    public const string BalancesTableName = "InvoiceBalances";
 
     private readonly StateStore<AccountCurrency> _currencies = new(tables, TableName);
     private readonly StateStore<AccountPayment> _payments = new(tables, PaymentsTableName);
-    private readonly StateStore<InvoiceSettlement> _settlements = new(tables, SettlementsTableName);
+    private readonly StateStore<InvoiceBalance> _balances = new(tables, BalancesTableName);
 
     /// <summary>The account with its payments and totals, or null before its first payment.</summary>
     public async Task<CustomerAccount?> GetAsync(string tenant, string customerId, CancellationToken cancellationToken)
@@ -80,14 +95,26 @@ public sealed class CustomerAccounts(ITableServiceClient tables)
             ? (new AccountCurrency(customerId, currency), currency)
             : (null, existing.Currency), cancellationToken);
 
+    /// <summary>What has been applied to the invoice so far, or null before its first payment.</summary>
+    public async Task<InvoiceBalance?> BalanceAsync(string tenant, string invoiceId, CancellationToken cancellationToken) =>
+        (await _balances.GetAsync(tenant, invoiceId, cancellationToken).ConfigureAwait(false))?.Value;
+
     /// <summary>
-    /// Whether <paramref name="paymentId"/> settles the invoice: the first payment recorded for it does, on every re-run;
-    /// any other payment for the same invoice is money beyond what was owed.
+    /// Applies as much of <paramref name="amount"/> as the invoice still owes, once per <paramref name="paymentId"/>: a
+    /// re-run gets the part the first run applied. Concurrent instalments are applied one after another under the ETag,
+    /// so together they never apply more than <paramref name="grandTotal"/>. Returns the part applied and what is still owed.
     /// </summary>
-    public async Task<bool> SettlesAsync(string tenant, string invoiceId, string paymentId, CancellationToken cancellationToken) =>
-        await _settlements.UpdateAsync(tenant, invoiceId, existing => existing is null
-            ? (new InvoiceSettlement(invoiceId, paymentId), paymentId)
-            : (null, existing.PaymentId), cancellationToken).ConfigureAwait(false) == paymentId;
+    public Task<AppliedPayment> ApplyAsync(string tenant, string invoiceId, decimal grandTotal, string paymentId, decimal amount, CancellationToken cancellationToken) =>
+        _balances.UpdateAsync(tenant, invoiceId, existing =>
+        {
+            var balance = existing ?? new InvoiceBalance(invoiceId, grandTotal, []);
+            if (balance.Applied.FirstOrDefault(a => a.PaymentId == paymentId) is { } applied) return (null, applied);
+            // Nothing applied is not recorded: the invoice is settled and stays so, so a re-run finds 0 again.
+            var part = Math.Min(amount, balance.Outstanding);
+            if (part <= 0) return (null, new AppliedPayment(paymentId, 0m, 0m));
+            var entry = new AppliedPayment(paymentId, part, balance.Outstanding - part);
+            return (balance with { Applied = [.. balance.Applied, entry] }, entry);
+        }, cancellationToken);
 
     /// <summary>Records the payment unless it already is; returns the payment as stored (the first run's, on a re-run).</summary>
     public Task<AccountPayment> AddAsync(string tenant, string customerId, AccountPayment payment, CancellationToken cancellationToken) =>
@@ -96,6 +123,4 @@ public sealed class CustomerAccounts(ITableServiceClient tables)
             : (null, existing), cancellationToken);
 
     private sealed record AccountCurrency(string CustomerId, string Currency);
-
-    private sealed record InvoiceSettlement(string InvoiceId, string PaymentId);
 }

@@ -30,6 +30,11 @@ public sealed record PricedOrder
     public required string Currency { get; init; }
     /// <summary>The total order.created stated; the invoice is computed from the lines.</summary>
     public required decimal GrandTotal { get; init; }
+    /// <summary>The total the order's offer stated, when order.created carries it.</summary>
+    public decimal? OfferGrandTotal { get; init; }
+
+    /// <summary>The figure the customer was quoted: the offer's when known, else the order's.</summary>
+    public decimal StatedGrandTotal => OfferGrandTotal ?? GrandTotal;
     public required IReadOnlyList<PricedOrderLine> Lines { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
 }
