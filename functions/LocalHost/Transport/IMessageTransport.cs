@@ -1,4 +1,5 @@
 using EventProcessors.Contracts;
+using EventProcessors.Processing.Telemetry;
 
 namespace EventProcessors.LocalHost.Transport;
 
@@ -55,11 +56,15 @@ public sealed record OutboundMessage(
     string? Type = null,
     DateTimeOffset? Timestamp = null)
 {
-    /// <summary>A follow-on event in CloudEvents structured mode: message_id = event id, content type application/cloudevents+json.</summary>
+    /// <summary>
+    /// A follow-on event in CloudEvents structured mode: message_id = event id, content type application/cloudevents+json,
+    /// and its trace context also as <c>traceparent</c>/<c>tracestate</c> headers for consumers that read only those.
+    /// </summary>
     public static OutboundMessage From(CloudEvent e) => new(
         e.ToJsonBytes(),
         CloudEvent.JsonContentType,
         e.Id,
+        Headers: MessageTracing.TraceHeaders(e).ToDictionary(h => h.Key, h => (object?)h.Value, StringComparer.Ordinal) is { Count: > 0 } trace ? trace : null,
         CorrelationId: e.CorrelationId,
         Type: e.Type,
         Timestamp: e.Time);

@@ -70,6 +70,17 @@ public static class TelemetrySetup
         return builder;
     }
 
+    /// <summary>
+    /// Sends what the providers hold now. A short-lived process (the demo, a CLI run) calls it before exiting: on disposal
+    /// the Azure Monitor exporter writes pending telemetry to its offline storage for a later run instead of sending it.
+    /// </summary>
+    public static void Flush(IServiceProvider services, int timeoutMilliseconds = 10_000)
+    {
+        services.GetService<TracerProvider>()?.ForceFlush(timeoutMilliseconds);
+        services.GetService<MeterProvider>()?.ForceFlush(timeoutMilliseconds);
+        services.GetService<LoggerProvider>()?.ForceFlush(timeoutMilliseconds);
+    }
+
     /// <summary><c>function-app</c> or <c>worker</c>.</summary>
     public static string HostKind(TelemetryHost host) => host == TelemetryHost.FunctionApp ? "function-app" : "worker";
 
