@@ -88,11 +88,14 @@ public static class TelemetrySetup
     public static string Version { get; } =
         (typeof(TelemetrySetup).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0").Split('+')[0];
 
-    /// <summary><c>OTEL_SERVICE_NAME</c>, else the Function App's site name, else <c>event-processors-&lt;host kind&gt;</c>.</summary>
+    /// <summary>
+    /// <c>OTEL_SERVICE_NAME</c>, else the Function App's site name, else the host kind; with the namespace
+    /// <c>event-processors</c> Application Insights shows the role <c>event-processors.worker</c> (or <c>.function-app</c>).
+    /// </summary>
     public static string ServiceName(IConfiguration configuration, TelemetryHost host) =>
         configuration[ServiceNameSetting] is { Length: > 0 } configured ? configured
         : host == TelemetryHost.FunctionApp && configuration["WEBSITE_SITE_NAME"] is { Length: > 0 } site ? site
-        : $"{ServiceNamespace}-{HostKind(host)}";
+        : HostKind(host);
 
     /// <summary>The App Service instance id in Azure; elsewhere machine and process, so two workers on one machine differ.</summary>
     private static string Instance(IConfiguration configuration) =>
