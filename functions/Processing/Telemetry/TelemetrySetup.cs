@@ -90,7 +90,7 @@ public static class TelemetrySetup
 
     /// <summary>
     /// <c>OTEL_SERVICE_NAME</c>, else the Function App's site name, else the host kind; with the namespace
-    /// <c>event-processors</c> Application Insights shows the role <c>event-processors.worker</c> (or <c>.function-app</c>).
+    /// <c>event-processors</c> Application Insights shows the role <c>[event-processors]/worker</c> (or <c>/function-app</c>).
     /// </summary>
     public static string ServiceName(IConfiguration configuration, TelemetryHost host) =>
         configuration[ServiceNameSetting] is { Length: > 0 } configured ? configured
