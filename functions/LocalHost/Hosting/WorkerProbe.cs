@@ -1,3 +1,4 @@
+using Azure;
 using EventProcessors.LocalHost.Transport;
 using EventProcessors.LocalHost.Worker;
 using EventProcessors.Processing.Pipeline;
@@ -57,6 +58,10 @@ public sealed class WorkerProbe(EventWorker worker, IMessageTransport transport,
         {
             // A point read of a key that never exists: a reachable store answers "not found" at the cost of one request.
             await tables.GetTableClient(processing.Value.IdempotencyTableName).GetEntityAsync("readiness", "probe", cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException notFound) when (notFound.Status == 404)
+        {
+            // The service answered (the table is created on first use): reachable.
         }
         catch (Exception ex)
         {
