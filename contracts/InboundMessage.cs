@@ -34,6 +34,9 @@ public sealed record InboundMessage(
         ? count
         : 0;
 
+    /// <summary>The transport that delivered it, as OpenTelemetry's <c>messaging.system</c> (<c>rabbitmq</c>, <c>kafka</c>), if it said.</summary>
+    public string? MessagingSystem { get; init; }
+
     public IReadOnlyDictionary<string, string> HeadersOrEmpty =>
         Headers ?? EmptyHeaders;
 

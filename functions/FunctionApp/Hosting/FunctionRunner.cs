@@ -1,6 +1,7 @@
 using System.Text;
 using EventProcessors.Contracts;
 using EventProcessors.Processing.Pipeline;
+using EventProcessors.Processing.Telemetry;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -86,6 +87,7 @@ public sealed class FunctionRunner
             case ProcessingStatus.Retry when !IsFinalAttempt(context):
                 throw new RetryableFunctionException($"{functionName}: {result.RetryReason} (attempt {attempt})");
             case ProcessingStatus.Retry:
+                ProcessingTelemetry.RecordDeadLetter(action.Definition, result.Event?.Type, "RetriesExhausted");
                 _logger.LogError("{Function} dead-letters {Topic}/{Partition}@{Offset} after attempt {Attempt}: {Reason}",
                     functionName, record.Topic, record.Partition, record.Offset, attempt, result.RetryReason);
                 return new FunctionOutputs(null, KafkaMessages.DeadLetter(action.Definition, record, "RetriesExhausted", result.RetryReason ?? "retries exhausted", null, attempt, now), []);

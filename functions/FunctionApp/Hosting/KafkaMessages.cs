@@ -26,7 +26,7 @@ internal static class KafkaMessages
     {
         var headers = Headers(record);
         headers.TryGetValue("content-type", out var contentType);
-        return new InboundMessage(record.Value ?? [], headers, contentType, Key: Text(record.Key));
+        return new InboundMessage(record.Value ?? [], headers, contentType, Key: Text(record.Key)) { MessagingSystem = "kafka" };
     }
 
     /// <summary>A follow-on event for the <c>mes-events</c> output: structured CloudEvent, key = partition key.</summary>

@@ -23,7 +23,7 @@ internal static class RabbitMQMessages
             contentType = String(properties, "ContentType");
             headers = Headers(properties);
         }
-        return new InboundMessage(Encoding.UTF8.GetBytes(message), headers, contentType, messageId);
+        return new InboundMessage(Encoding.UTF8.GetBytes(message), headers, contentType, messageId) { MessagingSystem = "rabbitmq" };
     }
 
     /// <summary>

@@ -3,6 +3,7 @@ using System.Text.Json;
 using EventProcessors.Contracts;
 using EventProcessors.FunctionApp.Hosting;
 using EventProcessors.Processing.Actions;
+using EventProcessors.Processing.Telemetry;
 using Microsoft.Azure.Functions.Worker;
 
 namespace EventProcessors.FunctionApp.Operations;
@@ -25,8 +26,14 @@ public sealed class RouteOutboxFunction(IOutboxPublisher publisher)
         FunctionContext context)
     {
         var (id, type) = Read(message);
+        var body = Encoding.UTF8.GetBytes(message);
+        // The publish is a producer span continuing the trace of the function that wrote the follow-on; when telemetry
+        // listens, the republished event carries that span's traceparent, so its consumer's span is the child.
+        var e = JsonSerializer.Deserialize<CloudEvent>(body, ContractJson.Options);
+        using var span = e is null ? null : MessageTracing.StartPublish("rabbitmq", Destinations.CollectorExchange, e, out e);
+        if (span is not null) body = e!.ToJsonBytes();
         await publisher.PublishAsync(Destinations.CollectorExchange, type, id, CloudEvent.JsonContentType,
-            Encoding.UTF8.GetBytes(message), context.CancellationToken).ConfigureAwait(false);
+            body, context.CancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The id and type of an outbox message (a structured CloudEvent the functions wrote themselves).</summary>

@@ -1,3 +1,4 @@
+using EventProcessors.Processing.Telemetry;
 using System.CommandLine;
 using EventProcessors.LocalHost.DeadLetters;
 using EventProcessors.LocalHost.Demo;
@@ -148,11 +149,12 @@ public static class LocalHostCli
         builder.Configuration.AddConfiguration(configuration);
         builder.Logging.ClearProviders().AddSimpleConsole(o => { o.SingleLine = true; o.IncludeScopes = false; });
         builder.Services.AddLocalHost(builder.Configuration);
-        builder.Services.AddHostedService<TelemetryService>();
+        builder.Services.AddWorkerTelemetry(builder.Configuration, operations: true);
         var drain = builder.Configuration.GetSection(WorkerOptions.SectionName).Get<WorkerOptions>()?.DrainTimeout ?? new WorkerOptions().DrainTimeout;
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = drain + TimeSpan.FromSeconds(10));
         using var host = builder.Build();
         await host.RunAsync(cancellationToken);
+        TelemetrySetup.Flush(host.Services);
         return 0;
     }
 

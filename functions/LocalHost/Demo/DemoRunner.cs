@@ -1,3 +1,5 @@
+using EventProcessors.Processing.Telemetry;
+using Microsoft.Extensions.Logging.Console;
 using System.Diagnostics;
 using EventProcessors.LocalHost.Hosting;
 using EventProcessors.LocalHost.Timeline;
@@ -24,8 +26,10 @@ public static class DemoRunner
         var start = DateTimeOffset.UtcNow;
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddConfiguration(configuration);
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Error);
+        // The console shows errors only (the timeline is the demo's output); exported logs keep Information.
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).AddFilter<ConsoleLoggerProvider>(null, LogLevel.Error);
         builder.Services.AddLocalHost(builder.Configuration);
+        builder.Services.AddWorkerTelemetry(builder.Configuration);
         builder.Services.AddSingleton<ITimelineObserver>(new ConsoleTimeline(console, start));
         using var host = builder.Build();
 
@@ -50,6 +54,7 @@ public static class DemoRunner
             expectedDeadLetters = demo.ExpectedDeadLetters;
         }
         await host.StopAsync(cancellationToken);
+        TelemetrySetup.Flush(host.Services);
 
         var entries = timeline.Entries;
         if (only is null || only.Count == 0 || only.Contains("order-to-cash"))

@@ -1,54 +1,50 @@
 using EventProcessors.Processing.Telemetry;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
-using OpenTelemetry.Resources;
-using OpenTelemetry.Trace;
 
 namespace EventProcessors.LocalHost.Hosting;
 
-/// <summary>
-/// Exports the product's traces and metrics over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (the exporter reads
-/// the standard OTEL_* variables). Providers are built with the SDK directly and disposed with the host, which flushes them.
-/// </summary>
-public sealed class TelemetryService(IConfiguration configuration) : IHostedService, IDisposable
+public static class WorkerTelemetryServiceCollectionExtensions
 {
-    public const string EndpointSetting = "OTEL_EXPORTER_OTLP_ENDPOINT";
-
-    private TracerProvider? _tracing;
-    private MeterProvider? _metrics;
-
-    public bool Enabled => !string.IsNullOrWhiteSpace(configuration[EndpointSetting]);
-
-    public Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The self-hosted worker's telemetry (<see cref="TelemetrySetup"/>: Azure Monitor and/or OTLP as configured), the
+    /// queue-depth monitor, and for <c>serve</c> (<paramref name="operations"/>) the health endpoints and, when
+    /// <see cref="OperationsOptions.PrometheusPort"/> is set, the Prometheus scrape endpoint.
+    /// </summary>
+    public static IOpenTelemetryBuilder AddWorkerTelemetry(this IServiceCollection services, IConfiguration configuration, bool operations = false)
     {
-        if (!Enabled) return Task.CompletedTask;
-        var resource = ResourceBuilder.CreateDefault().AddService("event-processors-localhost");
-        _tracing = Sdk.CreateTracerProviderBuilder()
-            .SetResourceBuilder(resource)
-            .AddSource(ProcessingTelemetry.Name)
-            .AddOtlpExporter()
-            .Build();
-        _metrics = Sdk.CreateMeterProviderBuilder()
-            .SetResourceBuilder(resource)
-            .AddMeter(ProcessingTelemetry.Name)
-            .AddOtlpExporter()
-            .Build();
-        return Task.CompletedTask;
+        services.AddOptions<OperationsOptions>().Bind(configuration.GetSection(OperationsOptions.SectionName));
+        services.TryAddSingleton<WorkerProbe>();
+        services.AddHostedService<QueueDepthMonitor>();
+        var builder = services.AddEventProcessorsTelemetry(configuration, TelemetryHost.Worker);
+        if (!operations) return builder;
+        services.TryAddSingleton<HealthEndpoint>();
+        services.AddHostedService(sp => sp.GetRequiredService<HealthEndpoint>());
+        var prometheus = configuration.GetSection(OperationsOptions.SectionName).Get<OperationsOptions>()?.PrometheusPort ?? 0;
+        if (prometheus > 0)
+            builder.WithMetrics(metrics => metrics.AddPrometheusHttpListener(o => { o.Host = "127.0.0.1"; o.Port = prometheus; }));
+        return builder;
     }
+}
 
-    public Task StopAsync(CancellationToken cancellationToken)
+/// <summary>Reads every queue's ready count each <see cref="OperationsOptions.QueueDepthInterval"/> (through <see cref="WorkerProbe"/>) for the gauges.</summary>
+public sealed class QueueDepthMonitor(WorkerProbe probe, IOptions<OperationsOptions> options, ILogger<QueueDepthMonitor> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        Dispose();
-        return Task.CompletedTask;
-    }
-
-    public void Dispose()
-    {
-        _tracing?.Dispose();
-        _metrics?.Dispose();
-        _tracing = null;
-        _metrics = null;
+        var interval = options.Value.QueueDepthInterval;
+        if (interval <= TimeSpan.Zero) return;
+        using var timer = new PeriodicTimer(interval);
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            var readiness = await probe.CheckAsync(stoppingToken).ConfigureAwait(false);
+            if (!readiness.Ready) logger.LogWarning("Worker not ready: {Problems}", string.Join("; ", readiness.Problems));
+        }
     }
 }

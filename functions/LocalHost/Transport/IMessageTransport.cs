@@ -1,6 +1,7 @@
 using EventProcessors.Contracts;
 using EventProcessors.Processing.Actions;
 using EventProcessors.Processing.Pipeline;
+using EventProcessors.Processing.Telemetry;
 
 namespace EventProcessors.LocalHost.Transport;
 
@@ -66,12 +67,14 @@ public sealed record OutboundMessage(
 {
     /// <summary>
     /// A follow-on event in CloudEvents structured mode: message_id = event id, content type application/cloudevents+json, keyed by
-    /// its partition key (else subject, else id, as the Function App's Kafka output keys it) so one entity's events stay in order.
+    /// its partition key (else subject, else id, as the Function App's Kafka output keys it) so one entity's events stay in order,
+    /// and its trace context also as <c>traceparent</c>/<c>tracestate</c> headers for consumers that read only those.
     /// </summary>
     public static OutboundMessage From(CloudEvent e) => new(
         e.ToJsonBytes(),
         CloudEvent.JsonContentType,
         e.Id,
+        Headers: MessageTracing.TraceHeaders(e).ToDictionary(h => h.Key, h => (object?)h.Value, StringComparer.Ordinal) is { Count: > 0 } trace ? trace : null,
         CorrelationId: e.CorrelationId,
         Type: e.Type,
         Timestamp: e.Time,
@@ -118,6 +121,9 @@ public abstract class Delivery
 
     /// <summary>Give up on it: the broker dead-letters it through the queue's dead-letter exchange.</summary>
     public Task RejectAsync(CancellationToken cancellationToken = default) => Settle(() => NackCoreAsync(requeue: false, cancellationToken));
+
+    /// <summary>Where <see cref="WriteDeadLetterAsync"/> sends this delivery's dead letter.</summary>
+    public virtual string DeadLetterDestination => Destinations.DeadLetterExchange;
 
     /// <summary>
     /// Writes this delivery's dead letter, <paramref name="letter"/> (the original with the <see cref="Worker.DeadLetterHeaders"/>), and

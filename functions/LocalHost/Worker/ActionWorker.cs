@@ -5,6 +5,7 @@ using EventProcessors.LocalHost.Timeline;
 using EventProcessors.LocalHost.Transport;
 using EventProcessors.Processing.Actions;
 using EventProcessors.Processing.Pipeline;
+using EventProcessors.Processing.Telemetry;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
@@ -66,6 +67,19 @@ public sealed class ActionWorker
 
     /// <summary>Processes and settles one delivery. Never throws: whatever goes wrong leaves the delivery requeued or held.</summary>
     public async Task HandleAsync(Delivery delivery, CancellationToken stopping)
+    {
+        BacklogTelemetry.InFlight(Consumer.Name, +1);
+        try
+        {
+            await HandleCoreAsync(delivery, stopping).ConfigureAwait(false);
+        }
+        finally
+        {
+            BacklogTelemetry.InFlight(Consumer.Name, -1);
+        }
+    }
+
+    private async Task HandleCoreAsync(Delivery delivery, CancellationToken stopping)
     {
         _observer.Record(new TimelineEntry(_time.GetUtcNow(), TimelineKind.Received, Consumer.Name, delivery.Message.MessageId, delivery.RoutingKey,
             Detail: delivery.Redelivered ? "redelivered" : null));
@@ -195,7 +209,7 @@ public sealed class ActionWorker
                     await _records.WriteAsync(result.Outcome.Records, stopping).ConfigureAwait(false);
                     foreach (var followOn in result.Outcome.Events)
                     {
-                        await _transport.PublishAsync(Exchange, followOn.Type, OutboundMessage.From(followOn), stopping).ConfigureAwait(false);
+                        await PublishAsync(followOn, stopping).ConfigureAwait(false);
                         _observer.Record(TimelineEntries.For(TimelineKind.Published, Consumer.Name, followOn, _time, exchange: Exchange));
                     }
                     await _pipeline.ConfirmPublishedAsync(result, stopping).ConfigureAwait(false);
@@ -218,9 +232,27 @@ public sealed class ActionWorker
                 break;
 
             case ProcessingStatus.Retry:
-                await DeadLetterAsync(delivery, e, new DeadLetterReason("RetriesExhausted", $"gave up after {attempts} attempts: {result.RetryReason}", null),
+                ProcessingTelemetry.RecordDeadLetter(Consumer, e?.Type, RetriesExhausted);
+                await DeadLetterAsync(delivery, e, new DeadLetterReason(RetriesExhausted, $"gave up after {attempts} attempts: {result.RetryReason}", null),
                     attempts, stopping).ConfigureAwait(false);
                 break;
+        }
+    }
+
+    private const string RetriesExhausted = "RetriesExhausted";
+
+    /// <summary>One follow-on, inside its producer span; the message carries that span's trace context.</summary>
+    private async Task PublishAsync(CloudEvent followOn, CancellationToken stopping)
+    {
+        using var span = MessageTracing.StartPublish(_transport.Name, Exchange, followOn, out var stamped);
+        try
+        {
+            await _transport.PublishAsync(Exchange, followOn.Type, OutboundMessage.From(stamped), stopping).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            MessageTracing.Failed(span, ex);
+            throw;
         }
     }
 
@@ -245,7 +277,10 @@ public sealed class ActionWorker
         headers[DeadLetterHeaders.FirstDeathQueue] = delivery.Queue;
         var message = new OutboundMessage(delivery.Message.Body, delivery.Message.ContentType, delivery.Message.MessageId, headers,
             e?.CorrelationId, e?.Type ?? delivery.RoutingKey, e?.Time);
-        var destination = await delivery.WriteDeadLetterAsync(_transport, message, why, Consumer.Name, attempts, stopping).ConfigureAwait(false);
+        string destination;
+        using (MessageTracing.StartSend(_transport.Name, delivery.DeadLetterDestination, Destinations.DeadLetterQueue(delivery.Queue),
+            delivery.Message.MessageId, e?.CorrelationId ?? e?.Id, e?.Type, e?.TenantId, MessageTracing.ParentOf(e, delivery.Message)))
+            destination = await delivery.WriteDeadLetterAsync(_transport, message, why, Consumer.Name, attempts, stopping).ConfigureAwait(false);
         _observer.Record(new TimelineEntry(_time.GetUtcNow(), TimelineKind.DeadLettered, Consumer.Name, e?.Id ?? delivery.Message.MessageId,
             e?.Type ?? delivery.RoutingKey, e?.CorrelationId ?? e?.Id, e?.CausationId, reason, attempts, destination));
         await delivery.AckAsync(stopping).ConfigureAwait(false);

@@ -21,6 +21,7 @@ public sealed class EventWorker : IHostedService, IAsyncDisposable
     private readonly WorkerOptions _options;
     private readonly ILogger<EventWorker> _logger;
     private readonly List<ISubscription> _subscriptions = [];
+    private int _started;
     private int _stopped;
 
     public EventWorker(IEnumerable<IConsumerAction> actions, EventPipeline pipeline, IMessageTransport transport, RecordWriter records,
@@ -46,6 +47,9 @@ public sealed class EventWorker : IHostedService, IAsyncDisposable
     /// <summary>The topology this worker declares: every action it runs, plus the Function App's outbox queue.</summary>
     public TopologyDefinition Topology => TopologyDefinition.For(_workers.Select(w => w.Consumer), _options.DeliveryLimit);
 
+    /// <summary>The topology is declared and every consumer started, and the worker is not stopping (readiness).</summary>
+    public bool IsRunning => Volatile.Read(ref _started) == 1 && Volatile.Read(ref _stopped) == 0;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (_options.DeclareTopology) await _transport.DeclareAsync(Topology, cancellationToken).ConfigureAwait(false);
@@ -59,6 +63,7 @@ public sealed class EventWorker : IHostedService, IAsyncDisposable
             var subscription = await _outbox.StartAsync(cancellationToken).ConfigureAwait(false);
             lock (_subscriptions) _subscriptions.Add(subscription);
         }
+        Volatile.Write(ref _started, 1);
         _logger.LogInformation("Worker consuming {Count} queues over {Transport} (prefetch {Prefetch}, {Attempts} attempts)",
             _workers.Count, _transport.Name, _options.Prefetch, _options.MaxAttempts);
     }

@@ -2,6 +2,7 @@ using EventProcessors.Contracts;
 using EventProcessors.LocalHost.Timeline;
 using EventProcessors.LocalHost.Transport;
 using EventProcessors.Processing.Actions;
+using EventProcessors.Processing.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace EventProcessors.LocalHost.Worker;
@@ -42,7 +43,8 @@ public sealed class OutboxRouter(IMessageTransport transport, ITimelineObserver 
                 return;
             }
             var e = read.Value;
-            await transport.PublishAsync(Destinations.CollectorExchange, e.Type, OutboundMessage.From(e), stopping).ConfigureAwait(false);
+            using (MessageTracing.StartPublish(transport.Name, Destinations.CollectorExchange, e, out var stamped))
+                await transport.PublishAsync(Destinations.CollectorExchange, e.Type, OutboundMessage.From(stamped), stopping).ConfigureAwait(false);
             observer.Record(TimelineEntries.For(TimelineKind.Published, Name, e, time, exchange: Destinations.CollectorExchange));
             await delivery.AckAsync(stopping).ConfigureAwait(false);
         }

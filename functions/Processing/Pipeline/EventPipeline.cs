@@ -33,7 +33,7 @@ public sealed class EventPipeline
     {
         var consumer = action.Definition;
         var read = _reader.Read(message);
-        using var activity = ProcessingTelemetry.StartProcessing(consumer, read.Value);
+        using var activity = ProcessingTelemetry.StartProcessing(consumer, read.Value, message);
         using var scope = BeginScope(consumer, read.Value);
         var handlerTime = Stopwatch.StartNew();
         var result = read.IsSuccess

@@ -6,62 +6,117 @@ using EventProcessors.Processing.Pipeline;
 namespace EventProcessors.Processing.Telemetry;
 
 /// <summary>
-/// The product's one ActivitySource and one Meter, both named <see cref="Name"/>. Hosts subscribe to
-/// them (Application Insights in Azure, console/OTLP locally).
+/// The product's one ActivitySource and one Meter, both named <see cref="Name"/>, and everything the pipeline records
+/// on them. Hosts subscribe to them through <see cref="TelemetrySetup"/> (Azure Monitor and/or OTLP).
+/// Tag values are bounded: event types only from <see cref="EventCatalog"/> (anything else is <see cref="UnknownType"/>),
+/// consumers are the registered actions, outcomes and reasons are enum names.
 /// </summary>
 public static class ProcessingTelemetry
 {
     public const string Name = "EventProcessors";
 
+    /// <summary>The one value every event type outside the catalog is counted under.</summary>
+    public const string UnknownType = "unknown";
+
     public static ActivitySource ActivitySource { get; } = new(Name, "1.0");
 
     public static Meter Meter { get; } = new(Name, "1.0");
 
-    private static readonly Counter<long> Processed = Meter.CreateCounter<long>("eventprocessors.events.processed", "{event}", "Events handled to completion.");
-    private static readonly Counter<long> Duplicates = Meter.CreateCounter<long>("eventprocessors.events.duplicate", "{event}", "Redelivered events whose recorded outcome was replayed.");
-    private static readonly Counter<long> DeadLettered = Meter.CreateCounter<long>("eventprocessors.events.dead_lettered", "{event}", "Events that can never succeed.");
-    private static readonly Counter<long> Failed = Meter.CreateCounter<long>("eventprocessors.events.failed", "{event}", "Attempts that failed transiently and will be retried.");
-    private static readonly Histogram<double> HandlerDuration = Meter.CreateHistogram<double>("eventprocessors.handler.duration", "ms", "Time in the consumer action.");
+    private static readonly Counter<long> Handled = Meter.CreateCounter<long>("eventprocessors.events.handled", "{event}", "Events an action handled to completion.");
+    private static readonly Counter<long> Duplicates = Meter.CreateCounter<long>("eventprocessors.events.duplicates", "{event}", "Redeliveries whose recorded outcome was replayed instead of running the action.");
+    private static readonly Counter<long> DeadLetters = Meter.CreateCounter<long>("eventprocessors.events.dead_letters", "{event}", "Events moved to a dead-letter destination, by reason code.");
+    private static readonly Counter<long> Retries = Meter.CreateCounter<long>("eventprocessors.events.retries", "{attempt}", "Attempts that failed transiently and are retried.");
+    private static readonly Counter<long> LeaseWaits = Meter.CreateCounter<long>("eventprocessors.events.lease_waits", "{attempt}", "Attempts that found another worker holding the event's lease.");
+    private static readonly Histogram<double> HandlerDuration = Meter.CreateHistogram<double>("eventprocessors.handler.duration", "ms", "Time spent in the consumer action.");
     private static readonly Counter<long> TotalMismatches = Meter.CreateCounter<long>("eventprocessors.invoices.total_mismatch", "{invoice}",
         "Invoices whose total, computed from their lines, differs from the total the order or offer stated.");
-    private static readonly Histogram<double> EventAge = Meter.CreateHistogram<double>("eventprocessors.event.age", "s", "Time from the event's creation to its processing.");
+    private static readonly Histogram<double> EventAge = Meter.CreateHistogram<double>("eventprocessors.event.age", "s", "Time from the event's creation to its handling.");
 
-    /// <summary>Starts the span of one event, continuing the producer's trace when the event carries one.</summary>
-    public static Activity? StartProcessing(ConsumerDefinition consumer, CloudEvent? e)
+    /// <summary>The event type as a tag value: catalogued types as they are, everything else one value.</summary>
+    public static string TypeTag(string? type) => type is not null && EventCatalog.IsKnown(type) ? type : UnknownType;
+
+    /// <summary>
+    /// Starts the consumer span of one message. Its parent is the producer's span: the event's <c>traceparent</c>
+    /// (structured body or binary-mode header), else a plain <c>traceparent</c> header. A host span already running (the
+    /// Functions invocation) is linked, so both traces lead to each other.
+    /// </summary>
+    public static Activity? StartProcessing(ConsumerDefinition consumer, CloudEvent? e, InboundMessage message)
     {
-        ActivityContext.TryParse(e?.TraceParent, e?.TraceState, isRemote: true, out var parent);
-        var activity = ActivitySource.StartActivity($"process {consumer.Name}", ActivityKind.Consumer, parent);
-        if (activity is null || e is null) return activity;
-        activity.SetTag("messaging.consumer.group.name", consumer.Queue);
-        activity.SetTag("cloudevents.event_id", e.Id);
-        activity.SetTag("cloudevents.event_type", e.Type);
-        activity.SetTag("cloudevents.event_source", e.Source);
-        activity.SetTag("eventprocessors.correlation_id", e.CorrelationId);
-        activity.SetTag("eventprocessors.tenant_id", e.TenantId);
+        var parent = MessageTracing.ParentOf(e, message);
+        var ambient = Activity.Current;
+        ActivityLink[]? links = ambient is not null && ambient.TraceId != parent.TraceId ? [new ActivityLink(ambient.Context)] : null;
+        var activity = ActivitySource.StartActivity($"process {consumer.Name}", ActivityKind.Consumer, parent, links: links);
+        if (activity is null) return null;
+        activity.SetTag(MessagingTags.System, message.MessagingSystem ?? MessageTracing.SystemOf(consumer.Bus));
+        activity.SetTag(MessagingTags.DestinationName, consumer.Bus == EventBus.Mes ? MessageTracing.MesTopic : consumer.Queue);
+        activity.SetTag(MessagingTags.OperationType, "process");
+        activity.SetTag(MessagingTags.OperationName, "process");
+        activity.SetTag(MessagingTags.ConsumerGroup, consumer.Queue);
+        activity.SetTag(MessagingTags.Consumer, consumer.Name);
+        activity.SetTag(MessagingTags.MessageId, message.MessageId ?? e?.Id);
+        if (e is null) return activity;
+        activity.SetTag(MessagingTags.ConversationId, e.CorrelationId ?? e.Id);
+        activity.SetTag(MessagingTags.EventId, e.Id);
+        activity.SetTag(MessagingTags.EventType, e.Type);
+        activity.SetTag(MessagingTags.EventSource, e.Source);
+        activity.SetTag(MessagingTags.TenantId, e.TenantId);
         return activity;
     }
 
     /// <summary>Counts an invoice whose lines do not add up to the stated total; tagged by currency only (amounts are confidential).</summary>
     public static void RecordTotalMismatch(string currency) => TotalMismatches.Add(1, new KeyValuePair<string, object?>("currency", currency));
 
+    /// <summary>Counts the pipeline's verdict and puts it on the current span.</summary>
     public static void RecordResult(ConsumerDefinition consumer, ProcessingResult result, TimeSpan handlerTime, DateTimeOffset now)
     {
-        var tags = new TagList { { "consumer", consumer.Queue }, { "event_type", result.Event?.Type ?? "unknown" } };
+        var tags = Tags(consumer, result.Event?.Type);
         switch (result.Status)
         {
             case ProcessingStatus.Completed:
-                Processed.Add(1, tags);
+                Handled.Add(1, tags);
                 HandlerDuration.Record(handlerTime.TotalMilliseconds, tags);
+                if (result.Event?.Time is { } created) EventAge.Record(Math.Max(0, (now - created).TotalSeconds), tags);
                 break;
             case ProcessingStatus.Duplicate: Duplicates.Add(1, tags); break;
-            case ProcessingStatus.DeadLettered:
-                tags.Add("reason", result.Error?.Code.ToString());
-                DeadLettered.Add(1, tags);
-                break;
-            case ProcessingStatus.Retry: Failed.Add(1, tags); break;
+            case ProcessingStatus.DeadLettered: CountDeadLetter(tags, result.Error?.Code.ToString()); break;
+            case ProcessingStatus.Retry when result.RetryAfter is not null: LeaseWaits.Add(1, tags); break;
+            case ProcessingStatus.Retry: Retries.Add(1, tags); break;
         }
-        if (result.Event?.Time is { } created && result.Status == ProcessingStatus.Completed)
-            EventAge.Record(Math.Max(0, (now - created).TotalSeconds), tags);
-        Activity.Current?.SetTag("eventprocessors.status", result.Status.ToString());
+        if (Activity.Current is not { } activity) return;
+        activity.SetTag(MessagingTags.Outcome, result.Status.ToString());
+        if (result.Status == ProcessingStatus.DeadLettered) activity.SetStatus(ActivityStatusCode.Error, result.Error?.Code.ToString());
+        else if (result.Status == ProcessingStatus.Retry && result.RetryAfter is null) activity.SetStatus(ActivityStatusCode.Error, "retry");
     }
+
+    /// <summary>A dead letter a host decided on after the pipeline (retries exhausted): counted with its reason code.</summary>
+    public static void RecordDeadLetter(ConsumerDefinition consumer, string? eventType, string reasonCode) =>
+        CountDeadLetter(Tags(consumer, eventType), reasonCode);
+
+    private static void CountDeadLetter(TagList tags, string? reasonCode)
+    {
+        tags.Add("reason", reasonCode ?? "Unknown");
+        DeadLetters.Add(1, tags);
+    }
+
+    private static TagList Tags(ConsumerDefinition consumer, string? eventType) =>
+        new() { { "consumer", consumer.Name }, { "event_type", TypeTag(eventType) } };
+}
+
+/// <summary>Span attribute names: OpenTelemetry messaging conventions, then the product's own.</summary>
+public static class MessagingTags
+{
+    public const string System = "messaging.system";
+    public const string DestinationName = "messaging.destination.name";
+    public const string OperationType = "messaging.operation.type";
+    public const string OperationName = "messaging.operation.name";
+    public const string ConsumerGroup = "messaging.consumer.group.name";
+    public const string MessageId = "messaging.message.id";
+    public const string ConversationId = "messaging.message.conversation_id";
+    public const string RoutingKey = "messaging.rabbitmq.destination.routing_key";
+    public const string EventId = "cloudevents.event_id";
+    public const string EventType = "cloudevents.event_type";
+    public const string EventSource = "cloudevents.event_source";
+    public const string Consumer = "eventprocessors.consumer";
+    public const string TenantId = "eventprocessors.tenant_id";
+    public const string Outcome = "eventprocessors.outcome";
 }

@@ -35,6 +35,8 @@ internal sealed class KafkaDelivery : Delivery
     /// <summary>Requeue and reject both leave the record unsettled: it runs again in place, and its offset is not committed.</summary>
     protected override Task NackCoreAsync(bool requeue, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    public override string DeadLetterDestination => _transport.Options.DeadLetterTopic;
+
     /// <summary>Writes the dead-letter envelope (reason, consumer, group, attempts, the record with its topic, partition, offset and headers) to the dead-letter topic, keyed like the record.</summary>
     public override async Task<string> WriteDeadLetterAsync(IMessageTransport transport, OutboundMessage letter, DeadLetterReason reason, string consumer,
         int attempts, CancellationToken cancellationToken)
@@ -42,7 +44,7 @@ internal sealed class KafkaDelivery : Delivery
         var original = KafkaOriginal.Create(_record.Topic, _record.Partition.Value, _record.Offset.Value, Message.Key, Message.HeadersOrEmpty,
             _record.Message.Value, _record.Message.Timestamp.Type == TimestampType.NotAvailable ? null : _record.Message.Timestamp.UtcDateTime);
         var envelope = new KafkaDeadLetter(reason, consumer, Queue, attempts, original, DateTimeOffset.UtcNow);
-        var topic = _transport.Options.DeadLetterTopic;
+        var topic = DeadLetterDestination;
         await _transport.ProduceAsync(topic, new Message<byte[]?, byte[]?>
         {
             Key = _record.Message.Key,

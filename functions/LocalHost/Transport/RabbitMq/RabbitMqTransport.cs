@@ -415,7 +415,7 @@ public sealed class RabbitMqTransport : IMessageTransport
         private static InboundMessage ToInbound(IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, out IReadOnlyDictionary<string, object?> raw)
         {
             raw = properties.Headers is { } headers ? ToAmqpTable(headers.AsReadOnly()) : new Dictionary<string, object?>();
-            return new InboundMessage(body, HeaderText.ToStrings(raw), properties.ContentType, properties.MessageId);
+            return new InboundMessage(body, HeaderText.ToStrings(raw), properties.ContentType, properties.MessageId) { MessagingSystem = "rabbitmq" };
         }
     }
 }

@@ -1,0 +1,71 @@
+using Azure;
+using EventProcessors.LocalHost.Transport;
+using EventProcessors.LocalHost.Worker;
+using EventProcessors.Processing.Pipeline;
+using EventProcessors.Processing.Storage;
+using EventProcessors.Processing.Telemetry;
+using Microsoft.Extensions.Options;
+
+namespace EventProcessors.LocalHost.Hosting;
+
+/// <summary>What <c>/readyz</c> answers: ready, and the reason of each check that failed.</summary>
+public sealed record Readiness(bool Ready, IReadOnlyList<string> Problems);
+
+/// <summary>
+/// The worker's readiness, checked against the real dependencies: the worker has declared its topology and started its
+/// consumers; every queue of that topology exists on the broker (which proves the broker is reachable and the topology is
+/// still there after, say, a virtual host was recreated); the idempotency table answers. The ready counts read on the way
+/// feed <see cref="BacklogTelemetry"/>, so the queue-depth gauge and readiness are one check.
+/// </summary>
+public sealed class WorkerProbe(EventWorker worker, IMessageTransport transport, ITableServiceClient tables, IOptions<ProcessingOptions> processing,
+    IOptions<OperationsOptions> options)
+{
+    public async Task<Readiness> CheckAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Value.ProbeTimeout);
+        var problems = new List<string>();
+        if (!worker.IsRunning) problems.Add("worker: topology not declared or consumers not started");
+        await CheckBrokerAsync(problems, timeout.Token).ConfigureAwait(false);
+        await CheckStorageAsync(problems, timeout.Token).ConfigureAwait(false);
+        return new Readiness(problems.Count == 0, problems);
+    }
+
+    private async Task CheckBrokerAsync(List<string> problems, CancellationToken cancellationToken)
+    {
+        foreach (var queue in worker.Topology.Queues)
+        {
+            try
+            {
+                BacklogTelemetry.ReportQueueReady(queue.Name, await transport.CountAsync(queue.Name, cancellationToken).ConfigureAwait(false));
+            }
+            catch (QueueNotFoundException)
+            {
+                problems.Add($"broker: queue {queue.Name} is not declared");
+                return;
+            }
+            catch (Exception ex)
+            {
+                problems.Add($"broker: {transport.Name} unreachable ({ex.GetType().Name}: {ex.Message})");
+                return;
+            }
+        }
+    }
+
+    private async Task CheckStorageAsync(List<string> problems, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // A point read of a key that never exists: a reachable store answers "not found" at the cost of one request.
+            await tables.GetTableClient(processing.Value.IdempotencyTableName).GetEntityAsync("readiness", "probe", cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException notFound) when (notFound.Status == 404)
+        {
+            // The service answered (the table is created on first use): reachable.
+        }
+        catch (Exception ex)
+        {
+            problems.Add($"storage: unreachable ({ex.GetType().Name}: {ex.Message})");
+        }
+    }
+}
