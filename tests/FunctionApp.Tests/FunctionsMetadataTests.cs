@@ -59,6 +59,29 @@ public sealed class FunctionsMetadataTests
         }
     }
 
+    /// <summary>
+    /// What the real packages make the SDK write (functions-api.md, verified by a real-mode build): every Kafka trigger
+    /// binding with <c>supportsDeferredBinding</c> (the real KafkaRecordConverter's attributes), every other binding with
+    /// empty properties, and the Kafka security members on every Kafka trigger and output.
+    /// </summary>
+    [Fact]
+    public void Binding_properties_and_Kafka_security_are_what_the_real_extensions_produce()
+    {
+        var bindings = Metadata.Values.SelectMany(f => f["bindings"]!.AsArray().Select(b => b!.AsObject())).ToArray();
+        var kafkaTriggers = bindings.Where(b => (string?)b["type"] == "kafkaTrigger").ToArray();
+        Assert.Equal(8, kafkaTriggers.Length);
+        Assert.All(kafkaTriggers, b => Assert.Equal("""{"supportsDeferredBinding":"True"}""", b["properties"]!.ToJsonString()));
+        Assert.All(bindings.Where(b => (string?)b["type"] != "kafkaTrigger"),
+            b => Assert.Equal("{}", b["properties"]!.ToJsonString()));
+        var kafka = bindings.Where(b => ((string)b["type"]!).StartsWith("kafka", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(8 * 3, kafka.Length);
+        Assert.All(kafka, b => Assert.Equal(("SaslSsl", "Plain", "KafkaUsername", "KafkaPassword", "KafkaSslCaLocation"),
+            ((string?)b["protocol"], (string?)b["authenticationMode"], (string?)b["username"], (string?)b["password"], (string?)b["sslCaLocation"])));
+        Assert.All(kafkaTriggers, b => Assert.Equal(
+            ["name", "direction", "type", "brokerList", "topic", "consumerGroup", "protocol", "authenticationMode", "username", "password", "sslCaLocation", "cardinality", "properties"],
+            b.Select(p => p.Key)));
+    }
+
     [Fact]
     public void RouteOutbox_reads_the_outbox_queue_and_the_sweep_runs_hourly_both_without_outputs()
     {
