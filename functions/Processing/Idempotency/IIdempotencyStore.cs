@@ -22,7 +22,7 @@ public enum ClaimStatus
 {
     /// <summary>This caller holds the claim and runs the handler (<see cref="ClaimResult.Claim"/>).</summary>
     Acquired,
-    /// <summary>Already completed: replay <see cref="ClaimResult.Outcome"/>.</summary>
+    /// <summary>Already completed: replay <see cref="ClaimResult.Outcome"/>, unless <see cref="ClaimResult.Published"/>.</summary>
     Completed,
     /// <summary>Already dead-lettered: dead-letter again with <see cref="ClaimResult.Error"/>.</summary>
     DeadLettered,
@@ -35,7 +35,8 @@ public sealed record ClaimResult(
     IdempotencyClaim? Claim = null,
     ProcessingOutcome? Outcome = null,
     EventError? Error = null,
-    TimeSpan? RetryAfter = null);
+    TimeSpan? RetryAfter = null,
+    bool Published = false);
 
 /// <summary>
 /// The idempotency records of DESIGN section 3. <see cref="ClaimAsync"/> decides who runs an event;
@@ -51,8 +52,24 @@ public interface IIdempotencyStore
     /// </summary>
     Task<ClaimResult> ClaimAsync(IdempotencyKey key, string eventType, bool rerunDeadLettered = false, CancellationToken cancellationToken = default);
 
-    /// <summary>Marks the claim completed and stores the outcome. Returns false if the lease was lost to another worker.</summary>
+    /// <summary>
+    /// Extends the claim's lease while its action runs (conditional on the claim's ETag). Returns the renewed claim, or
+    /// null if the lease was lost to another worker (the action's result will not count).
+    /// </summary>
+    Task<IdempotencyClaim?> RenewAsync(IdempotencyClaim claim, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Marks the claim completed and stores the outcome. Returns false if the lease was lost to another worker. An
+    /// outcome with neither events nor records is recorded as published at once: there is nothing to publish. When it
+    /// throws, the caller releases the claim (<see cref="ReleaseAsync"/>): if the completion did land, that changes nothing.
+    /// </summary>
     Task<bool> CompleteAsync(IdempotencyClaim claim, ProcessingOutcome outcome, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Records that the completed outcome's follow-ons were published (confirmed) and its records written, so that a
+    /// duplicate republishes nothing. One merge; a lost marker only means one more republish of a duplicate.
+    /// </summary>
+    Task MarkPublishedAsync(IdempotencyKey key, CancellationToken cancellationToken = default);
 
     /// <summary>Releases the claim after a transient failure so the next delivery can run at once.</summary>
     Task ReleaseAsync(IdempotencyClaim claim, string error, CancellationToken cancellationToken = default);

@@ -9,7 +9,10 @@ namespace EventProcessors.Processing.Idempotency;
 /// <summary>
 /// Idempotency records in one table (Azure Table Storage, Azurite, or the in-memory table).
 /// PartitionKey = consumer + bucket (spreads a consumer over <see cref="ProcessingOptions.PartitionBuckets"/>
-/// partitions); RowKey = escaped (source, id). The happy path is two operations: insert, conditional merge.
+/// partitions); RowKey = escaped (source, id). The happy path is two operations (insert, conditional merge), plus one
+/// merge for the published marker when the outcome has anything to publish, plus one merge per
+/// <see cref="ProcessingOptions.LeaseRenewalInterval"/> the action runs. A duplicate of a published event costs two
+/// (the refused insert, the read) and publishes nothing.
 /// </summary>
 public sealed class TableIdempotencyStore : IIdempotencyStore
 {
@@ -24,6 +27,12 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
     private readonly TimeProvider _time;
     private volatile bool _tableReady;
 
+    // Every owner this instance writes starts with its own id, and the calls here claiming or holding a key are counted,
+    // so a Processing record owned by this instance that no other call here holds is a leftover of ours (an insert that
+    // landed while its call failed, a release or completion that failed): taken over at once instead of after its lease.
+    private readonly string _instance = Guid.NewGuid().ToString("N");
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), int> _held = new();
+
     public TableIdempotencyStore(ITableServiceClient tables, IOptions<ProcessingOptions> options, TimeProvider time)
     {
         _options = options.Value;
@@ -35,8 +44,35 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
     {
         await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
         var (partitionKey, rowKey) = Locate(key);
+        Hold(partitionKey, rowKey);
+        try
+        {
+            var claimed = await ClaimHeldAsync(key, partitionKey, rowKey, eventType, rerunDeadLettered, cancellationToken).ConfigureAwait(false);
+            if (claimed.Status != ClaimStatus.Acquired) Unhold(partitionKey, rowKey);
+            return claimed;
+        }
+        catch
+        {
+            Unhold(partitionKey, rowKey);
+            throw;
+        }
+    }
+
+    private void Hold(string partitionKey, string rowKey) => _held.AddOrUpdate((partitionKey, rowKey), 1, (_, calls) => calls + 1);
+
+    private void Unhold(string partitionKey, string rowKey)
+    {
+        while (_held.TryGetValue((partitionKey, rowKey), out var calls))
+        {
+            if (calls <= 1 ? _held.TryRemove(new((partitionKey, rowKey), calls)) : _held.TryUpdate((partitionKey, rowKey), calls - 1, calls)) return;
+        }
+    }
+
+    private async Task<ClaimResult> ClaimHeldAsync(IdempotencyKey key, string partitionKey, string rowKey, string eventType, bool rerunDeadLettered,
+        CancellationToken cancellationToken)
+    {
         // A fresh owner per claim call: reading our own owner back proves a write we could not see succeed was ours.
-        var owner = Guid.NewGuid().ToString("N");
+        var owner = $"{_instance}.{Guid.NewGuid():N}";
 
         for (var round = 0; round < 5; round++)
         {
@@ -83,12 +119,17 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
 
         switch (status)
         {
+            case IdempotencyStatus.Completed when existing.GetDateTimeOffset(Fields.PublishedAt) is not null:
+                return new ClaimResult(ClaimStatus.Completed, Outcome: ProcessingOutcome.Empty, Published: true); // nothing to read or replay
             case IdempotencyStatus.Completed:
                 return new ClaimResult(ClaimStatus.Completed, Outcome: await ReadOutcomeAsync(existing, cancellationToken).ConfigureAwait(false));
             case IdempotencyStatus.DeadLettered when !rerunDeadLettered:
                 return new ClaimResult(ClaimStatus.DeadLettered, Error: ReadError(existing));
             case IdempotencyStatus.Processing when existing.GetString(Fields.LeaseOwner) == owner:
                 return Acquired(key, owner, existing.ETag, attempts, now); // ambiguous commit: the write was ours
+            case IdempotencyStatus.Processing when existing.GetString(Fields.LeaseOwner)?.StartsWith(_instance + ".", StringComparison.Ordinal) == true
+                && _held.GetValueOrDefault((existing.PartitionKey, existing.RowKey)) <= 1:
+                break; // a leftover of this instance (see _held): nobody runs it, take it over now
             case IdempotencyStatus.Processing when leaseExpiresAt > now:
                 return new ClaimResult(ClaimStatus.InProgress, RetryAfter: leaseExpiresAt - now);
         }
@@ -109,6 +150,27 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
         }
     }
 
+    public async Task<IdempotencyClaim?> RenewAsync(IdempotencyClaim claim, CancellationToken cancellationToken = default)
+    {
+        var (partitionKey, rowKey) = Locate(claim.Key);
+        var expires = _time.GetUtcNow() + _options.LeaseDuration;
+        var update = new TableEntity(partitionKey, rowKey) { [Fields.LeaseExpiresAt] = expires };
+        try
+        {
+            var etag = await _table.UpdateEntityAsync(update, new ETag(claim.ETag), TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            return claim with { ETag = etag.ToString(), LeaseExpiresAt = expires };
+        }
+        catch (RequestFailedException e) when (e.IsPreconditionFailed() || e.IsNotFound())
+        {
+            // Taken over, or our own renewal landed before a retry of it: only the owner tells.
+            var current = await _table.GetEntityAsync(partitionKey, rowKey, cancellationToken).ConfigureAwait(false);
+            if (current?.GetString(Fields.Status) == nameof(IdempotencyStatus.Processing) && current.GetString(Fields.LeaseOwner) == claim.Owner)
+                return claim with { ETag = current.ETag.ToString(), LeaseExpiresAt = current.GetDateTimeOffset(Fields.LeaseExpiresAt) ?? expires };
+            Unhold(partitionKey, rowKey);
+            return null;
+        }
+    }
+
     public async Task<bool> CompleteAsync(IdempotencyClaim claim, ProcessingOutcome outcome, CancellationToken cancellationToken = default)
     {
         var (partitionKey, rowKey) = Locate(claim.Key);
@@ -120,18 +182,24 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
             [Fields.CompletedAt] = now,
             [Fields.ExpiresAt] = now + _options.Retention,
         };
+        if (outcome.Events.Count == 0 && outcome.Records.Count == 0) update[Fields.PublishedAt] = now;
         await WriteOutcomeAsync(update, OutcomeSerializer.Serialize(outcome), now, cancellationToken).ConfigureAwait(false);
+        var completed = await UpdateOwnedAsync(claim, update, cancellationToken).ConfigureAwait(false);
+        Unhold(partitionKey, rowKey); // when this throws, the caller releases the claim instead
+        return completed;
+    }
+
+    public async Task MarkPublishedAsync(IdempotencyKey key, CancellationToken cancellationToken = default)
+    {
+        var (partitionKey, rowKey) = Locate(key);
         try
         {
-            await _table.UpdateEntityAsync(update, new ETag(claim.ETag), TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
-            return true;
+            await _table.UpdateEntityAsync(new TableEntity(partitionKey, rowKey) { [Fields.PublishedAt] = _time.GetUtcNow() },
+                ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
         }
-        catch (RequestFailedException e) when (e.IsPreconditionFailed() || e.IsNotFound())
+        catch (RequestFailedException e) when (e.IsNotFound())
         {
-            // Either the lease was taken over, or our own update landed before a retry of it.
-            var current = await _table.GetEntityAsync(partitionKey, rowKey, cancellationToken).ConfigureAwait(false);
-            return current?.GetString(Fields.Status) == nameof(IdempotencyStatus.Completed)
-                && current.GetString(Fields.LeaseOwner) == claim.Owner;
+            // Swept meanwhile: nothing left to mark.
         }
     }
 
@@ -190,12 +258,39 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
     {
         try
         {
-            await _table.UpdateEntityAsync(update, new ETag(claim.ETag), TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            await UpdateOwnedAsync(claim, update, cancellationToken).ConfigureAwait(false); // if the lease passed to another worker, its verdict stands
         }
-        catch (RequestFailedException e) when (e.IsPreconditionFailed() || e.IsNotFound())
+        finally
         {
-            // The lease passed to another worker, whose verdict stands.
+            Unhold(update.PartitionKey, update.RowKey);
         }
+    }
+
+    /// <summary>
+    /// Merges <paramref name="update"/> if the claim still owns the record. A refused ETag is looked into: a record we
+    /// still own moved because our own write landed without our seeing it (a renewal cancelled in flight, a retried
+    /// request), so the update is made on the current ETag, or was already made. False if another worker owns it.
+    /// </summary>
+    private async Task<bool> UpdateOwnedAsync(IdempotencyClaim claim, TableEntity update, CancellationToken cancellationToken)
+    {
+        var etag = new ETag(claim.ETag);
+        for (var round = 0; round < 3; round++)
+        {
+            try
+            {
+                await _table.UpdateEntityAsync(update, etag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (RequestFailedException e) when (e.IsPreconditionFailed() || e.IsNotFound())
+            {
+                var current = await _table.GetEntityAsync(update.PartitionKey, update.RowKey, cancellationToken).ConfigureAwait(false);
+                if (current is null || current.GetString(Fields.LeaseOwner) != claim.Owner) return false;
+                if (current.GetString(Fields.Status) == update.GetString(Fields.Status)) return true; // ours landed
+                if (current.GetString(Fields.Status) != nameof(IdempotencyStatus.Processing)) return false;
+                etag = current.ETag;
+            }
+        }
+        return false;
     }
 
     private async Task WriteOutcomeAsync(TableEntity record, byte[] data, DateTimeOffset now, CancellationToken cancellationToken)
@@ -286,6 +381,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
         public const string CreatedAt = nameof(CreatedAt);
         public const string CompletedAt = nameof(CompletedAt);
         public const string ExpiresAt = nameof(ExpiresAt);
+        public const string PublishedAt = nameof(PublishedAt);
         public const string OutcomeChunks = nameof(OutcomeChunks);
         public const string OutcomeOverflowRows = nameof(OutcomeOverflowRows);
         public static string OutcomeChunk(int index) => $"Outcome{index:D2}";

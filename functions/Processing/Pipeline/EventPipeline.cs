@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Azure;
 using EventProcessors.Contracts;
 using EventProcessors.Processing.Idempotency;
 using EventProcessors.Processing.Telemetry;
@@ -17,6 +16,7 @@ public sealed class EventPipeline
 {
     private readonly EnvelopeReader _reader;
     private readonly IIdempotencyStore _store;
+    private readonly ProcessingOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<EventPipeline> _logger;
 
@@ -24,6 +24,7 @@ public sealed class EventPipeline
     {
         _reader = new EnvelopeReader(new EnvelopeReaderOptions { MaxBodyBytes = options.Value.MaxEventBytes });
         _store = store;
+        _options = options.Value;
         _time = time;
         _logger = logger;
     }
@@ -50,57 +51,93 @@ public sealed class EventPipeline
         if (!EventCatalog.TryReadPayload(e, out var payload, out var invalid)) return ProcessingResult.DeadLetter(e, invalid);
         LogPayload(e);
 
+        var key = IdempotencyKey.For(consumer.Queue, e);
         ClaimResult claimed;
         try
         {
-            claimed = await _store.ClaimAsync(IdempotencyKey.For(consumer.Queue, e), e.Type, replayed, cancellationToken).ConfigureAwait(false);
+            claimed = await _store.ClaimAsync(key, e.Type, replayed, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (IsTransient(ex, cancellationToken))
+        catch (Exception ex) when (Failures.IsTransient(ex, cancellationToken))
         {
-            return ProcessingResult.Retry(e, $"idempotency store unavailable: {ex.Message}");
+            return Failed(e, ex, "idempotency store unavailable");
         }
 
         switch (claimed.Status)
         {
-            case ClaimStatus.Completed: return new ProcessingResult(ProcessingStatus.Duplicate, e, claimed.Outcome!);
+            case ClaimStatus.Completed:
+                return new ProcessingResult(ProcessingStatus.Duplicate, e, claimed.Outcome!) { Key = key, AlreadyPublished = claimed.Published };
             case ClaimStatus.DeadLettered: return ProcessingResult.DeadLetter(e, claimed.Error!);
             case ClaimStatus.InProgress: return ProcessingResult.Retry(e, "another worker holds this event's lease", claimed.RetryAfter);
         }
 
-        var claim = claimed.Claim!;
         var context = new ActionContext(e, payload, consumer, _time);
+        await using var lease = new LeaseRenewal(_store, claimed.Claim!, _options.LeaseRenewalInterval, _time, _logger, cancellationToken);
         try
         {
             handlerTime.Restart();
-            await action.HandleAsync(context, cancellationToken).ConfigureAwait(false);
+            await action.HandleAsync(context, lease.Token).ConfigureAwait(false);
             handlerTime.Stop();
         }
         catch (EventValidationException invalidInput)
         {
-            await SettleQuietlyAsync(() => _store.DeadLetterAsync(claim, invalidInput.Error, CancellationToken.None)).ConfigureAwait(false);
+            var claim = await lease.StopAsync().ConfigureAwait(false);
+            if (claim is not null) await SettleQuietlyAsync(() => _store.DeadLetterAsync(claim, invalidInput.Error, CancellationToken.None)).ConfigureAwait(false);
             return ProcessingResult.DeadLetter(e, invalidInput.Error);
         }
         catch (Exception ex)
         {
             // Unknown failures and shutdown are retried too: the transport dead-letters after its last
             // attempt. Releasing the claim lets the next delivery run at once instead of after the lease.
+            var claim = await lease.StopAsync().ConfigureAwait(false);
+            if (claim is null) return LeaseLost(e);
             await SettleQuietlyAsync(() => _store.ReleaseAsync(claim, ex.ToString(), CancellationToken.None)).ConfigureAwait(false);
-            return ProcessingResult.Retry(e, ex.Message);
+            return Failed(e, ex, "action failed");
         }
 
+        var held = await lease.StopAsync().ConfigureAwait(false);
+        if (held is null) return LeaseLost(e);
         var outcome = context.Outcome;
         try
         {
-            if (await _store.CompleteAsync(claim, outcome, cancellationToken).ConfigureAwait(false))
-                return new ProcessingResult(ProcessingStatus.Completed, e, outcome);
+            if (await _store.CompleteAsync(held, outcome, cancellationToken).ConfigureAwait(false))
+                return new ProcessingResult(ProcessingStatus.Completed, e, outcome) { Key = key };
         }
-        catch (Exception ex) when (IsTransient(ex, cancellationToken))
+        catch (Exception ex) when (Failures.IsTransient(ex, cancellationToken))
         {
-            return ProcessingResult.Retry(e, $"could not record completion: {ex.Message}");
+            // If the completion did land, its ETag moved and this release changes nothing; otherwise the next delivery runs at once.
+            await SettleQuietlyAsync(() => _store.ReleaseAsync(held, ex.ToString(), CancellationToken.None)).ConfigureAwait(false);
+            return Failed(e, ex, "could not record completion");
         }
-        // The lease expired and another worker took over; its completion is the one that counts.
-        return ProcessingResult.Retry(e, "lease lost to another worker before completion");
+        return LeaseLost(e);
     }
+
+    /// <summary>
+    /// Records that <paramref name="result"/>'s follow-ons were published and confirmed (and its records written), so
+    /// duplicates of the event stop here. Hosts call it after their confirmed publish; it does nothing for results
+    /// with nothing published, and a failure to record only means a later duplicate republishes (harmless), so it
+    /// never throws for a store failure.
+    /// </summary>
+    public async Task ConfirmPublishedAsync(ProcessingResult result, CancellationToken cancellationToken)
+    {
+        if (!result.ShouldPublish || result.Key is not { } key) return;
+        if (result.Status == ProcessingStatus.Completed && result.Outcome.Events.Count == 0 && result.Outcome.Records.Count == 0) return; // marked at completion
+        try
+        {
+            await _store.MarkPublishedAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (Failures.IsTransient(ex, cancellationToken))
+        {
+            _logger.LogWarning("Could not record that {EventId}'s follow-ons were published ({Reason}); a duplicate will republish them.", key.EventId, ex.Message);
+        }
+    }
+
+    /// <summary>An unreachable store is back-pressure (<see cref="ProcessingResult.Unavailable"/>); anything else transient is an attempt.</summary>
+    private static ProcessingResult Failed(CloudEvent e, Exception ex, string what) => Failures.IsOutage(ex)
+        ? ProcessingResult.StoreUnavailable(e, $"{what}: {ex.Message}")
+        : ProcessingResult.Retry(e, $"{what}: {ex.Message}");
+
+    // The lease expired and another worker took over; its completion is the one that counts.
+    private static ProcessingResult LeaseLost(CloudEvent e) => ProcessingResult.Retry(e, "lease lost to another worker before completion");
 
     /// <summary>
     /// The MES topic carries the whole plant's events, so a consumer group ignores what it does not
@@ -113,22 +150,11 @@ public sealed class EventPipeline
             ? $"{consumer.Queue} does not consume {e.Type}"
             : $"unknown event type '{e.Type}'", "$.type"));
 
-    /// <summary>Store failures, timeouts and transient action failures: worth another delivery.</summary>
-    private static bool IsTransient(Exception ex, CancellationToken cancellationToken) => ex switch
-    {
-        TransientProcessingException => true,
-        RequestFailedException => true,
-        HttpRequestException => true,
-        TimeoutException => true,
-        OperationCanceledException => !cancellationToken.IsCancellationRequested,
-        _ => false,
-    };
-
-    /// <summary>A failed release or dead-letter write only delays the verdict until the lease expires.</summary>
+    /// <summary>A failed release or dead-letter write only delays the verdict until the lease expires (or this instance looks again).</summary>
     private async Task SettleQuietlyAsync(Func<Task> settle)
     {
         try { await settle().ConfigureAwait(false); }
-        catch (Exception ex) when (ex is RequestFailedException or HttpRequestException or TimeoutException or OperationCanceledException)
+        catch (Exception ex) when (Failures.IsTransient(ex))
         {
             _logger.LogWarning(ex, "Could not record the verdict; the lease will expire and the event will be taken over.");
         }

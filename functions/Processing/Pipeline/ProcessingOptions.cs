@@ -10,10 +10,17 @@ public sealed class ProcessingOptions
     public int MaxEventBytes { get; set; } = 256 * 1024;
 
     /// <summary>
-    /// How long a claim protects an event from other workers. A worker that dies mid-event is taken
-    /// over once its lease expires. Default 5 minutes: well above any handler's time.
+    /// How long a claim protects an event from other workers without being renewed. A worker that dies mid-event is
+    /// taken over once its lease expires, so this is how long a crash delays its events. Default 30 s.
     /// </summary>
-    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How often the holder renews its lease while the action runs, so that a live worker's claim never expires
+    /// however long its action takes. Must be well under <see cref="LeaseDuration"/> (a renewal may be slow or fail
+    /// once). Default 10 s.
+    /// </summary>
+    public TimeSpan LeaseRenewalInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long idempotency records are kept (duplicates older than this are processed again). Default 7 days.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);

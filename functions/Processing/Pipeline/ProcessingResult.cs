@@ -1,4 +1,5 @@
 using EventProcessors.Contracts;
+using EventProcessors.Processing.Idempotency;
 
 namespace EventProcessors.Processing.Pipeline;
 
@@ -13,7 +14,11 @@ public enum ProcessingStatus
     Ignored,
     /// <summary>Can never succeed: move the message to the dead-letter destination with <see cref="ProcessingResult.Error"/>.</summary>
     DeadLettered,
-    /// <summary>May succeed later: let the transport redeliver (and dead-letter after its last attempt).</summary>
+    /// <summary>
+    /// May succeed later: let the transport redeliver (and dead-letter after its last attempt). With
+    /// <see cref="ProcessingResult.Unavailable"/> the store did not answer: not the event's fault, so hold it without
+    /// spending an attempt until the store answers.
+    /// </summary>
     Retry,
 }
 
@@ -26,6 +31,15 @@ public sealed record ProcessingResult(
     string? RetryReason = null,
     TimeSpan? RetryAfter = null)
 {
+    /// <summary>The store (or another dependency) is unreachable: back-pressure for the host, not an attempt (<see cref="Failures.IsOutage"/>).</summary>
+    public bool Unavailable { get; init; }
+
+    /// <summary>The event's idempotency key, for <see cref="EventPipeline.ConfirmPublishedAsync"/>.</summary>
+    public IdempotencyKey? Key { get; init; }
+
+    /// <summary>A duplicate whose outcome was already published and confirmed: nothing to publish or write again.</summary>
+    public bool AlreadyPublished { get; init; }
+
     public static ProcessingResult Ignored(CloudEvent e) => new(ProcessingStatus.Ignored, e, ProcessingOutcome.Empty);
 
     public static ProcessingResult DeadLetter(CloudEvent? e, EventError error) =>
@@ -34,6 +48,12 @@ public sealed record ProcessingResult(
     public static ProcessingResult Retry(CloudEvent? e, string reason, TimeSpan? after = null) =>
         new(ProcessingStatus.Retry, e, ProcessingOutcome.Empty, RetryReason: reason, RetryAfter: after);
 
-    /// <summary>Whether the host should publish <see cref="Outcome"/> before settling.</summary>
-    public bool ShouldPublish => Status is ProcessingStatus.Completed or ProcessingStatus.Duplicate;
+    public static ProcessingResult StoreUnavailable(CloudEvent? e, string reason) =>
+        Retry(e, reason) with { Unavailable = true };
+
+    /// <summary>
+    /// Whether the host should publish <see cref="Outcome"/> (and write its records) before settling: a completed event,
+    /// or a duplicate whose outcome is not recorded as published. Duplicates stop at the first hop.
+    /// </summary>
+    public bool ShouldPublish => Status is ProcessingStatus.Completed || (Status is ProcessingStatus.Duplicate && !AlreadyPublished);
 }

@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using System.Text;
 using System.Text.Json;
 using EventProcessors.Contracts;
+using EventProcessors.Processing.Idempotency;
 using EventProcessors.Processing.Pipeline;
 using EventProcessors.Processing.Storage;
 using EventProcessors.Processing.Telemetry;
@@ -209,24 +210,24 @@ public sealed class EventPipelineTests
     [Fact]
     public async Task Crash_between_handling_and_completion_reruns_after_the_lease_with_the_same_follow_on_ids()
     {
-        var store = new CompletionFailsOnce(_harness.Store);
-        var pipeline = new EventPipeline(store, Microsoft.Extensions.Options.Options.Create(_harness.Options), _harness.Time, _harness.Logger);
+        var dead = new WorkerDiesAtCompletion(_harness.Store);
         var action = new ScriptedAction();
-        Task<ProcessingResult> Deliver() => pipeline.ProcessAsync(
-            new InboundMessage(System.Text.Encoding.UTF8.GetBytes(PipelineHarness.OrderCreated())), action, CancellationToken.None);
+        Task<ProcessingResult> Deliver(IIdempotencyStore store) => new EventPipeline(store, Microsoft.Extensions.Options.Options.Create(_harness.Options),
+            _harness.Time, _harness.Logger).ProcessAsync(new InboundMessage(Encoding.UTF8.GetBytes(PipelineHarness.OrderCreated())), action, CancellationToken.None);
+        var next = _harness.CreateStore(); // the next worker process
 
-        var crashed = await Deliver();          // handled, then the completion never landed
-        var whileLeased = await Deliver();      // the dead worker's lease still protects the event
+        var crashed = await Deliver(dead);      // handled, then the worker died before completing
+        var whileLeased = await Deliver(next);  // the dead worker's lease still protects the event
         _harness.Time.Advance(_harness.Options.LeaseDuration + TimeSpan.FromSeconds(1));
-        var afterLease = await Deliver();       // taken over and handled again
-        var duplicate = await Deliver();
+        var afterLease = await Deliver(next);   // taken over and handled again
+        var duplicate = await Deliver(next);
 
         Assert.Equal(ProcessingStatus.Retry, crashed.Status);
         Assert.Equal(ProcessingStatus.Retry, whileLeased.Status);
         Assert.Equal(ProcessingStatus.Completed, afterLease.Status);
         Assert.Equal(ProcessingStatus.Duplicate, duplicate.Status);
         Assert.Equal(2, action.Runs);
-        Assert.Equal(store.FirstAttempt!.Events.Select(e => e.Id), afterLease.Outcome.Events.Select(e => e.Id));
+        Assert.Equal(dead.Lost!.Events.Select(e => e.Id), afterLease.Outcome.Events.Select(e => e.Id));
     }
 
     [Fact]
@@ -283,23 +284,22 @@ public sealed class EventPipelineTests
         Assert.Equal(1, counts["eventprocessors.events.dead_lettered"]);
     }
 
-    /// <summary>Loses the first completion, as a worker that dies between handling and completing does.</summary>
-    private sealed class CompletionFailsOnce(Processing.Idempotency.IIdempotencyStore inner) : Processing.Idempotency.IIdempotencyStore
+    /// <summary>A worker that dies between handling and completing: neither its completion nor its release reaches the store.</summary>
+    private sealed class WorkerDiesAtCompletion(IIdempotencyStore inner) : IIdempotencyStore
     {
-        public ProcessingOutcome? FirstAttempt { get; private set; }
+        public ProcessingOutcome? Lost { get; private set; }
 
-        public Task<Processing.Idempotency.ClaimResult> ClaimAsync(Processing.Idempotency.IdempotencyKey key, string eventType, bool rerunDeadLettered = false,
-            CancellationToken cancellationToken = default) => inner.ClaimAsync(key, eventType, rerunDeadLettered, cancellationToken);
-
-        public Task<bool> CompleteAsync(Processing.Idempotency.IdempotencyClaim claim, ProcessingOutcome outcome, CancellationToken cancellationToken = default)
+        public Task<ClaimResult> ClaimAsync(IdempotencyKey key, string eventType, bool rerunDeadLettered = false, CancellationToken cancellationToken = default) =>
+            inner.ClaimAsync(key, eventType, rerunDeadLettered, cancellationToken);
+        public Task<IdempotencyClaim?> RenewAsync(IdempotencyClaim claim, CancellationToken cancellationToken = default) => inner.RenewAsync(claim, cancellationToken);
+        public Task<bool> CompleteAsync(IdempotencyClaim claim, ProcessingOutcome outcome, CancellationToken cancellationToken = default)
         {
-            if (FirstAttempt is not null) return inner.CompleteAsync(claim, outcome, cancellationToken);
-            FirstAttempt = outcome;
+            Lost = outcome;
             throw new TimeoutException("worker died");
         }
-
-        public Task ReleaseAsync(Processing.Idempotency.IdempotencyClaim claim, string error, CancellationToken cancellationToken = default) => inner.ReleaseAsync(claim, error, cancellationToken);
-        public Task DeadLetterAsync(Processing.Idempotency.IdempotencyClaim claim, EventError error, CancellationToken cancellationToken = default) => inner.DeadLetterAsync(claim, error, cancellationToken);
+        public Task MarkPublishedAsync(IdempotencyKey key, CancellationToken cancellationToken = default) => inner.MarkPublishedAsync(key, cancellationToken);
+        public Task ReleaseAsync(IdempotencyClaim claim, string error, CancellationToken cancellationToken = default) => throw new TimeoutException("worker died");
+        public Task DeadLetterAsync(IdempotencyClaim claim, EventError error, CancellationToken cancellationToken = default) => inner.DeadLetterAsync(claim, error, cancellationToken);
         public Task<int> SweepAsync(CancellationToken cancellationToken = default) => inner.SweepAsync(cancellationToken);
     }
 }

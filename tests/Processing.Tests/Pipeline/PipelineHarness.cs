@@ -11,8 +11,11 @@ namespace EventProcessors.Processing.Tests.Pipeline;
 /// <summary>A pipeline over a given table backend, with a scriptable action that counts its runs.</summary>
 internal sealed class PipelineHarness
 {
+    private readonly ITableServiceClient _tables;
+
     public PipelineHarness(ITableServiceClient tables, ProcessingOptions? options = null)
     {
+        _tables = tables;
         Options = options ?? new ProcessingOptions { IdempotencyTableName = "Idem" + Guid.NewGuid().ToString("N")[..12] };
         Store = new TableIdempotencyStore(tables, Microsoft.Extensions.Options.Options.Create(Options), Time);
         Pipeline = new EventPipeline(Store, Microsoft.Extensions.Options.Options.Create(Options), Time, Logger);
@@ -23,6 +26,9 @@ internal sealed class PipelineHarness
     public ListLogger<EventPipeline> Logger { get; } = new();
     public TableIdempotencyStore Store { get; }
     public EventPipeline Pipeline { get; }
+
+    /// <summary>Another store instance over the same table, as another worker process has.</summary>
+    public TableIdempotencyStore CreateStore() => new(_tables, Microsoft.Extensions.Options.Options.Create(Options), Time);
 
     public Task<ProcessingResult> ProcessAsync(string body, IConsumerAction action, string? messageId = null) =>
         Pipeline.ProcessAsync(new InboundMessage(Encoding.UTF8.GetBytes(body), MessageId: messageId), action, CancellationToken.None);
