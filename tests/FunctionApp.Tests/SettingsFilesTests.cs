@@ -58,9 +58,8 @@ public sealed class SettingsFilesTests
             switch (attribute)
             {
                 case RabbitMQTriggerAttribute a: yield return a.ConnectionStringSetting!; break;
-                case RabbitMQOutputAttribute a: yield return a.ConnectionStringSetting!; break;
-                case KafkaTriggerAttribute a: yield return a.BrokerList; break;
-                case KafkaOutputAttribute a: yield return a.BrokerList; break;
+                case KafkaTriggerAttribute a: foreach (var setting in new[] { a.BrokerList, a.Username, a.Password, a.SslCaLocation }) yield return setting; break;
+                case KafkaOutputAttribute a: foreach (var setting in new[] { a.BrokerList, a.Username, a.Password, a.SslCaLocation }) yield return setting; break;
                 case SqlOutputAttribute a: yield return a.ConnectionStringSetting; break;
             }
         }

@@ -1,8 +1,8 @@
 using System.Reflection;
 using EventProcessors.FunctionApp.Hosting;
-using EventProcessors.TestSupport;
 using Microsoft.Azure.Functions.Worker.Extensions.Sql;
-using Microsoft.SqlServer.TransactSql.ScriptDom;
+
+using EventProcessors.FunctionApp.Tests.Harness;
 
 namespace EventProcessors.FunctionApp.Tests;
 
@@ -13,11 +13,7 @@ namespace EventProcessors.FunctionApp.Tests;
 /// </summary>
 public sealed class SqlSchemaTests
 {
-    private static readonly IReadOnlyDictionary<string, Table> Tables = Parse(RepositoryFiles.Read("infra/sql/schema.sql"));
-
-    private sealed record Column(string Name, string Type, bool Nullable);
-
-    private sealed record Table(string Name, IReadOnlyList<Column> Columns, IReadOnlyList<string> PrimaryKey);
+    private static readonly IReadOnlyDictionary<string, SqlTable> Tables = SqlSchema.Tables;
 
     public static TheoryData<string, string, Type> SqlOutputs()
     {
@@ -68,31 +64,4 @@ public sealed class SqlSchemaTests
         _ when type == typeof(Guid) => "uniqueidentifier",
         _ => "(no SQL type for " + type.Name + ")",
     };
-
-    private static Dictionary<string, Table> Parse(string script)
-    {
-        var parser = new TSql160Parser(initialQuotedIdentifiers: true);
-        using var reader = new StringReader(script);
-        var fragment = parser.Parse(reader, out var errors);
-        Assert.True(errors.Count == 0, "schema.sql: " + string.Join("; ", errors.Select(e => $"line {e.Line}: {e.Message}")));
-        var tables = new Dictionary<string, Table>(StringComparer.Ordinal);
-        foreach (var create in ((TSqlScript)fragment).Batches.SelectMany(b => b.Statements).OfType<CreateTableStatement>())
-        {
-            var name = $"{create.SchemaObjectName.SchemaIdentifier?.Value ?? "dbo"}.{create.SchemaObjectName.BaseIdentifier.Value}";
-            var definition = create.Definition;
-            var columns = definition.ColumnDefinitions.Select(c => new Column(
-                c.ColumnIdentifier.Value,
-                ((SqlDataTypeReference)c.DataType).SqlDataTypeOption.ToString().ToLowerInvariant(),
-                !c.Constraints.OfType<NullableConstraintDefinition>().Any(n => !n.Nullable))).ToList();
-            var keys = definition.TableConstraints.OfType<UniqueConstraintDefinition>().Where(u => u.IsPrimaryKey)
-                .Concat(definition.ColumnDefinitions.SelectMany(c => c.Constraints.OfType<UniqueConstraintDefinition>().Where(u => u.IsPrimaryKey)))
-                .ToArray();
-            Assert.True(keys.Length <= 1, $"{name} declares more than one primary key");
-            var primaryKey = keys.Length == 0 ? [] : keys[0].Columns.Count > 0
-                ? keys[0].Columns.Select(c => c.Column.MultiPartIdentifier.Identifiers[^1].Value).ToList()
-                : definition.ColumnDefinitions.Where(c => c.Constraints.Contains(keys[0])).Select(c => c.ColumnIdentifier.Value).ToList();
-            Assert.True(tables.TryAdd(name, new Table(name, columns, primaryKey)), $"{name} is created twice");
-        }
-        return tables;
-    }
 }

@@ -20,9 +20,6 @@ internal static class Bindings
     /// <summary>App setting with the SQL connection string of every <c>[SqlOutput]</c>.</summary>
     public const string Sql = SettingNames.SqlConnectionString;
 
-    /// <summary>Queue every Collector follow-on event goes to; RouteOutbox republishes it to the exchange.</summary>
-    public const string Outbox = Destinations.CollectorOutbox;
-
     public const string MesTopic = Destinations.MesTopic;
 
     public const string MesDeadLetterTopic = Destinations.MesDeadLetterTopic;
@@ -52,8 +49,13 @@ internal static class Bindings
     /// <summary>App setting with the path of the CA bundle that verifies the brokers (the extension requires an existing file once SASL/SSL is on).</summary>
     public const string KafkaSslCaLocation = "KafkaSslCaLocation";
 
-    /// <summary>Function-level retry of the Kafka functions: 5 retries after the first attempt, 10 s apart.</summary>
-    public const int KafkaMaxRetries = 5;
+    /// <summary>
+    /// Function-level retry of the Kafka functions: 8 retries after the first attempt, 2 s doubling to at most 1 minute
+    /// (about 4 minutes, within the consumer's 5-minute max.poll.interval). The final attempt dead-letters instead of throwing.
+    /// </summary>
+    public const int KafkaMaxRetries = 8;
 
-    public const string KafkaRetryDelay = "00:00:10";
+    public const string KafkaMinimumInterval = "00:00:02";
+
+    public const string KafkaMaximumInterval = "00:01:00";
 }

@@ -8,14 +8,14 @@ using Microsoft.Azure.Functions.Worker;
 namespace EventProcessors.FunctionApp.Operations;
 
 /// <summary>
-/// flows.md <c>RouteOutbox</c>: the RabbitMQ output binding can only publish to a queue, so every Collector
-/// function writes its follow-on events (structured CloudEvents) to <c>collector-events.outbox</c>, and this
+/// flows.md <c>RouteOutbox</c>: every Collector function publishes its follow-on events (structured CloudEvents, with
+/// confirms) to the queue <c>collector-events.outbox</c>, as DESIGN section 4 routes them, and this
 /// function republishes each to the exchange <c>collector-events</c> with routing key = type and
 /// message_id = id. It returns only after the broker confirmed the publish, and the trigger acknowledges the
 /// outbox message only after the function returned: ack after confirm. A failed publish throws, so the
 /// trigger redelivers (a duplicate publish is harmless: consumers are idempotent on the event id).
 /// </summary>
-public sealed class RouteOutboxFunction(IOutboxPublisher publisher)
+public sealed class RouteOutboxFunction(IConfirmedPublisher publisher)
 {
     public const string Queue = Destinations.CollectorOutbox;
 
@@ -25,8 +25,8 @@ public sealed class RouteOutboxFunction(IOutboxPublisher publisher)
         FunctionContext context)
     {
         var (id, type) = Read(message);
-        await publisher.PublishAsync(Destinations.CollectorExchange, type, id, CloudEvent.JsonContentType,
-            Encoding.UTF8.GetBytes(message), context.CancellationToken).ConfigureAwait(false);
+        await publisher.PublishAsync(Destinations.CollectorExchange, type,
+            [new AmqpMessage(Encoding.UTF8.GetBytes(message), id, CloudEvent.JsonContentType)], context.CancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The id and type of an outbox message (a structured CloudEvent the functions wrote themselves).</summary>

@@ -9,7 +9,7 @@ public sealed class MonitorMeasurementFunction(FunctionRunner runner)
     public const string ConsumerGroup = "quality.monitor-measurement";
 
     [Function("MonitorMeasurement")]
-    [FixedDelayRetry(Bindings.KafkaMaxRetries, Bindings.KafkaRetryDelay)]
+    [ExponentialBackoffRetry(Bindings.KafkaMaxRetries, Bindings.KafkaMinimumInterval, Bindings.KafkaMaximumInterval)]
     public async Task<MonitorMeasurementOutput> RunAsync(
         [KafkaTrigger(Bindings.Kafka, Bindings.MesTopic, ConsumerGroup = ConsumerGroup, Protocol = Bindings.KafkaProtocol, AuthenticationMode = Bindings.KafkaAuthenticationMode,
             Username = Bindings.KafkaUsername, Password = Bindings.KafkaPassword, SslCaLocation = Bindings.KafkaSslCaLocation)] KafkaRecord record,
