@@ -139,12 +139,18 @@ public sealed class RabbitMQTriggerHarness : IAsyncDisposable
     /// <summary>Ends the host as a crash does: its connection drops with every message unacknowledged, and no invocation settles anything.</summary>
     public async Task KillAsync()
     {
+        _killed = true;
         await _host.CancelAsync();
-        if (_connection is not null) await _connection.AbortAsync();
+        // The abort closes the socket at once (the broker requeues the unacked messages) but then waits for the handler
+        // in flight, which a crashed host never finishes: do not wait for it.
+        if (_connection is not null) await Task.WhenAny(_connection.AbortAsync(), Task.Delay(TimeSpan.FromSeconds(2)));
     }
+
+    private bool _killed;
 
     public async ValueTask DisposeAsync()
     {
+        if (_killed) return;
         if (!_host.IsCancellationRequested) await _host.CancelAsync();
         foreach (var channel in _channels) await channel.DisposeAsync();
         if (_connection is not null) await _connection.DisposeAsync();
