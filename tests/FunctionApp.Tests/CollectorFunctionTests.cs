@@ -1,4 +1,3 @@
-using EventProcessors.Processing.Actions;
 using EventProcessors.Processing.Pipeline;
 using System.Text;
 using System.Text.Json;
@@ -115,14 +114,12 @@ public sealed class CollectorFunctionTests : IDisposable
     {
         // delivery.confirmed before CaptureOrder kept the order's snapshot: GenerateInvoice cannot invoice yet.
         var message = CollectorEvents.DeliveryConfirmed(_tenant);
-        var retryQueue = Consumers.GenerateInvoice.Queue + ".retry";
 
         var first = await _services.Collect(() => _services.Function<GenerateInvoiceFunction>().RunAsync(message, Context(Attempted(null))));
         var fourth = await _services.Collect(() => _services.Function<GenerateInvoiceFunction>().RunAsync(message, Context(Attempted(3))));
         var last = await _services.Collect(() => _services.Function<GenerateInvoiceFunction>().RunAsync(message, Context(Attempted(9))));
 
         Assert.Equal((null, null), (first.Outbox, first.DeadLetter));
-        Assert.Equal(retryQueue, _services.GetRequiredService<RecordingPublisher>().Messages.Select(m => m.RoutingKey).Distinct().Single());
         Assert.Equal(("1", "msg-1", message), (first.Retry!.Headers![RetryCounters.Attempts], first.Retry.MessageId, Encoding.UTF8.GetString(first.Retry.Body.Span)));
         Assert.InRange(first.Retry.Expiration!.Value, TimeSpan.FromSeconds(1.6), TimeSpan.FromSeconds(2.4)); // 2 s ± 20 %
         Assert.Equal("4", fourth.Retry!.Headers![RetryCounters.Attempts]);

@@ -34,7 +34,9 @@ public sealed class OperationsFunctionTests : IAsyncDisposable
         var probe = (await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true)).QueueName;
         await channel.QueueBindAsync(probe, "collector-events", type);
 
-        await _services.Function<RouteOutboxFunction>().RunAsync(outboxMessage, Context());
+        // RouteOutbox with the real confirmed publisher (the other functions here record what they publish).
+        await using var routing = Services(s => s.AddSingleton<IConfirmedPublisher, RabbitMQConfirmedPublisher>());
+        await routing.Function<RouteOutboxFunction>().RunAsync(outboxMessage, Context());
 
         var delivered = await Poll(channel, probe);
         Assert.Equal(type, delivered.RoutingKey);

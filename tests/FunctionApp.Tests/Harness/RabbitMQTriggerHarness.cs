@@ -61,21 +61,11 @@ public sealed class RabbitMQTriggerHarness : IAsyncDisposable
         if (_host.IsCancellationRequested) return; // a killed host settles nothing: the broker requeues its unacked messages
         var body = delivery.Body.ToArray();
         var properties = new BasicProperties(delivery.BasicProperties);
-        string? error = null;
-        try
-        {
-            // Rule: the function runs with the body as a UTF-8 string and the binding data of RabbitMQTriggerBinding
-            // (ConsumerTag, DeliveryTag, Redelivered, Exchange, RoutingKey, BasicProperties), serialized as the host hands
-            // them to an isolated worker; the output bindings are applied after the function returned, and the
-            // invocation fails if any of them fails (TryExecuteAsync covers both).
-            var context = FunctionInvoker.Context(BindingData(delivery), retryCount: 0, maxRetryCount: null, _host.Token);
-            var outputs = await FunctionInvoker.InvokeAsync(_services, function, Encoding.UTF8.GetString(body), context);
-            ApplyOutputs(outputs);
-        }
-        catch (Exception ex)
-        {
-            error = ex.Message;
-        }
+        var run = RunAsync(function, body, delivery);
+        // A killed host's invocation never returns here: the handler lets go at once so the connection can drop.
+        await Task.WhenAny(run, _killedSignal.Task);
+        if (!run.IsCompleted) return;
+        var error = await run;
         if (_host.IsCancellationRequested) return;
         Invocations.Enqueue((function, properties.MessageId, error is null, error));
         if (error is not null)
@@ -95,6 +85,25 @@ public sealed class RabbitMQTriggerHarness : IAsyncDisposable
         }
         // Rule: the original is acknowledged only after the function succeeded, or after its copy was republished.
         await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false);
+    }
+
+    private async Task<string?> RunAsync(string function, byte[] body, BasicDeliverEventArgs delivery)
+    {
+        try
+        {
+            // Rule: the function runs with the body as a UTF-8 string and the binding data of RabbitMQTriggerBinding
+            // (ConsumerTag, DeliveryTag, Redelivered, Exchange, RoutingKey, BasicProperties), serialized as the host hands
+            // them to an isolated worker; the output bindings are applied after the function returned, and the
+            // invocation fails if any of them fails (TryExecuteAsync covers both).
+            var context = FunctionInvoker.Context(BindingData(delivery), retryCount: 0, maxRetryCount: null, _host.Token);
+            var outputs = await FunctionInvoker.InvokeAsync(_services, function, Encoding.UTF8.GetString(body), context);
+            ApplyOutputs(outputs);
+            return null;
+        }
+        catch (Exception ex)
+        {
+            return ex.Message;
+        }
     }
 
     private void ApplyOutputs(IReadOnlyList<OutputValue> outputs)
@@ -140,6 +149,7 @@ public sealed class RabbitMQTriggerHarness : IAsyncDisposable
     public async Task KillAsync()
     {
         _killed = true;
+        _killedSignal.TrySetResult();
         await _host.CancelAsync();
         // The abort closes the socket at once (the broker requeues the unacked messages) but then waits for the handler
         // in flight, which a crashed host never finishes: do not wait for it.
@@ -147,6 +157,7 @@ public sealed class RabbitMQTriggerHarness : IAsyncDisposable
     }
 
     private bool _killed;
+    private readonly TaskCompletionSource _killedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public async ValueTask DisposeAsync()
     {
