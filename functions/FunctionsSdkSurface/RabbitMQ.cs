@@ -9,11 +9,4 @@ namespace Microsoft.Azure.Functions.Worker
 
         public string? ConnectionStringSetting { get; set; }
     }
-
-    public sealed class RabbitMQOutputAttribute : OutputBindingAttribute
-    {
-        public string? QueueName { get; set; }
-
-        public string? ConnectionStringSetting { get; set; }
-    }
 }

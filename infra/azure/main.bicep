@@ -4,7 +4,7 @@
 // Brokers and SQL are the platform's own: their addresses come in as parameters.
 //
 //   az deployment group create -g <resource-group> -f infra/azure/main.bicep \
-//     -p name=<name> rabbitMQConnection=<amqps uri> kafkaBrokers=<host:9092> sqlConnectionString=<connection string>
+//     -p name=<name> rabbitMQConnection=<amqps uri> kafkaBrokers=<host:9093> kafkaPassword=<secret> sqlConnectionString=<connection string>
 //   cd functions/FunctionApp && func azure functionapp publish <name>-func
 //
 // tests/FunctionApp.Tests compiles this file with the Bicep CLI and checks its app settings against the bindings.
@@ -33,6 +33,16 @@ param rabbitMQConnection string
 
 @description('Bootstrap servers of the MES Kafka cluster (app setting KafkaBrokers).')
 param kafkaBrokers string
+
+@description('SASL user name of the Kafka triggers and outputs (app setting KafkaUsername): $ConnectionString for Event Hubs, the API key for Confluent Cloud.')
+param kafkaUsername string = '$ConnectionString'
+
+@description('SASL password (app setting KafkaPassword): the Event Hubs namespace connection string, or the Confluent Cloud API secret.')
+@secure()
+param kafkaPassword string
+
+@description('CA bundle that verifies the Kafka brokers (app setting KafkaSslCaLocation); the Linux image\'s system bundle by default.')
+param kafkaSslCaLocation string = '/etc/ssl/certs/ca-certificates.crt'
 
 @description('Connection string of the SQL database the [SqlOutput] bindings write to (schema: infra/sql/schema.sql).')
 @secure()
@@ -149,6 +159,18 @@ resource functionApp 'Microsoft.Web/sites@2023-12-01' = {
         {
           name: 'KafkaBrokers'
           value: kafkaBrokers
+        }
+        {
+          name: 'KafkaUsername'
+          value: kafkaUsername
+        }
+        {
+          name: 'KafkaPassword'
+          value: kafkaPassword
+        }
+        {
+          name: 'KafkaSslCaLocation'
+          value: kafkaSslCaLocation
         }
         {
           name: 'SqlConnectionString'

@@ -43,47 +43,47 @@ public sealed class ActionFunctionTests : IDisposable
         await DefineStockAsync(onHand: 12m, reorderLevel: 10m);
 
         // ReserveStock: 8 of 12 reserved, available 4 < 10: stock.reserved and stock.low to the outbox, no rows.
-        var reserved = await _services.Function<ReserveStockFunction>().RunAsync(Collector(C.OrderCreated, $$"""
+        var reserved = await _services.Collect(() => _services.Function<ReserveStockFunction>().RunAsync(Collector(C.OrderCreated, $$"""
             {
               "orderId": "ord-1", "orderNumber": "ORD-1", "customerId": "cust-1", "currency": "USD", "grandTotal": "36.00",
               "lineItems": [ { "productId": "{{Product}}", "description": "Bearing", "quantity": 8, "unitPrice": "4.50", "warehouseId": "{{Warehouse}}" } ]
             }
-            """), Context());
+            """), Context()));
         Assert.Null(reserved.DeadLetter);
         Assert.Equal([C.StockReserved, C.StockLow], reserved.Outbox!.Select(m => Event(m).Type));
         var low = Event(reserved.Outbox![1]).DataAs<StockLow>()!;
         Assert.Equal((Product, Warehouse, 4m, 10m), (low.ProductId, low.WarehouseId, low.CurrentQuantity, low.ReorderLevel));
 
         // DeductStock: the dispatch turns the reservation into a deduction: one StockMovements row of -8.
-        var dispatched = await _services.Function<DeductStockFunction>().RunAsync(Collector(C.DeliveryDispatched, $$"""
+        var dispatched = await _services.Collect(() => _services.Function<DeductStockFunction>().RunAsync(Collector(C.DeliveryDispatched, $$"""
             {
               "deliveryNoteId": "dn-1", "deliveryNumber": "DN-1", "orderId": "ord-1", "trackingNumber": "TRACK-1",
               "items": [ { "productId": "{{Product}}", "quantity": 8, "warehouseId": "{{Warehouse}}" } ]
             }
-            """), Context());
+            """), Context()));
         Assert.Equal((null, null), (dispatched.Outbox, dispatched.DeadLetter));
-        var deduction = Assert.Single(dispatched.StockMovements!);
+        var deduction = Assert.Single(dispatched.Output.StockMovements!);
         Assert.Equal(("DISPATCH", -8m, "dn-1", _tenant), (deduction.MovementType, deduction.Quantity, deduction.DeliveryNoteId, deduction.TenantId));
 
         // CreatePurchaseOrder: the stock.low from the outbox raises an order for 6 (up to the reorder level).
-        var raised = await _services.Function<CreatePurchaseOrderFunction>().RunAsync(reserved.Outbox![1], Context());
+        var raised = await _services.Collect(() => _services.Function<CreatePurchaseOrderFunction>().RunAsync(reserved.Outbox![1], Context()));
         var created = Event(Assert.Single(raised.Outbox!));
         Assert.Equal(C.PurchaseOrderCreated, created.Type);
-        var order = Assert.Single(raised.PurchaseOrders!);
+        var order = Assert.Single(raised.Output.PurchaseOrders!);
         Assert.Equal((6m, created.DataAs<PurchaseOrderCreated>()!.PurchaseOrderNumber), (order.Quantity, order.PurchaseOrderNumber));
         Assert.Equal(created.PartitionKey, order.PurchaseOrderId);
 
         // ReceiveStock: the goods against the order: a receipt movement and a receipt row of the order's own.
-        var received = await _services.Function<ReceiveStockFunction>().RunAsync(Collector(C.StockReceived, $$"""
+        var received = await _services.Collect(() => _services.Function<ReceiveStockFunction>().RunAsync(Collector(C.StockReceived, $$"""
             {
               "productId": "{{Product}}", "sku": "SKU-{{Product}}", "warehouseId": "{{Warehouse}}", "quantity": 6,
               "purchaseOrderId": "{{order.PurchaseOrderId}}", "receivedAt": "2024-01-20T08:00:00.000Z"
             }
-            """), Context());
+            """), Context()));
         Assert.Equal((null, null), (received.Outbox, received.DeadLetter));
-        var receipt = Assert.Single(received.StockMovements!);
+        var receipt = Assert.Single(received.Output.StockMovements!);
         Assert.Equal(("RECEIPT", 6m, order.PurchaseOrderId), (receipt.MovementType, receipt.Quantity, receipt.PurchaseOrderId));
-        var orderReceipt = Assert.Single(received.PurchaseOrderReceipts!);
+        var orderReceipt = Assert.Single(received.Output.PurchaseOrderReceipts!);
         Assert.Equal((order.PurchaseOrderId, 6m, true), (orderReceipt.PurchaseOrderId, orderReceipt.Quantity, orderReceipt.CompletesOrder));
         var level = await new StockLevels(_services.GetRequiredService<ITableServiceClient>()).GetAsync(_tenant, Product, Warehouse);
         Assert.Equal((10m, 0m), (level!.OnHand, level.Reserved));
@@ -99,7 +99,7 @@ public sealed class ActionFunctionTests : IDisposable
             }
             """);
 
-        var output = await _services.Function<ReserveStockFunction>().RunAsync(message, Context());
+        var output = await _services.Collect(() => _services.Function<ReserveStockFunction>().RunAsync(message, Context()));
 
         Assert.Null(output.Outbox);
         var deadLetter = Json(output.DeadLetter!);
@@ -117,14 +117,14 @@ public sealed class ActionFunctionTests : IDisposable
               "lineItems": [ { "productId": "{{Product}}", "description": "Bearing", "quantity": 2, "unitPrice": "4.50" } ]
             }
             """);
-        var dead = await _services.Function<ReserveStockFunction>().RunAsync(message, Context());
+        var dead = await _services.Collect(() => _services.Function<ReserveStockFunction>().RunAsync(message, Context()));
         await DefineStockAsync(onHand: 12m, reorderLevel: 6m);
 
-        var redelivered = await _services.Function<ReserveStockFunction>().RunAsync(message, Context());
+        var redelivered = await _services.Collect(() => _services.Function<ReserveStockFunction>().RunAsync(message, Context()));
         // dead-letters replay publishes the original body again with x-replay-count; the host hands headers over base64-encoded.
         var replay = RabbitMQBindingData(messageId: null);
         replay["BasicProperties"] = JsonSerializer.Serialize(new { ContentType = "application/json", Headers = new Dictionary<string, object> { ["x-replay-count"] = 1 } });
-        var replayed = await _services.Function<ReserveStockFunction>().RunAsync(message, Context(replay));
+        var replayed = await _services.Collect(() => _services.Function<ReserveStockFunction>().RunAsync(message, Context(replay)));
 
         Assert.NotNull(dead.DeadLetter);
         Assert.Equal((null, "InvalidValue"), (redelivered.Outbox, (string?)Json(redelivered.DeadLetter!)["reason"]!["code"]));
@@ -155,7 +155,7 @@ public sealed class ActionFunctionTests : IDisposable
             }
             """;
 
-        var output = await _services.Function<ReserveStockFunction>().RunAsync(data, Context(binary));
+        var output = await _services.Collect(() => _services.Function<ReserveStockFunction>().RunAsync(data, Context(binary)));
 
         Assert.Null(output.DeadLetter);
         var reserved = Event(Assert.Single(output.Outbox!));
@@ -165,24 +165,24 @@ public sealed class ActionFunctionTests : IDisposable
     [Fact]
     public async Task CreateResource_and_RecordBillableHours_write_their_rows_and_emit_nothing()
     {
-        var hired = await _services.Function<CreateResourceFunction>().RunAsync(Collector(C.EmployeeHired, """
+        var hired = await _services.Collect(() => _services.Function<CreateResourceFunction>().RunAsync(Collector(C.EmployeeHired, """
             {
               "employeeId": "emp-1", "employeeNumber": "EMP-001", "firstName": "Ada", "lastName": "Lovelace", "email": "ada@example.com",
               "position": "Process engineer", "department": "Engineering", "hireDate": "2024-02-01T00:00:00.000Z"
             }
-            """), Context());
+            """), Context()));
         Assert.Equal((null, null), (hired.Outbox, hired.DeadLetter));
-        var resource = Assert.Single(hired.Resources!);
+        var resource = Assert.Single(hired.Output.Resources!);
         Assert.Equal(("emp-1", "Ada Lovelace", "Engineering", _tenant), (resource.EmployeeId, resource.DisplayName, resource.Department, resource.TenantId));
 
-        var completed = await _services.Function<RecordBillableHoursFunction>().RunAsync(Collector(C.TaskCompleted, $$"""
+        var completed = await _services.Collect(() => _services.Function<RecordBillableHoursFunction>().RunAsync(Collector(C.TaskCompleted, $$"""
             {
               "taskId": "task-1", "taskName": "Changeover study", "projectId": "prj-7", "projectName": "Line 2 OEE",
               "assignedResourceId": "{{resource.ResourceId}}", "estimatedHours": 8, "actualHours": 6.5, "completedAt": "2024-02-10T17:00:00.000Z"
             }
-            """), Context());
+            """), Context()));
         Assert.Equal((null, null), (completed.Outbox, completed.DeadLetter));
-        var hours = Assert.Single(completed.BillableHours!);
+        var hours = Assert.Single(completed.Output.BillableHours!);
         Assert.Equal((resource.ResourceId, "task-1", 6.5m, 8m), (hours.ResourceId, hours.TaskId, hours.Hours, hours.EstimatedHours));
     }
 

@@ -1,3 +1,5 @@
+using EventProcessors.Processing.Pipeline;
+using System.Text;
 using System.Text.Json;
 using EventProcessors.Contracts;
 using EventProcessors.FunctionApp.Accounting;
@@ -23,7 +25,7 @@ public sealed class CollectorFunctionTests : IDisposable
     {
         var function = _services.Function<CreateOrderFromOfferFunction>();
 
-        var output = await function.RunAsync(CollectorEvents.OfferApproved(_tenant), Context(RabbitMQBindingData(messageId: null)));
+        var output = await _services.Collect(() => function.RunAsync(CollectorEvents.OfferApproved(_tenant), Context(RabbitMQBindingData(messageId: null))));
 
         var outbox = Assert.Single(output.Outbox!);
         var created = JsonSerializer.Deserialize<CloudEvent>(outbox, ContractJson.Options)!;
@@ -32,13 +34,13 @@ public sealed class CollectorFunctionTests : IDisposable
         Assert.Equal("corr-123", created.CorrelationId);
         Assert.Equal("/event-processors/orders.create-from-offer", created.Source);
         Assert.Null(output.DeadLetter);
-        var order = Assert.Single(output.Orders!);
+        var order = Assert.Single(output.Output.Orders!);
         Assert.Equal(created.PartitionKey, order.OrderId);
         Assert.Equal(_tenant, order.TenantId);
         Assert.Equal("OFF-2024-001", order.OfferNumber);
         Assert.Equal(1350.00m + 200.00m, order.Subtotal);
-        Assert.Equal(2, output.OrderLines!.Length);
-        Assert.All(output.OrderLines, line => Assert.Equal(order.OrderId, line.OrderId));
+        Assert.Equal(2, output.Output.OrderLines!.Length);
+        Assert.All(output.Output.OrderLines, line => Assert.Equal(order.OrderId, line.OrderId));
     }
 
     [Fact]
@@ -47,8 +49,8 @@ public sealed class CollectorFunctionTests : IDisposable
         var function = _services.Function<CreateOrderFromOfferFunction>();
         var message = CollectorEvents.OfferApproved(_tenant);
 
-        var first = await function.RunAsync(message, Context(RabbitMQBindingData(messageId: null)));
-        var again = await _services.Function<CreateOrderFromOfferFunction>().RunAsync(message, Context(RabbitMQBindingData(messageId: null)));
+        var first = await _services.Collect(() => function.RunAsync(message, Context(RabbitMQBindingData(messageId: null))));
+        var again = await _services.Collect(() => _services.Function<CreateOrderFromOfferFunction>().RunAsync(message, Context(RabbitMQBindingData(messageId: null))));
 
         Assert.NotNull(first.Outbox);
         Assert.Equal(Snapshot(first), Snapshot(again));
@@ -60,7 +62,7 @@ public sealed class CollectorFunctionTests : IDisposable
         var function = _services.Function<CreateOrderFromOfferFunction>();
         var message = CollectorEvents.OfferApproved(_tenant);
 
-        var output = await function.RunAsync(message, Context(RabbitMQBindingData("msg-0001")));
+        var output = await _services.Collect(() => function.RunAsync(message, Context(RabbitMQBindingData("msg-0001"))));
 
         var followOn = JsonSerializer.Deserialize<CloudEvent>(Assert.Single(output.Outbox!), ContractJson.Options)!;
         Assert.Equal("msg-0001", followOn.CausationId);
@@ -75,8 +77,8 @@ public sealed class CollectorFunctionTests : IDisposable
         var data = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase) { ["BasicProperties"] = properties };
         var message = CollectorEvents.OfferApproved(_tenant);
 
-        var first = await _services.Function<CreateOrderFromOfferFunction>().RunAsync(message, Context(data));
-        var again = await _services.Function<CreateOrderFromOfferFunction>().RunAsync(message, Context());
+        var first = await _services.Collect(() => _services.Function<CreateOrderFromOfferFunction>().RunAsync(message, Context(data)));
+        var again = await _services.Collect(() => _services.Function<CreateOrderFromOfferFunction>().RunAsync(message, Context()));
 
         Assert.Equal(Snapshot(first), Snapshot(again));
     }
@@ -84,11 +86,11 @@ public sealed class CollectorFunctionTests : IDisposable
     [Fact]
     public async Task A_message_that_can_never_succeed_goes_to_the_queue_dead_letter_and_is_acknowledged()
     {
-        var output = await _services.Function<CreateOrderFromOfferFunction>().RunAsync("{ not json", Context());
+        var output = await _services.Collect(() => _services.Function<CreateOrderFromOfferFunction>().RunAsync("{ not json", Context()));
 
         Assert.Null(output.Outbox);
-        Assert.Null(output.Orders);
-        Assert.Null(output.OrderLines);
+        Assert.Null(output.Output.Orders);
+        Assert.Null(output.Output.OrderLines);
         var deadLetter = Json(output.DeadLetter!);
         Assert.Equal("UnreadableJson", (string?)deadLetter["reason"]!["code"]);
         Assert.False(string.IsNullOrEmpty((string?)deadLetter["reason"]!["message"]));
@@ -101,7 +103,7 @@ public sealed class CollectorFunctionTests : IDisposable
     [Fact]
     public async Task A_type_the_queue_does_not_consume_is_dead_lettered_with_its_path()
     {
-        var output = await _services.Function<CreateOrderFromOfferFunction>().RunAsync(CollectorEvents.InvoicePaid(_tenant), Context());
+        var output = await _services.Collect(() => _services.Function<CreateOrderFromOfferFunction>().RunAsync(CollectorEvents.InvoicePaid(_tenant), Context()));
 
         var deadLetter = Json(output.DeadLetter!);
         Assert.Equal("UnknownType", (string?)deadLetter["reason"]!["code"]);
@@ -109,31 +111,33 @@ public sealed class CollectorFunctionTests : IDisposable
     }
 
     [Fact]
-    public async Task A_transient_failure_waits_longer_on_each_redelivery_then_throws_so_the_trigger_redelivers()
+    public async Task A_transient_failure_parks_a_copy_in_the_retry_queue_with_a_growing_TTL_and_dead_letters_after_the_last_attempt()
     {
-        // delivery.confirmed before CaptureOrder kept the order's snapshot: GenerateInvoice must wait.
-        var timers = new ImmediateTimers();
-        using var services = Services(s => s.AddSingleton<TimeProvider>(timers));
-        var (first, fourth, fifth) = (Requeued(null), Requeued(3), Requeued(4));
+        // delivery.confirmed before CaptureOrder kept the order's snapshot: GenerateInvoice cannot invoice yet.
+        var message = CollectorEvents.DeliveryConfirmed(_tenant);
 
-        var thrown = await Assert.ThrowsAsync<RetryableFunctionException>(() =>
-            services.Function<GenerateInvoiceFunction>().RunAsync(CollectorEvents.DeliveryConfirmed(_tenant), Context(first)));
-        foreach (var data in new[] { fourth, fifth })
-            await Assert.ThrowsAsync<RetryableFunctionException>(() => services.Function<GenerateInvoiceFunction>().RunAsync(CollectorEvents.DeliveryConfirmed(_tenant), Context(data)));
+        var first = await _services.Collect(() => _services.Function<GenerateInvoiceFunction>().RunAsync(message, Context(Attempted(null))));
+        var fourth = await _services.Collect(() => _services.Function<GenerateInvoiceFunction>().RunAsync(message, Context(Attempted(3))));
+        var last = await _services.Collect(() => _services.Function<GenerateInvoiceFunction>().RunAsync(message, Context(Attempted(9))));
 
-        Assert.Contains("GenerateInvoice", thrown.Message);
-        Assert.Equal(3, timers.Delays.Count);
-        Assert.InRange(timers.Delays[0], TimeSpan.FromSeconds(1.6), TimeSpan.FromSeconds(2.4)); // 2 s ± 20 %
-        Assert.InRange(timers.Delays[1], TimeSpan.FromSeconds(12.8), TimeSpan.FromSeconds(19.2)); // 2 s x 2^3 ± 20 %
-        Assert.InRange(timers.Delays[2], TimeSpan.FromSeconds(25.6), TimeSpan.FromSeconds(30)); // 32 s, capped at 30 s
+        Assert.Equal((null, null), (first.Outbox, first.DeadLetter));
+        Assert.Equal(("1", "msg-1", message), (first.Retry!.Headers![RetryCounters.Attempts], first.Retry.MessageId, Encoding.UTF8.GetString(first.Retry.Body.Span)));
+        Assert.InRange(first.Retry.Expiration!.Value, TimeSpan.FromSeconds(1.6), TimeSpan.FromSeconds(2.4)); // 2 s ± 20 %
+        Assert.Equal("4", fourth.Retry!.Headers![RetryCounters.Attempts]);
+        Assert.InRange(fourth.Retry.Expiration!.Value, TimeSpan.FromSeconds(12.8), TimeSpan.FromSeconds(19.2)); // 2 s x 2^3 ± 20 %
+        Assert.False(fourth.Retry.Headers.ContainsKey(RetryCounters.RabbitMQRequeueCount));
+        Assert.Null(last.Retry);
+        var deadLetter = Json(last.DeadLetter!);
+        Assert.Equal(("RetriesExhausted", "msg-1"), ((string?)deadLetter["reason"]!["code"], (string?)deadLetter["originalMessageId"]));
     }
 
-    /// <summary>Binding data of a delivery the trigger has republished <paramref name="requeues"/> times (its header as the host serializes it).</summary>
-    private static Dictionary<string, object?> Requeued(int? requeues)
+    /// <summary>Binding data of a delivery the Function App has parked <paramref name="attempts"/> times, also counted by the trigger once (headers as the host serializes them).</summary>
+    private static Dictionary<string, object?> Attempted(int? attempts)
     {
-        var data = RabbitMQBindingData(messageId: null);
-        if (requeues is { } count)
-            data["BasicProperties"] = JsonSerializer.Serialize(new { ContentType = "application/json", Headers = new Dictionary<string, object> { [FunctionRunner.RequeueCountHeader] = count } });
+        var data = RabbitMQBindingData(messageId: "msg-1");
+        if (attempts is { } count)
+            data["BasicProperties"] = JsonSerializer.Serialize(new { ContentType = "application/json", MessageId = "msg-1",
+                Headers = new Dictionary<string, object> { [RetryCounters.Attempts] = count, [RetryCounters.RabbitMQRequeueCount] = 1 } });
         return data;
     }
 
@@ -141,12 +145,12 @@ public sealed class CollectorFunctionTests : IDisposable
     public async Task RecordPayment_writes_the_payment_row_and_nothing_to_the_outbox()
     {
         // The payment settles against the receivable SyncInvoice posts from invoice.issued.
-        await _services.Function<SyncInvoiceFunction>().RunAsync(CollectorEvents.InvoiceIssued(_tenant), Context());
-        var output = await _services.Function<RecordPaymentFunction>().RunAsync(CollectorEvents.InvoicePaid(_tenant), Context());
+        await _services.Collect(() => _services.Function<SyncInvoiceFunction>().RunAsync(CollectorEvents.InvoiceIssued(_tenant), Context()));
+        var output = await _services.Collect(() => _services.Function<RecordPaymentFunction>().RunAsync(CollectorEvents.InvoicePaid(_tenant), Context()));
 
         Assert.Null(output.Outbox);
         Assert.Null(output.DeadLetter);
-        var payment = Assert.Single(output.Payments!);
+        var payment = Assert.Single(output.Output.Payments!);
         Assert.Equal((1500.00m, 1500.00m, 0m), (payment.Amount, payment.AppliedAmount, payment.OutstandingAmount));
         Assert.Equal(_tenant, payment.TenantId);
     }
@@ -162,7 +166,7 @@ public sealed class CollectorFunctionTests : IDisposable
             }
             """)!);
 
-        var output = await _services.Function<CaptureOrderFunction>().RunAsync(order, Context());
+        var output = await _services.Collect(() => _services.Function<CaptureOrderFunction>().RunAsync(order, Context()));
 
         Assert.Null(output.Outbox);
         Assert.Null(output.DeadLetter);

@@ -58,14 +58,10 @@ public sealed partial class FunctionCatalogTests
             Assert.Equal("RabbitMQConnection", trigger.ConnectionStringSetting);
             Assert.Empty(method.GetCustomAttributes<RetryAttribute>());
 
+            // Follow-ons, retries and dead letters are published by the function with confirms; only rows are output bindings.
             var outputs = OutputsOf(method);
-            var outbox = Assert.IsType<RabbitMQOutputAttribute>(outputs["Outbox"].Attribute);
-            Assert.Equal(("collector-events.outbox", "RabbitMQConnection"), (outbox.QueueName, outbox.ConnectionStringSetting));
-            Assert.Equal(typeof(string[]), outputs["Outbox"].Type);
-            var deadLetter = Assert.IsType<RabbitMQOutputAttribute>(outputs["DeadLetter"].Attribute);
-            Assert.Equal((queue + ".dead-letter", "RabbitMQConnection"), (deadLetter.QueueName, deadLetter.ConnectionStringSetting));
-            Assert.Equal(typeof(string), outputs["DeadLetter"].Type);
-            AssertSqlOutputs(name, outputs, except: ["Outbox", "DeadLetter"]);
+            Assert.All(outputs.Values, o => Assert.IsType<SqlOutputAttribute>(o.Attribute));
+            AssertSqlOutputs(name, outputs, except: []);
         }
     }
 
@@ -81,8 +77,8 @@ public sealed partial class FunctionCatalogTests
             var trigger = TriggerOf<KafkaTriggerAttribute>(method, typeof(KafkaRecord));
             Assert.Equal(("KafkaBrokers", "mes-events", group), (trigger.BrokerList, trigger.Topic, trigger.ConsumerGroup));
             Assert.False(trigger.IsBatched);
-            var retry = Assert.IsType<FixedDelayRetryAttribute>(Assert.Single(method.GetCustomAttributes<RetryAttribute>()));
-            Assert.Equal((5, "00:00:10"), (retry.MaxRetryCount, retry.DelayInterval));
+            var retry = Assert.IsType<ExponentialBackoffRetryAttribute>(Assert.Single(method.GetCustomAttributes<RetryAttribute>()));
+            Assert.Equal((8, "00:00:02", "00:01:00"), (retry.MaxRetryCount, retry.MinimumInterval, retry.MaximumInterval));
             Assert.NotNull(typeof(KafkaTriggerAttribute).GetCustomAttribute<BindingCapabilitiesAttribute>());
 
             var outputs = OutputsOf(method);

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EventProcessors.FunctionApp.Hosting;
@@ -27,17 +29,36 @@ internal static class FunctionHost
             .AddLogging()
             .AddSingleton<IConfiguration>(configuration)
             .AddEventProcessing(configuration)
+            .AddSingleton<RecordingPublisher>()
+            .AddSingleton<IConfirmedPublisher>(sp => sp.GetRequiredService<RecordingPublisher>())
             .AddFunctionApp(configuration);
         configure?.Invoke(services);
         return services.BuildServiceProvider();
     }
+
+    /// <summary>
+    /// Runs a Collector function and returns its outputs with what it published on the way (the outbox, its retry
+    /// queue, its dead-letter queue), as far as the <see cref="RecordingPublisher"/> of these services saw.
+    /// </summary>
+    public static async Task<CollectorRun<T>> Collect<T>(this IServiceProvider services, Func<Task<T>> invoke)
+    {
+        var publisher = services.GetRequiredService<RecordingPublisher>();
+        publisher.Clear();
+        var output = await invoke();
+        return new CollectorRun<T>(output, publisher.Bodies(Processing.Actions.Destinations.CollectorOutbox),
+            publisher.Messages.Where(m => m.RoutingKey.EndsWith(".dead-letter", StringComparison.Ordinal)).Select(m => Encoding.UTF8.GetString(m.Message.Body.Span)).SingleOrDefault(),
+            publisher.Messages.Where(m => m.RoutingKey.EndsWith(".retry", StringComparison.Ordinal)).Select(m => m.Message).SingleOrDefault());
+    }
+
+    public static Task<CollectorRun<bool>> Collect(this IServiceProvider services, Func<Task> invoke) =>
+        services.Collect(async () => { await invoke(); return true; });
 
     /// <summary>A function class as the worker creates it: constructor arguments from the container.</summary>
     public static T Function<T>(this IServiceProvider services) => ActivatorUtilities.CreateInstance<T>(services);
 
     /// <summary>
     /// The context of one invocation: binding data as the worker passes it (strings/JSON), and the retry
-    /// context of a function with <c>[FixedDelayRetry(5, ...)]</c> on attempt <paramref name="retryCount"/> + 1.
+    /// context of a function with a retry policy of <paramref name="maxRetryCount"/> retries, on attempt <paramref name="retryCount"/> + 1.
     /// </summary>
     public static FunctionContext Context(IReadOnlyDictionary<string, object?>? bindingData = null, int retryCount = 0, int maxRetryCount = 5)
     {
@@ -83,5 +104,30 @@ internal sealed class ImmediateTimers : TimeProvider
     {
         _delays.Enqueue(dueTime);
         return System.CreateTimer(callback, state, TimeSpan.Zero, period);
+    }
+}
+
+/// <summary>One Collector invocation: the function's return value and what it published (null when nothing).</summary>
+internal sealed record CollectorRun<T>(T Output, string[]? Outbox, string? DeadLetter, AmqpMessage? Retry);
+
+/// <summary>
+/// A stand-in for the broker's side of <see cref="IConfirmedPublisher"/> in the unit tests: it confirms every message and
+/// keeps it. The harness tests (RabbitMQTriggerTests) publish to the real broker instead.
+/// </summary>
+internal sealed class RecordingPublisher : IConfirmedPublisher
+{
+    private readonly ConcurrentQueue<(string Exchange, string RoutingKey, AmqpMessage Message)> _messages = new();
+
+    public IReadOnlyList<(string Exchange, string RoutingKey, AmqpMessage Message)> Messages => [.. _messages];
+
+    public void Clear() => _messages.Clear();
+
+    public string[]? Bodies(string routingKey) =>
+        Messages.Where(m => m.RoutingKey == routingKey).Select(m => Encoding.UTF8.GetString(m.Message.Body.Span)).ToArray() is { Length: > 0 } bodies ? bodies : null;
+
+    public Task PublishAsync(string exchange, string routingKey, IReadOnlyList<AmqpMessage> messages, CancellationToken cancellationToken)
+    {
+        foreach (var message in messages) _messages.Enqueue((exchange, routingKey, message));
+        return Task.CompletedTask;
     }
 }

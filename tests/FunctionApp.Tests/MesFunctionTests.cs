@@ -28,7 +28,7 @@ public sealed class MesFunctionTests : IDisposable
     public void Dispose() => _services.Dispose();
 
     private CreateInspectionFunction Function() => new(new FunctionRunner(
-        _services.GetRequiredService<EventPipeline>(), [_action], TimeProvider.System,
+        _services.GetRequiredService<EventPipeline>(), [_action], _services.GetRequiredService<IConfirmedPublisher>(), TimeProvider.System,
         _services.GetRequiredService<IOptions<FunctionAppOptions>>(), NullLogger<FunctionRunner>.Instance));
 
     [Fact]

@@ -23,8 +23,8 @@ public sealed class OperationsFunctionTests : IAsyncDisposable
     public async Task RouteOutbox_republishes_to_the_exchange_with_routing_key_type_message_id_and_content_type()
     {
         // A real follow-on, as CreateOrderFromOffer wrote it to the outbox.
-        var created = await _services.Function<CreateOrderFromOfferFunction>()
-            .RunAsync(CollectorEvents.OfferApproved(NewTenant()), Context());
+        var created = await _services.Collect(() => _services.Function<CreateOrderFromOfferFunction>()
+            .RunAsync(CollectorEvents.OfferApproved(NewTenant()), Context()));
         var outboxMessage = Assert.Single(created.Outbox!);
         var (id, type) = RouteOutboxFunction.Read(outboxMessage);
         var factory = new ConnectionFactory { Uri = new Uri(Environment.GetEnvironmentVariable("RABBITMQ_URI") ?? "amqp://guest:guest@127.0.0.1:5672/") };
@@ -34,7 +34,9 @@ public sealed class OperationsFunctionTests : IAsyncDisposable
         var probe = (await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true)).QueueName;
         await channel.QueueBindAsync(probe, "collector-events", type);
 
-        await _services.Function<RouteOutboxFunction>().RunAsync(outboxMessage, Context());
+        // RouteOutbox with the real confirmed publisher (the other functions here record what they publish).
+        await using var routing = Services(s => s.AddSingleton<IConfirmedPublisher, RabbitMQConfirmedPublisher>());
+        await routing.Function<RouteOutboxFunction>().RunAsync(outboxMessage, Context());
 
         var delivered = await Poll(channel, probe);
         Assert.Equal(type, delivered.RoutingKey);

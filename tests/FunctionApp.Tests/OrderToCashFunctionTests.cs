@@ -25,7 +25,7 @@ public sealed class OrderToCashFunctionTests : IDisposable
     [Fact]
     public async Task Offer_to_ledger_through_the_functions_outputs()
     {
-        var approved = await _services.Function<CreateOrderFromOfferFunction>().RunAsync(CollectorEvents.OfferApproved(_tenant), Context());
+        var approved = await _services.Collect(() => _services.Function<CreateOrderFromOfferFunction>().RunAsync(CollectorEvents.OfferApproved(_tenant), Context()));
         var orderCreatedMessage = Assert.Single(approved.Outbox!);
         var order = Payload<OrderCreated>(orderCreatedMessage);
 
@@ -42,16 +42,16 @@ public sealed class OrderToCashFunctionTests : IDisposable
         var confirmed = CollectorEvents.Envelope(EventTypes.Collector.OrderConfirmed, _tenant, confirmedData, "2024-01-15T10:40:00.000Z");
 
         // CaptureOrder: order.confirmed, then the order.created from the outbox. Neither emits or writes.
-        var capturedConfirmed = await _services.Function<CaptureOrderFunction>().RunAsync(confirmed, Context());
-        var capturedCreated = await _services.Function<CaptureOrderFunction>().RunAsync(orderCreatedMessage, Context());
+        var capturedConfirmed = await _services.Collect(() => _services.Function<CaptureOrderFunction>().RunAsync(confirmed, Context()));
+        var capturedCreated = await _services.Collect(() => _services.Function<CaptureOrderFunction>().RunAsync(orderCreatedMessage, Context()));
         Assert.All([capturedConfirmed, capturedCreated], o => Assert.Equal((null, null), (o.Outbox, o.DeadLetter)));
 
         // CreateDeliveryNote: the note and its lines, delivery.note.created to the outbox.
-        var noted = await _services.Function<CreateDeliveryNoteFunction>().RunAsync(confirmed, Context());
+        var noted = await _services.Collect(() => _services.Function<CreateDeliveryNoteFunction>().RunAsync(confirmed, Context()));
         var note = Payload<DeliveryNoteCreated>(Assert.Single(noted.Outbox!));
-        var noteRow = Assert.Single(noted.DeliveryNotes!);
+        var noteRow = Assert.Single(noted.Output.DeliveryNotes!);
         Assert.Equal((note.DeliveryNoteId, order.OrderId, "addr-1"), (noteRow.DeliveryNoteId, noteRow.OrderId, noteRow.ShippingAddressId));
-        Assert.Equal([(1, "p-4711", 5m), (2, "p-0815", 2m)], noted.DeliveryNoteLines!.Select(l => (l.LineNumber, l.ProductId, l.Quantity)));
+        Assert.Equal([(1, "p-4711", 5m), (2, "p-0815", 2m)], noted.Output.DeliveryNoteLines!.Select(l => (l.LineNumber, l.ProductId, l.Quantity)));
 
         // GenerateInvoice: delivery.confirmed -> invoice.issued, the invoice and its lines.
         var delivered = CollectorEvents.Envelope(EventTypes.Collector.DeliveryConfirmed, _tenant, JsonNode.Parse($$"""
@@ -60,20 +60,20 @@ public sealed class OrderToCashFunctionTests : IDisposable
               "customerId": "{{CollectorEvents.CustomerId}}", "proofOfDeliveryUrl": "https://pod.example/dn"
             }
             """)!, "2024-01-15T14:00:00.000Z");
-        var invoiced = await _services.Function<GenerateInvoiceFunction>().RunAsync(delivered, Context());
+        var invoiced = await _services.Collect(() => _services.Function<GenerateInvoiceFunction>().RunAsync(delivered, Context()));
         var invoiceIssuedMessage = Assert.Single(invoiced.Outbox!);
         var invoice = Payload<InvoiceIssued>(invoiceIssuedMessage);
-        var invoiceRow = Assert.Single(invoiced.Invoices!);
+        var invoiceRow = Assert.Single(invoiced.Output.Invoices!);
         Assert.Equal((invoice.InvoiceId, order.GrandTotal), (invoiceRow.InvoiceId, invoiceRow.GrandTotal));
-        Assert.Equal(2, invoiced.InvoiceLines!.Length);
-        Assert.Equal(invoiceRow.Subtotal, invoiced.InvoiceLines.Sum(l => l.NetAmount));
+        Assert.Equal(2, invoiced.Output.InvoiceLines!.Length);
+        Assert.Equal(invoiceRow.Subtotal, invoiced.Output.InvoiceLines.Sum(l => l.NetAmount));
 
         // SyncInvoice: invoice.issued from the outbox -> balanced ledger entries, nothing emitted.
-        var synced = await _services.Function<SyncInvoiceFunction>().RunAsync(invoiceIssuedMessage, Context());
+        var synced = await _services.Collect(() => _services.Function<SyncInvoiceFunction>().RunAsync(invoiceIssuedMessage, Context()));
         Assert.Null(synced.Outbox);
-        Assert.Equal(3, synced.LedgerEntries!.Length);
-        Assert.Equal(synced.LedgerEntries.Sum(e => e.Debit), synced.LedgerEntries.Sum(e => e.Credit));
-        Assert.All(synced.LedgerEntries, e => Assert.Equal(invoice.InvoiceId, e.SourceId));
+        Assert.Equal(3, synced.Output.LedgerEntries!.Length);
+        Assert.Equal(synced.Output.LedgerEntries.Sum(e => e.Debit), synced.Output.LedgerEntries.Sum(e => e.Credit));
+        Assert.All(synced.Output.LedgerEntries, e => Assert.Equal(invoice.InvoiceId, e.SourceId));
     }
 
     [Fact]
@@ -86,13 +86,13 @@ public sealed class OrderToCashFunctionTests : IDisposable
             }
             """)!);
 
-        var output = await _services.Function<RecordPayrollExpenseFunction>().RunAsync(payroll, Context());
+        var output = await _services.Collect(() => _services.Function<RecordPayrollExpenseFunction>().RunAsync(payroll, Context()));
 
         Assert.Null(output.Outbox);
         Assert.Null(output.DeadLetter);
-        Assert.NotEmpty(output.LedgerEntries!);
-        Assert.Equal(50000.00m, output.LedgerEntries!.Sum(e => e.Debit));
-        Assert.Equal(50000.00m, output.LedgerEntries!.Sum(e => e.Credit));
+        Assert.NotEmpty(output.Output.LedgerEntries!);
+        Assert.Equal(50000.00m, output.Output.LedgerEntries!.Sum(e => e.Debit));
+        Assert.Equal(50000.00m, output.Output.LedgerEntries!.Sum(e => e.Credit));
     }
 
     private static T Payload<T>(string outboxMessage) =>

@@ -22,7 +22,7 @@ public sealed class SettingsFilesTests
         Assert.Equal("2.0", (string?)host["version"]);
         var kafka = host["extensions"]!["kafka"]!;
         Assert.False((bool)kafka["commitOnFailure"]!);
-        Assert.True((int)kafka["maxRetries"]! > 0);
+        Assert.Equal(-1, (int)kafka["maxRetries"]!); // never force-commit past a failed record: the final attempt dead-letters instead
         Assert.True((int)host["extensions"]!["rabbitMQ"]!["prefetchCount"]! > 0);
         Assert.NotNull(host["logging"]!["logLevel"]!["default"]);
         var sampling = host["logging"]!["applicationInsights"]!["samplingSettings"]!;
@@ -58,9 +58,8 @@ public sealed class SettingsFilesTests
             switch (attribute)
             {
                 case RabbitMQTriggerAttribute a: yield return a.ConnectionStringSetting!; break;
-                case RabbitMQOutputAttribute a: yield return a.ConnectionStringSetting!; break;
-                case KafkaTriggerAttribute a: yield return a.BrokerList; break;
-                case KafkaOutputAttribute a: yield return a.BrokerList; break;
+                case KafkaTriggerAttribute a: foreach (var setting in new[] { a.BrokerList, a.Username, a.Password, a.SslCaLocation }) yield return setting; break;
+                case KafkaOutputAttribute a: foreach (var setting in new[] { a.BrokerList, a.Username, a.Password, a.SslCaLocation }) yield return setting; break;
                 case SqlOutputAttribute a: yield return a.ConnectionStringSetting; break;
             }
         }

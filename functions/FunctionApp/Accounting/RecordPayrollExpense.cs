@@ -5,7 +5,7 @@ using Microsoft.Azure.Functions.Worker.Extensions.Sql;
 
 namespace EventProcessors.FunctionApp.Accounting;
 
-/// <summary>flows.md <c>RecordPayrollExpense</c>: queue <c>accounting.record-payroll-expense</c>; follow-ons to the outbox, dead letters to <c>accounting.record-payroll-expense.dead-letter</c>.</summary>
+/// <summary>flows.md <c>RecordPayrollExpense</c>: queue <c>accounting.record-payroll-expense</c>; follow-ons (confirmed) to the outbox, retries to its <c>.retry</c> queue, dead letters to <c>accounting.record-payroll-expense.dead-letter</c>.</summary>
 public sealed class RecordPayrollExpenseFunction(FunctionRunner runner)
 {
     public const string Queue = "accounting.record-payroll-expense";
@@ -18,8 +18,6 @@ public sealed class RecordPayrollExpenseFunction(FunctionRunner runner)
         var outputs = await runner.RunCollectorAsync("RecordPayrollExpense", message, context).ConfigureAwait(false);
         return new RecordPayrollExpenseOutput
         {
-            Outbox = outputs.Events,
-            DeadLetter = outputs.DeadLetter,
             LedgerEntries = outputs.Rows<LedgerEntry>(),
         };
     }
@@ -28,12 +26,6 @@ public sealed class RecordPayrollExpenseFunction(FunctionRunner runner)
 /// <summary>The output bindings of <see cref="RecordPayrollExpenseFunction"/>; null properties emit nothing.</summary>
 public sealed class RecordPayrollExpenseOutput
 {
-    [RabbitMQOutput(QueueName = Bindings.Outbox, ConnectionStringSetting = Bindings.RabbitMQ)]
-    public string[]? Outbox { get; init; }
-
-    [RabbitMQOutput(QueueName = RecordPayrollExpenseFunction.Queue + ".dead-letter", ConnectionStringSetting = Bindings.RabbitMQ)]
-    public string? DeadLetter { get; init; }
-
     [SqlOutput("dbo.LedgerEntries", Bindings.Sql)]
     public LedgerEntry[]? LedgerEntries { get; init; }
 }

@@ -5,7 +5,7 @@ using Microsoft.Azure.Functions.Worker.Extensions.Sql;
 
 namespace EventProcessors.FunctionApp.Accounting;
 
-/// <summary>flows.md <c>SyncInvoice</c>: queue <c>accounting.sync-invoice</c>; follow-ons to the outbox, dead letters to <c>accounting.sync-invoice.dead-letter</c>.</summary>
+/// <summary>flows.md <c>SyncInvoice</c>: queue <c>accounting.sync-invoice</c>; follow-ons (confirmed) to the outbox, retries to its <c>.retry</c> queue, dead letters to <c>accounting.sync-invoice.dead-letter</c>.</summary>
 public sealed class SyncInvoiceFunction(FunctionRunner runner)
 {
     public const string Queue = "accounting.sync-invoice";
@@ -18,8 +18,6 @@ public sealed class SyncInvoiceFunction(FunctionRunner runner)
         var outputs = await runner.RunCollectorAsync("SyncInvoice", message, context).ConfigureAwait(false);
         return new SyncInvoiceOutput
         {
-            Outbox = outputs.Events,
-            DeadLetter = outputs.DeadLetter,
             LedgerEntries = outputs.Rows<LedgerEntry>(),
         };
     }
@@ -28,12 +26,6 @@ public sealed class SyncInvoiceFunction(FunctionRunner runner)
 /// <summary>The output bindings of <see cref="SyncInvoiceFunction"/>; null properties emit nothing.</summary>
 public sealed class SyncInvoiceOutput
 {
-    [RabbitMQOutput(QueueName = Bindings.Outbox, ConnectionStringSetting = Bindings.RabbitMQ)]
-    public string[]? Outbox { get; init; }
-
-    [RabbitMQOutput(QueueName = SyncInvoiceFunction.Queue + ".dead-letter", ConnectionStringSetting = Bindings.RabbitMQ)]
-    public string? DeadLetter { get; init; }
-
     [SqlOutput("dbo.LedgerEntries", Bindings.Sql)]
     public LedgerEntry[]? LedgerEntries { get; init; }
 }

@@ -5,7 +5,7 @@ using Microsoft.Azure.Functions.Worker.Extensions.Sql;
 
 namespace EventProcessors.FunctionApp.Crm;
 
-/// <summary>flows.md <c>RecordPayment</c>: queue <c>crm.record-payment</c>; follow-ons to the outbox, dead letters to <c>crm.record-payment.dead-letter</c>.</summary>
+/// <summary>flows.md <c>RecordPayment</c>: queue <c>crm.record-payment</c>; follow-ons (confirmed) to the outbox, retries to its <c>.retry</c> queue, dead letters to <c>crm.record-payment.dead-letter</c>.</summary>
 public sealed class RecordPaymentFunction(FunctionRunner runner)
 {
     public const string Queue = "crm.record-payment";
@@ -18,8 +18,6 @@ public sealed class RecordPaymentFunction(FunctionRunner runner)
         var outputs = await runner.RunCollectorAsync("RecordPayment", message, context).ConfigureAwait(false);
         return new RecordPaymentOutput
         {
-            Outbox = outputs.Events,
-            DeadLetter = outputs.DeadLetter,
             Payments = outputs.Rows<Payment>(),
         };
     }
@@ -28,12 +26,6 @@ public sealed class RecordPaymentFunction(FunctionRunner runner)
 /// <summary>The output bindings of <see cref="RecordPaymentFunction"/>; null properties emit nothing.</summary>
 public sealed class RecordPaymentOutput
 {
-    [RabbitMQOutput(QueueName = Bindings.Outbox, ConnectionStringSetting = Bindings.RabbitMQ)]
-    public string[]? Outbox { get; init; }
-
-    [RabbitMQOutput(QueueName = RecordPaymentFunction.Queue + ".dead-letter", ConnectionStringSetting = Bindings.RabbitMQ)]
-    public string? DeadLetter { get; init; }
-
     [SqlOutput("dbo.Payments", Bindings.Sql)]
     public Payment[]? Payments { get; init; }
 }

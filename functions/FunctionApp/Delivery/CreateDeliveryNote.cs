@@ -5,7 +5,7 @@ using Microsoft.Azure.Functions.Worker.Extensions.Sql;
 
 namespace EventProcessors.FunctionApp.Delivery;
 
-/// <summary>flows.md <c>CreateDeliveryNote</c>: queue <c>delivery.create-note</c>; follow-ons to the outbox, dead letters to <c>delivery.create-note.dead-letter</c>.</summary>
+/// <summary>flows.md <c>CreateDeliveryNote</c>: queue <c>delivery.create-note</c>; follow-ons (confirmed) to the outbox, retries to its <c>.retry</c> queue, dead letters to <c>delivery.create-note.dead-letter</c>.</summary>
 public sealed class CreateDeliveryNoteFunction(FunctionRunner runner)
 {
     public const string Queue = "delivery.create-note";
@@ -18,8 +18,6 @@ public sealed class CreateDeliveryNoteFunction(FunctionRunner runner)
         var outputs = await runner.RunCollectorAsync("CreateDeliveryNote", message, context).ConfigureAwait(false);
         return new CreateDeliveryNoteOutput
         {
-            Outbox = outputs.Events,
-            DeadLetter = outputs.DeadLetter,
             DeliveryNotes = outputs.Rows<DeliveryNote>(),
             DeliveryNoteLines = outputs.Rows<DeliveryNoteLine>(),
         };
@@ -29,12 +27,6 @@ public sealed class CreateDeliveryNoteFunction(FunctionRunner runner)
 /// <summary>The output bindings of <see cref="CreateDeliveryNoteFunction"/>; null properties emit nothing.</summary>
 public sealed class CreateDeliveryNoteOutput
 {
-    [RabbitMQOutput(QueueName = Bindings.Outbox, ConnectionStringSetting = Bindings.RabbitMQ)]
-    public string[]? Outbox { get; init; }
-
-    [RabbitMQOutput(QueueName = CreateDeliveryNoteFunction.Queue + ".dead-letter", ConnectionStringSetting = Bindings.RabbitMQ)]
-    public string? DeadLetter { get; init; }
-
     [SqlOutput("dbo.DeliveryNotes", Bindings.Sql)]
     public DeliveryNote[]? DeliveryNotes { get; init; }
 

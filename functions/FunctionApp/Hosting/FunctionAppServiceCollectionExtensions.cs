@@ -8,7 +8,7 @@ public static class FunctionAppServiceCollectionExtensions
 {
     /// <summary>
     /// What the function classes need besides <c>AddEventProcessing</c>: the shared runner with its
-    /// <see cref="FunctionAppOptions"/> (section <c>FunctionApp</c>) and the outbox router's publisher. Function
+    /// <see cref="FunctionAppOptions"/> (section <c>FunctionApp</c>) and the confirmed publisher (follow-ons, retries, dead letters, the outbox router). Function
     /// classes themselves are created by the worker per invocation.
     /// </summary>
     public static IServiceCollection AddFunctionApp(this IServiceCollection services, IConfiguration configuration)
@@ -16,7 +16,7 @@ public static class FunctionAppServiceCollectionExtensions
         services.AddOptions<FunctionAppOptions>().Bind(configuration.GetSection(FunctionAppOptions.SectionName));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<FunctionRunner>();
-        services.TryAddSingleton<IOutboxPublisher, RabbitMQOutboxPublisher>();
+        services.TryAddSingleton<IConfirmedPublisher, RabbitMQConfirmedPublisher>();
         return services;
     }
 }

@@ -5,7 +5,7 @@ using Microsoft.Azure.Functions.Worker.Extensions.Sql;
 
 namespace EventProcessors.FunctionApp.Inventory;
 
-/// <summary>flows.md <c>DeductStock</c>: queue <c>inventory.deduct-stock</c>; follow-ons to the outbox, dead letters to <c>inventory.deduct-stock.dead-letter</c>.</summary>
+/// <summary>flows.md <c>DeductStock</c>: queue <c>inventory.deduct-stock</c>; follow-ons (confirmed) to the outbox, retries to its <c>.retry</c> queue, dead letters to <c>inventory.deduct-stock.dead-letter</c>.</summary>
 public sealed class DeductStockFunction(FunctionRunner runner)
 {
     public const string Queue = "inventory.deduct-stock";
@@ -18,8 +18,6 @@ public sealed class DeductStockFunction(FunctionRunner runner)
         var outputs = await runner.RunCollectorAsync("DeductStock", message, context).ConfigureAwait(false);
         return new DeductStockOutput
         {
-            Outbox = outputs.Events,
-            DeadLetter = outputs.DeadLetter,
             StockMovements = outputs.Rows<StockMovement>(),
         };
     }
@@ -28,12 +26,6 @@ public sealed class DeductStockFunction(FunctionRunner runner)
 /// <summary>The output bindings of <see cref="DeductStockFunction"/>; null properties emit nothing.</summary>
 public sealed class DeductStockOutput
 {
-    [RabbitMQOutput(QueueName = Bindings.Outbox, ConnectionStringSetting = Bindings.RabbitMQ)]
-    public string[]? Outbox { get; init; }
-
-    [RabbitMQOutput(QueueName = DeductStockFunction.Queue + ".dead-letter", ConnectionStringSetting = Bindings.RabbitMQ)]
-    public string? DeadLetter { get; init; }
-
     [SqlOutput("dbo.StockMovements", Bindings.Sql)]
     public StockMovement[]? StockMovements { get; init; }
 }

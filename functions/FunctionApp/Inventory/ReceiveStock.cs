@@ -6,7 +6,7 @@ using Microsoft.Azure.Functions.Worker.Extensions.Sql;
 
 namespace EventProcessors.FunctionApp.Inventory;
 
-/// <summary>flows.md <c>ReceiveStock</c>: queue <c>inventory.receive-stock</c>; follow-ons to the outbox, dead letters to <c>inventory.receive-stock.dead-letter</c>.</summary>
+/// <summary>flows.md <c>ReceiveStock</c>: queue <c>inventory.receive-stock</c>; follow-ons (confirmed) to the outbox, retries to its <c>.retry</c> queue, dead letters to <c>inventory.receive-stock.dead-letter</c>.</summary>
 public sealed class ReceiveStockFunction(FunctionRunner runner)
 {
     public const string Queue = "inventory.receive-stock";
@@ -19,8 +19,6 @@ public sealed class ReceiveStockFunction(FunctionRunner runner)
         var outputs = await runner.RunCollectorAsync("ReceiveStock", message, context).ConfigureAwait(false);
         return new ReceiveStockOutput
         {
-            Outbox = outputs.Events,
-            DeadLetter = outputs.DeadLetter,
             StockMovements = outputs.Rows<StockMovement>(),
             PurchaseOrderReceipts = outputs.Rows<PurchaseOrderReceipt>(),
         };
@@ -30,12 +28,6 @@ public sealed class ReceiveStockFunction(FunctionRunner runner)
 /// <summary>The output bindings of <see cref="ReceiveStockFunction"/>; null properties emit nothing.</summary>
 public sealed class ReceiveStockOutput
 {
-    [RabbitMQOutput(QueueName = Bindings.Outbox, ConnectionStringSetting = Bindings.RabbitMQ)]
-    public string[]? Outbox { get; init; }
-
-    [RabbitMQOutput(QueueName = ReceiveStockFunction.Queue + ".dead-letter", ConnectionStringSetting = Bindings.RabbitMQ)]
-    public string? DeadLetter { get; init; }
-
     [SqlOutput("dbo.StockMovements", Bindings.Sql)]
     public StockMovement[]? StockMovements { get; init; }
 

@@ -5,7 +5,7 @@ using Microsoft.Azure.Functions.Worker.Extensions.Sql;
 
 namespace EventProcessors.FunctionApp.Invoicing;
 
-/// <summary>flows.md <c>GenerateInvoice</c>: queue <c>invoicing.generate-invoice</c>; follow-ons to the outbox, dead letters to <c>invoicing.generate-invoice.dead-letter</c>.</summary>
+/// <summary>flows.md <c>GenerateInvoice</c>: queue <c>invoicing.generate-invoice</c>; follow-ons (confirmed) to the outbox, retries to its <c>.retry</c> queue, dead letters to <c>invoicing.generate-invoice.dead-letter</c>.</summary>
 public sealed class GenerateInvoiceFunction(FunctionRunner runner)
 {
     public const string Queue = "invoicing.generate-invoice";
@@ -18,8 +18,6 @@ public sealed class GenerateInvoiceFunction(FunctionRunner runner)
         var outputs = await runner.RunCollectorAsync("GenerateInvoice", message, context).ConfigureAwait(false);
         return new GenerateInvoiceOutput
         {
-            Outbox = outputs.Events,
-            DeadLetter = outputs.DeadLetter,
             Invoices = outputs.Rows<Invoice>(),
             InvoiceLines = outputs.Rows<InvoiceLine>(),
         };
@@ -29,12 +27,6 @@ public sealed class GenerateInvoiceFunction(FunctionRunner runner)
 /// <summary>The output bindings of <see cref="GenerateInvoiceFunction"/>; null properties emit nothing.</summary>
 public sealed class GenerateInvoiceOutput
 {
-    [RabbitMQOutput(QueueName = Bindings.Outbox, ConnectionStringSetting = Bindings.RabbitMQ)]
-    public string[]? Outbox { get; init; }
-
-    [RabbitMQOutput(QueueName = GenerateInvoiceFunction.Queue + ".dead-letter", ConnectionStringSetting = Bindings.RabbitMQ)]
-    public string? DeadLetter { get; init; }
-
     [SqlOutput("dbo.Invoices", Bindings.Sql)]
     public Invoice[]? Invoices { get; init; }
 

@@ -11,9 +11,10 @@ public sealed class ProjectEquipmentStatusFunction(FunctionRunner runner)
     public const string ConsumerGroup = "monitoring.project-equipment-status";
 
     [Function("ProjectEquipmentStatus")]
-    [FixedDelayRetry(Bindings.KafkaMaxRetries, Bindings.KafkaRetryDelay)]
+    [ExponentialBackoffRetry(Bindings.KafkaMaxRetries, Bindings.KafkaMinimumInterval, Bindings.KafkaMaximumInterval)]
     public async Task<ProjectEquipmentStatusOutput> RunAsync(
-        [KafkaTrigger(Bindings.Kafka, Bindings.MesTopic, ConsumerGroup = ConsumerGroup)] KafkaRecord record,
+        [KafkaTrigger(Bindings.Kafka, Bindings.MesTopic, ConsumerGroup = ConsumerGroup, Protocol = Bindings.KafkaProtocol, AuthenticationMode = Bindings.KafkaAuthenticationMode,
+            Username = Bindings.KafkaUsername, Password = Bindings.KafkaPassword, SslCaLocation = Bindings.KafkaSslCaLocation)] KafkaRecord record,
         FunctionContext context)
     {
         var outputs = await runner.RunMesAsync("ProjectEquipmentStatus", record, context).ConfigureAwait(false);
@@ -29,10 +30,12 @@ public sealed class ProjectEquipmentStatusFunction(FunctionRunner runner)
 /// <summary>The output bindings of <see cref="ProjectEquipmentStatusFunction"/>; null properties emit nothing.</summary>
 public sealed class ProjectEquipmentStatusOutput
 {
-    [KafkaOutput(Bindings.Kafka, Bindings.MesTopic)]
+    [KafkaOutput(Bindings.Kafka, Bindings.MesTopic, Protocol = Bindings.KafkaProtocol, AuthenticationMode = Bindings.KafkaAuthenticationMode,
+        Username = Bindings.KafkaUsername, Password = Bindings.KafkaPassword, SslCaLocation = Bindings.KafkaSslCaLocation)]
     public string[]? Events { get; init; }
 
-    [KafkaOutput(Bindings.Kafka, Bindings.MesDeadLetterTopic)]
+    [KafkaOutput(Bindings.Kafka, Bindings.MesDeadLetterTopic, Protocol = Bindings.KafkaProtocol, AuthenticationMode = Bindings.KafkaAuthenticationMode,
+        Username = Bindings.KafkaUsername, Password = Bindings.KafkaPassword, SslCaLocation = Bindings.KafkaSslCaLocation)]
     public string? DeadLetter { get; init; }
 
     [SqlOutput("dbo.EquipmentStatusChanges", Bindings.Sql)]

@@ -9,14 +9,14 @@ using Microsoft.Azure.Functions.Worker;
 namespace EventProcessors.FunctionApp.Operations;
 
 /// <summary>
-/// flows.md <c>RouteOutbox</c>: the RabbitMQ output binding can only publish to a queue, so every Collector
-/// function writes its follow-on events (structured CloudEvents) to <c>collector-events.outbox</c>, and this
+/// flows.md <c>RouteOutbox</c>: every Collector function publishes its follow-on events (structured CloudEvents, with
+/// confirms) to the queue <c>collector-events.outbox</c>, as DESIGN section 4 routes them, and this
 /// function republishes each to the exchange <c>collector-events</c> with routing key = type and
 /// message_id = id. It returns only after the broker confirmed the publish, and the trigger acknowledges the
 /// outbox message only after the function returned: ack after confirm. A failed publish throws, so the
 /// trigger redelivers (a duplicate publish is harmless: consumers are idempotent on the event id).
 /// </summary>
-public sealed class RouteOutboxFunction(IOutboxPublisher publisher)
+public sealed class RouteOutboxFunction(IConfirmedPublisher publisher)
 {
     public const string Queue = Destinations.CollectorOutbox;
 
@@ -32,8 +32,8 @@ public sealed class RouteOutboxFunction(IOutboxPublisher publisher)
         var e = JsonSerializer.Deserialize<CloudEvent>(body, ContractJson.Options);
         using var span = e is null ? null : MessageTracing.StartPublish("rabbitmq", Destinations.CollectorExchange, e, out e);
         if (span is not null) body = e!.ToJsonBytes();
-        await publisher.PublishAsync(Destinations.CollectorExchange, type, id, CloudEvent.JsonContentType,
-            body, context.CancellationToken).ConfigureAwait(false);
+        await publisher.PublishAsync(Destinations.CollectorExchange, type,
+            [new AmqpMessage(body, id, CloudEvent.JsonContentType)], context.CancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The id and type of an outbox message (a structured CloudEvent the functions wrote themselves).</summary>

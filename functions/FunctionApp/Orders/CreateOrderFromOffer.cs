@@ -5,7 +5,7 @@ using Microsoft.Azure.Functions.Worker.Extensions.Sql;
 
 namespace EventProcessors.FunctionApp.Orders;
 
-/// <summary>flows.md <c>CreateOrderFromOffer</c>: queue <c>orders.create-from-offer</c>; follow-ons to the outbox, dead letters to <c>orders.create-from-offer.dead-letter</c>.</summary>
+/// <summary>flows.md <c>CreateOrderFromOffer</c>: queue <c>orders.create-from-offer</c>; follow-ons (confirmed) to the outbox, retries to its <c>.retry</c> queue, dead letters to <c>orders.create-from-offer.dead-letter</c>.</summary>
 public sealed class CreateOrderFromOfferFunction(FunctionRunner runner)
 {
     public const string Queue = "orders.create-from-offer";
@@ -18,8 +18,6 @@ public sealed class CreateOrderFromOfferFunction(FunctionRunner runner)
         var outputs = await runner.RunCollectorAsync("CreateOrderFromOffer", message, context).ConfigureAwait(false);
         return new CreateOrderFromOfferOutput
         {
-            Outbox = outputs.Events,
-            DeadLetter = outputs.DeadLetter,
             Orders = outputs.Rows<Order>(),
             OrderLines = outputs.Rows<OrderLine>(),
         };
@@ -29,12 +27,6 @@ public sealed class CreateOrderFromOfferFunction(FunctionRunner runner)
 /// <summary>The output bindings of <see cref="CreateOrderFromOfferFunction"/>; null properties emit nothing.</summary>
 public sealed class CreateOrderFromOfferOutput
 {
-    [RabbitMQOutput(QueueName = Bindings.Outbox, ConnectionStringSetting = Bindings.RabbitMQ)]
-    public string[]? Outbox { get; init; }
-
-    [RabbitMQOutput(QueueName = CreateOrderFromOfferFunction.Queue + ".dead-letter", ConnectionStringSetting = Bindings.RabbitMQ)]
-    public string? DeadLetter { get; init; }
-
     [SqlOutput("dbo.Orders", Bindings.Sql)]
     public Order[]? Orders { get; init; }
 

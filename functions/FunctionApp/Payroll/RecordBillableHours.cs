@@ -5,7 +5,7 @@ using Microsoft.Azure.Functions.Worker.Extensions.Sql;
 
 namespace EventProcessors.FunctionApp.Payroll;
 
-/// <summary>flows.md <c>RecordBillableHours</c>: queue <c>payroll.record-billable-hours</c>; follow-ons to the outbox, dead letters to <c>payroll.record-billable-hours.dead-letter</c>.</summary>
+/// <summary>flows.md <c>RecordBillableHours</c>: queue <c>payroll.record-billable-hours</c>; follow-ons (confirmed) to the outbox, retries to its <c>.retry</c> queue, dead letters to <c>payroll.record-billable-hours.dead-letter</c>.</summary>
 public sealed class RecordBillableHoursFunction(FunctionRunner runner)
 {
     public const string Queue = "payroll.record-billable-hours";
@@ -18,8 +18,6 @@ public sealed class RecordBillableHoursFunction(FunctionRunner runner)
         var outputs = await runner.RunCollectorAsync("RecordBillableHours", message, context).ConfigureAwait(false);
         return new RecordBillableHoursOutput
         {
-            Outbox = outputs.Events,
-            DeadLetter = outputs.DeadLetter,
             BillableHours = outputs.Rows<BillableHours>(),
         };
     }
@@ -28,12 +26,6 @@ public sealed class RecordBillableHoursFunction(FunctionRunner runner)
 /// <summary>The output bindings of <see cref="RecordBillableHoursFunction"/>; null properties emit nothing.</summary>
 public sealed class RecordBillableHoursOutput
 {
-    [RabbitMQOutput(QueueName = Bindings.Outbox, ConnectionStringSetting = Bindings.RabbitMQ)]
-    public string[]? Outbox { get; init; }
-
-    [RabbitMQOutput(QueueName = RecordBillableHoursFunction.Queue + ".dead-letter", ConnectionStringSetting = Bindings.RabbitMQ)]
-    public string? DeadLetter { get; init; }
-
     [SqlOutput("dbo.BillableHours", Bindings.Sql)]
     public BillableHours[]? BillableHours { get; init; }
 }

@@ -5,7 +5,7 @@ using Microsoft.Azure.Functions.Worker.Extensions.Sql;
 
 namespace EventProcessors.FunctionApp.Procurement;
 
-/// <summary>flows.md <c>CreatePurchaseOrder</c>: queue <c>procurement.create-purchase-order</c>; follow-ons to the outbox, dead letters to <c>procurement.create-purchase-order.dead-letter</c>.</summary>
+/// <summary>flows.md <c>CreatePurchaseOrder</c>: queue <c>procurement.create-purchase-order</c>; follow-ons (confirmed) to the outbox, retries to its <c>.retry</c> queue, dead letters to <c>procurement.create-purchase-order.dead-letter</c>.</summary>
 public sealed class CreatePurchaseOrderFunction(FunctionRunner runner)
 {
     public const string Queue = "procurement.create-purchase-order";
@@ -18,8 +18,6 @@ public sealed class CreatePurchaseOrderFunction(FunctionRunner runner)
         var outputs = await runner.RunCollectorAsync("CreatePurchaseOrder", message, context).ConfigureAwait(false);
         return new CreatePurchaseOrderOutput
         {
-            Outbox = outputs.Events,
-            DeadLetter = outputs.DeadLetter,
             PurchaseOrders = outputs.Rows<PurchaseOrder>(),
         };
     }
@@ -28,12 +26,6 @@ public sealed class CreatePurchaseOrderFunction(FunctionRunner runner)
 /// <summary>The output bindings of <see cref="CreatePurchaseOrderFunction"/>; null properties emit nothing.</summary>
 public sealed class CreatePurchaseOrderOutput
 {
-    [RabbitMQOutput(QueueName = Bindings.Outbox, ConnectionStringSetting = Bindings.RabbitMQ)]
-    public string[]? Outbox { get; init; }
-
-    [RabbitMQOutput(QueueName = CreatePurchaseOrderFunction.Queue + ".dead-letter", ConnectionStringSetting = Bindings.RabbitMQ)]
-    public string? DeadLetter { get; init; }
-
     [SqlOutput("dbo.PurchaseOrders", Bindings.Sql)]
     public PurchaseOrder[]? PurchaseOrders { get; init; }
 }

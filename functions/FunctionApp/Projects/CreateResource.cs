@@ -5,7 +5,7 @@ using Microsoft.Azure.Functions.Worker.Extensions.Sql;
 
 namespace EventProcessors.FunctionApp.Projects;
 
-/// <summary>flows.md <c>CreateResource</c>: queue <c>projects.create-resource</c>; follow-ons to the outbox, dead letters to <c>projects.create-resource.dead-letter</c>.</summary>
+/// <summary>flows.md <c>CreateResource</c>: queue <c>projects.create-resource</c>; follow-ons (confirmed) to the outbox, retries to its <c>.retry</c> queue, dead letters to <c>projects.create-resource.dead-letter</c>.</summary>
 public sealed class CreateResourceFunction(FunctionRunner runner)
 {
     public const string Queue = "projects.create-resource";
@@ -18,8 +18,6 @@ public sealed class CreateResourceFunction(FunctionRunner runner)
         var outputs = await runner.RunCollectorAsync("CreateResource", message, context).ConfigureAwait(false);
         return new CreateResourceOutput
         {
-            Outbox = outputs.Events,
-            DeadLetter = outputs.DeadLetter,
             Resources = outputs.Rows<Resource>(),
         };
     }
@@ -28,12 +26,6 @@ public sealed class CreateResourceFunction(FunctionRunner runner)
 /// <summary>The output bindings of <see cref="CreateResourceFunction"/>; null properties emit nothing.</summary>
 public sealed class CreateResourceOutput
 {
-    [RabbitMQOutput(QueueName = Bindings.Outbox, ConnectionStringSetting = Bindings.RabbitMQ)]
-    public string[]? Outbox { get; init; }
-
-    [RabbitMQOutput(QueueName = CreateResourceFunction.Queue + ".dead-letter", ConnectionStringSetting = Bindings.RabbitMQ)]
-    public string? DeadLetter { get; init; }
-
     [SqlOutput("dbo.Resources", Bindings.Sql)]
     public Resource[]? Resources { get; init; }
 }

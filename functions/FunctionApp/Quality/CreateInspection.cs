@@ -11,9 +11,10 @@ public sealed class CreateInspectionFunction(FunctionRunner runner)
     public const string ConsumerGroup = "quality.create-inspection";
 
     [Function("CreateInspection")]
-    [FixedDelayRetry(Bindings.KafkaMaxRetries, Bindings.KafkaRetryDelay)]
+    [ExponentialBackoffRetry(Bindings.KafkaMaxRetries, Bindings.KafkaMinimumInterval, Bindings.KafkaMaximumInterval)]
     public async Task<CreateInspectionOutput> RunAsync(
-        [KafkaTrigger(Bindings.Kafka, Bindings.MesTopic, ConsumerGroup = ConsumerGroup)] KafkaRecord record,
+        [KafkaTrigger(Bindings.Kafka, Bindings.MesTopic, ConsumerGroup = ConsumerGroup, Protocol = Bindings.KafkaProtocol, AuthenticationMode = Bindings.KafkaAuthenticationMode,
+            Username = Bindings.KafkaUsername, Password = Bindings.KafkaPassword, SslCaLocation = Bindings.KafkaSslCaLocation)] KafkaRecord record,
         FunctionContext context)
     {
         var outputs = await runner.RunMesAsync("CreateInspection", record, context).ConfigureAwait(false);
@@ -29,10 +30,12 @@ public sealed class CreateInspectionFunction(FunctionRunner runner)
 /// <summary>The output bindings of <see cref="CreateInspectionFunction"/>; null properties emit nothing.</summary>
 public sealed class CreateInspectionOutput
 {
-    [KafkaOutput(Bindings.Kafka, Bindings.MesTopic)]
+    [KafkaOutput(Bindings.Kafka, Bindings.MesTopic, Protocol = Bindings.KafkaProtocol, AuthenticationMode = Bindings.KafkaAuthenticationMode,
+        Username = Bindings.KafkaUsername, Password = Bindings.KafkaPassword, SslCaLocation = Bindings.KafkaSslCaLocation)]
     public string[]? Events { get; init; }
 
-    [KafkaOutput(Bindings.Kafka, Bindings.MesDeadLetterTopic)]
+    [KafkaOutput(Bindings.Kafka, Bindings.MesDeadLetterTopic, Protocol = Bindings.KafkaProtocol, AuthenticationMode = Bindings.KafkaAuthenticationMode,
+        Username = Bindings.KafkaUsername, Password = Bindings.KafkaPassword, SslCaLocation = Bindings.KafkaSslCaLocation)]
     public string? DeadLetter { get; init; }
 
     [SqlOutput("dbo.Inspections", Bindings.Sql)]

@@ -9,9 +9,10 @@ public sealed class MonitorMeasurementFunction(FunctionRunner runner)
     public const string ConsumerGroup = "quality.monitor-measurement";
 
     [Function("MonitorMeasurement")]
-    [FixedDelayRetry(Bindings.KafkaMaxRetries, Bindings.KafkaRetryDelay)]
+    [ExponentialBackoffRetry(Bindings.KafkaMaxRetries, Bindings.KafkaMinimumInterval, Bindings.KafkaMaximumInterval)]
     public async Task<MonitorMeasurementOutput> RunAsync(
-        [KafkaTrigger(Bindings.Kafka, Bindings.MesTopic, ConsumerGroup = ConsumerGroup)] KafkaRecord record,
+        [KafkaTrigger(Bindings.Kafka, Bindings.MesTopic, ConsumerGroup = ConsumerGroup, Protocol = Bindings.KafkaProtocol, AuthenticationMode = Bindings.KafkaAuthenticationMode,
+            Username = Bindings.KafkaUsername, Password = Bindings.KafkaPassword, SslCaLocation = Bindings.KafkaSslCaLocation)] KafkaRecord record,
         FunctionContext context)
     {
         var outputs = await runner.RunMesAsync("MonitorMeasurement", record, context).ConfigureAwait(false);
@@ -26,9 +27,11 @@ public sealed class MonitorMeasurementFunction(FunctionRunner runner)
 /// <summary>The output bindings of <see cref="MonitorMeasurementFunction"/>; null properties emit nothing.</summary>
 public sealed class MonitorMeasurementOutput
 {
-    [KafkaOutput(Bindings.Kafka, Bindings.MesTopic)]
+    [KafkaOutput(Bindings.Kafka, Bindings.MesTopic, Protocol = Bindings.KafkaProtocol, AuthenticationMode = Bindings.KafkaAuthenticationMode,
+        Username = Bindings.KafkaUsername, Password = Bindings.KafkaPassword, SslCaLocation = Bindings.KafkaSslCaLocation)]
     public string[]? Events { get; init; }
 
-    [KafkaOutput(Bindings.Kafka, Bindings.MesDeadLetterTopic)]
+    [KafkaOutput(Bindings.Kafka, Bindings.MesDeadLetterTopic, Protocol = Bindings.KafkaProtocol, AuthenticationMode = Bindings.KafkaAuthenticationMode,
+        Username = Bindings.KafkaUsername, Password = Bindings.KafkaPassword, SslCaLocation = Bindings.KafkaSslCaLocation)]
     public string? DeadLetter { get; init; }
 }

@@ -11,9 +11,10 @@ public sealed class RecordGenealogyFunction(FunctionRunner runner)
     public const string ConsumerGroup = "traceability.record-genealogy";
 
     [Function("RecordGenealogy")]
-    [FixedDelayRetry(Bindings.KafkaMaxRetries, Bindings.KafkaRetryDelay)]
+    [ExponentialBackoffRetry(Bindings.KafkaMaxRetries, Bindings.KafkaMinimumInterval, Bindings.KafkaMaximumInterval)]
     public async Task<RecordGenealogyOutput> RunAsync(
-        [KafkaTrigger(Bindings.Kafka, Bindings.MesTopic, ConsumerGroup = ConsumerGroup)] KafkaRecord record,
+        [KafkaTrigger(Bindings.Kafka, Bindings.MesTopic, ConsumerGroup = ConsumerGroup, Protocol = Bindings.KafkaProtocol, AuthenticationMode = Bindings.KafkaAuthenticationMode,
+            Username = Bindings.KafkaUsername, Password = Bindings.KafkaPassword, SslCaLocation = Bindings.KafkaSslCaLocation)] KafkaRecord record,
         FunctionContext context)
     {
         var outputs = await runner.RunMesAsync("RecordGenealogy", record, context).ConfigureAwait(false);
@@ -30,10 +31,12 @@ public sealed class RecordGenealogyFunction(FunctionRunner runner)
 /// <summary>The output bindings of <see cref="RecordGenealogyFunction"/>; null properties emit nothing.</summary>
 public sealed class RecordGenealogyOutput
 {
-    [KafkaOutput(Bindings.Kafka, Bindings.MesTopic)]
+    [KafkaOutput(Bindings.Kafka, Bindings.MesTopic, Protocol = Bindings.KafkaProtocol, AuthenticationMode = Bindings.KafkaAuthenticationMode,
+        Username = Bindings.KafkaUsername, Password = Bindings.KafkaPassword, SslCaLocation = Bindings.KafkaSslCaLocation)]
     public string[]? Events { get; init; }
 
-    [KafkaOutput(Bindings.Kafka, Bindings.MesDeadLetterTopic)]
+    [KafkaOutput(Bindings.Kafka, Bindings.MesDeadLetterTopic, Protocol = Bindings.KafkaProtocol, AuthenticationMode = Bindings.KafkaAuthenticationMode,
+        Username = Bindings.KafkaUsername, Password = Bindings.KafkaPassword, SslCaLocation = Bindings.KafkaSslCaLocation)]
     public string? DeadLetter { get; init; }
 
     [SqlOutput("dbo.TraceabilityEvents", Bindings.Sql)]

@@ -9,9 +9,10 @@ public sealed class SyncPartReferenceFunction(FunctionRunner runner)
     public const string ConsumerGroup = "work-order.sync-part-reference";
 
     [Function("SyncPartReference")]
-    [FixedDelayRetry(Bindings.KafkaMaxRetries, Bindings.KafkaRetryDelay)]
+    [ExponentialBackoffRetry(Bindings.KafkaMaxRetries, Bindings.KafkaMinimumInterval, Bindings.KafkaMaximumInterval)]
     public async Task<SyncPartReferenceOutput> RunAsync(
-        [KafkaTrigger(Bindings.Kafka, Bindings.MesTopic, ConsumerGroup = ConsumerGroup)] KafkaRecord record,
+        [KafkaTrigger(Bindings.Kafka, Bindings.MesTopic, ConsumerGroup = ConsumerGroup, Protocol = Bindings.KafkaProtocol, AuthenticationMode = Bindings.KafkaAuthenticationMode,
+            Username = Bindings.KafkaUsername, Password = Bindings.KafkaPassword, SslCaLocation = Bindings.KafkaSslCaLocation)] KafkaRecord record,
         FunctionContext context)
     {
         var outputs = await runner.RunMesAsync("SyncPartReference", record, context).ConfigureAwait(false);
@@ -26,9 +27,11 @@ public sealed class SyncPartReferenceFunction(FunctionRunner runner)
 /// <summary>The output bindings of <see cref="SyncPartReferenceFunction"/>; null properties emit nothing.</summary>
 public sealed class SyncPartReferenceOutput
 {
-    [KafkaOutput(Bindings.Kafka, Bindings.MesTopic)]
+    [KafkaOutput(Bindings.Kafka, Bindings.MesTopic, Protocol = Bindings.KafkaProtocol, AuthenticationMode = Bindings.KafkaAuthenticationMode,
+        Username = Bindings.KafkaUsername, Password = Bindings.KafkaPassword, SslCaLocation = Bindings.KafkaSslCaLocation)]
     public string[]? Events { get; init; }
 
-    [KafkaOutput(Bindings.Kafka, Bindings.MesDeadLetterTopic)]
+    [KafkaOutput(Bindings.Kafka, Bindings.MesDeadLetterTopic, Protocol = Bindings.KafkaProtocol, AuthenticationMode = Bindings.KafkaAuthenticationMode,
+        Username = Bindings.KafkaUsername, Password = Bindings.KafkaPassword, SslCaLocation = Bindings.KafkaSslCaLocation)]
     public string? DeadLetter { get; init; }
 }

@@ -36,7 +36,8 @@ public interface IDeadLetterTool
 /// the Function App's (a <see cref="CollectorDeadLetter"/> envelope around the original body). Listing takes each
 /// message without acknowledging it and gives all of them back, so nothing moves. Replaying sends the original message
 /// back to the queue it died in (through the default exchange, so no other consumer of its type sees it twice), with the
-/// dead-letter headers removed, its original routing kept and <c>x-replay-count</c> counted up, which lets the pipeline
+/// dead-letter headers and retry counters removed (its message id, content type and other headers kept), its original
+/// routing kept and <c>x-replay-count</c> counted up, which lets the pipeline
 /// run an event it had dead-lettered; the dead letter is acknowledged only after the broker confirmed the replay.
 /// </summary>
 public sealed class DeadLetterTool(IMessageTransport transport, TopologyDefinition topology) : IDeadLetterTool
@@ -69,14 +70,15 @@ public sealed class DeadLetterTool(IMessageTransport transport, TopologyDefiniti
                     skipped.Add(info);
                     continue;
                 }
-                var headers = delivery.RawHeaders
-                    .Where(h => !DeadLetterHeaders.IsDeadLetterHeader(h.Key))
+                // The trigger's and the Function App's retry counters go, so the replay starts with the full retry budget.
+                var headers = ((IReadOnlyDictionary<string, object?>?)envelope?.OriginalHeaders?.ToDictionary(h => h.Key, h => (object?)h.Value, StringComparer.Ordinal) ?? delivery.RawHeaders)
+                    .Where(h => !DeadLetterHeaders.IsDeadLetterHeader(h.Key) && !RetryCounters.IsCounter(h.Key))
                     .ToDictionary(h => h.Key, h => h.Value, StringComparer.Ordinal);
                 if (info.OriginalExchange is not null) headers[DeadLetterHeaders.OriginalExchange] = info.OriginalExchange;
                 if (info.OriginalRoutingKey is not null) headers[DeadLetterHeaders.OriginalRoutingKey] = info.OriginalRoutingKey;
                 headers[DeadLetterHeaders.Replays] = info.Replays + 1;
                 var message = envelope is not null
-                    ? new OutboundMessage(Encoding.UTF8.GetBytes(envelope.OriginalBody), "application/json", null, headers, Type: info.EventType)
+                    ? new OutboundMessage(Encoding.UTF8.GetBytes(envelope.OriginalBody), envelope.OriginalContentType ?? "application/json", envelope.OriginalMessageId, headers, Type: info.EventType)
                     : new OutboundMessage(delivery.Message.Body, delivery.Message.ContentType, delivery.Message.MessageId, headers, Type: info.EventType);
                 await transport.PublishAsync("", target, message, cancellationToken).ConfigureAwait(false);
                 await delivery.AckAsync(cancellationToken).ConfigureAwait(false);

@@ -12,7 +12,8 @@ public sealed record BindingDefinition(string Exchange, string Queue, string Rou
 /// <summary>
 /// The broker topology of DESIGN section 4: topic exchanges <c>collector-events</c> and <c>mes-events</c>; one durable
 /// quorum queue per action, bound by the types it consumes and dead-lettering to <c>event-processors.dead-letter</c>
-/// with routing key <c>&lt;queue&gt;.dead-letter</c>; one dead-letter queue per action; the Function App's outbox queue.
+/// with routing key <c>&lt;queue&gt;.dead-letter</c>; one dead-letter queue per action; the Function App's outbox queue
+/// and a retry queue per Collector action.
 /// </summary>
 public sealed record TopologyDefinition(
     IReadOnlyList<ExchangeDefinition> Exchanges,
@@ -47,6 +48,7 @@ public sealed record TopologyDefinition(
             bindings.AddRange(consumer.Consumes.Distinct(StringComparer.Ordinal)
                 .Select(type => new BindingDefinition(ExchangeOf(consumer.Bus), consumer.Queue, type)));
             bindings.Add(new BindingDefinition(Destinations.DeadLetterExchange, Destinations.DeadLetterQueue(consumer.Queue), Destinations.DeadLetterQueue(consumer.Queue)));
+            if (consumer.Bus == EventBus.Collector) queues.Add(RetryQueue(consumer.Queue));
         }
         if (includeOutbox)
         {
@@ -67,6 +69,20 @@ public sealed record TopologyDefinition(
         ["x-dead-letter-exchange"] = Destinations.DeadLetterExchange,
         ["x-dead-letter-routing-key"] = Destinations.DeadLetterQueue(name),
         ["x-delivery-limit"] = deliveryLimit,
+    });
+
+    /// <summary>
+    /// The Function App parks a Collector message here until its next attempt (per-message TTL); when the TTL ends the
+    /// broker moves it back to the action queue, at least once (a quorum queue's at-least-once dead-lettering needs
+    /// reject-publish overflow). The self-hosted worker retries in place and leaves these queues empty.
+    /// </summary>
+    private static QueueDefinition RetryQueue(string queue) => new(Destinations.RetryQueue(queue), new Dictionary<string, object>
+    {
+        ["x-queue-type"] = "quorum",
+        ["x-dead-letter-exchange"] = "",
+        ["x-dead-letter-routing-key"] = queue,
+        ["x-dead-letter-strategy"] = "at-least-once",
+        ["x-overflow"] = "reject-publish",
     });
 
     private static QueueDefinition DeadLetterQueue(string queue) => new(Destinations.DeadLetterQueue(queue), new Dictionary<string, object>

@@ -108,4 +108,10 @@ public static class Destinations
 
     /// <summary>Where a queue's poison messages end: <c>&lt;queue&gt;.dead-letter</c>.</summary>
     public static string DeadLetterQueue(string queue) => queue + ".dead-letter";
+
+    /// <summary>
+    /// Where the Function App parks a Collector message until its next attempt: <c>&lt;queue&gt;.retry</c>, no consumer,
+    /// per-message TTL, dead-lettering back to <c>&lt;queue&gt;</c> through the default exchange when the TTL ends.
+    /// </summary>
+    public static string RetryQueue(string queue) => queue + ".retry";
 }

@@ -8,11 +8,12 @@ public sealed record DeadLetterReason(string Code, string Message, string? Path)
 
 /// <summary>
 /// What the Function App writes to <c>&lt;queue&gt;.dead-letter</c> for a Collector message that can never succeed: the
-/// RabbitMQ output binding can set no headers, so the reason, the consumer, its queue and the original body travel in
-/// the body. <c>dead-letters list</c> reads it and <c>dead-letters replay</c> sends <see cref="OriginalBody"/> back to
-/// <see cref="Queue"/>.
+/// reason, the consumer, its queue and the original message (body, <c>message_id</c>, content type and application
+/// headers, without the retry counters), so that <c>dead-letters replay</c> sends back to <see cref="Queue"/> the very
+/// message that died: the same event id for an id-less event, the <c>cloudEvents_*</c> headers of a binary-mode event.
 /// </summary>
-public sealed record CollectorDeadLetter(DeadLetterReason Reason, string Consumer, string Queue, string OriginalBody, DateTimeOffset ReceivedAt)
+public sealed record CollectorDeadLetter(DeadLetterReason Reason, string Consumer, string Queue, string OriginalBody, DateTimeOffset ReceivedAt,
+    string? OriginalMessageId = null, string? OriginalContentType = null, IReadOnlyDictionary<string, string>? OriginalHeaders = null)
 {
     public string ToJson() => JsonSerializer.Serialize(this, DeadLetterEnvelopes.Json);
 
@@ -93,4 +94,25 @@ public static class DeadLetterEnvelopes
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
+}
+
+/// <summary>
+/// The counters transports and hosts keep on a message while retrying it. A replay from a dead-letter queue strips them,
+/// so the replayed message starts with the full retry budget.
+/// </summary>
+public static class RetryCounters
+{
+    /// <summary>The RabbitMQ trigger's redelivery count; it rejects the message once this reaches 5.</summary>
+    public const string RabbitMQRequeueCount = "x-ms-rabbitmq-requeuecount";
+
+    /// <summary>The Function App's attempts at a Collector message that failed transiently (its retry-queue round trips).</summary>
+    public const string Attempts = "x-retry-count";
+
+    /// <summary>The Function App's waits for a held lease or an unavailable store: not attempts, counted only to grow the wait.</summary>
+    public const string Holds = "x-hold-count";
+
+    public static bool IsCounter(string header) =>
+        header.Equals(RabbitMQRequeueCount, StringComparison.OrdinalIgnoreCase)
+        || header.Equals(Attempts, StringComparison.OrdinalIgnoreCase)
+        || header.Equals(Holds, StringComparison.OrdinalIgnoreCase);
 }
