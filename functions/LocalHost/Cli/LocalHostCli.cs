@@ -17,7 +17,7 @@ using Spectre.Console;
 namespace EventProcessors.LocalHost.Cli;
 
 /// <summary>
-/// <c>serve</c>, <c>demo</c>, <c>topology export</c>, <c>dead-letters list|replay</c>, <c>stock define|show</c>. Global flags: <c>--transport
+/// <c>serve</c>, <c>demo</c>, <c>topology export</c>, <c>dead-letters list|replay</c>, <c>stock define|show</c>, <c>events trace|find|replay</c>. Global flags: <c>--transport
 /// inmemory|rabbitmq</c>, <c>--rabbitmq &lt;amqp uri&gt;</c>, <c>--storage inmemory|&lt;connection string&gt;</c>. Settings have
 /// the names of local.settings.sample.json (RabbitMQConnection, TableStorage, Processing__*, LocalHost__*), read from
 /// local.settings.json's Values, then the environment, then the flags.
@@ -120,6 +120,7 @@ public static class LocalHostCli
         }));
         root.Subcommands.Add(new Command("dead-letters", "Inspect and replay dead letters.") { list, replay });
         root.Subcommands.Add(StockCommands.Build(parse => Configuration(parse), console));
+        root.Subcommands.Add(EventCommands.Build(parse => Configuration(parse), console));
         return root;
     }
 

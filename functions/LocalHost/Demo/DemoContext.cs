@@ -23,6 +23,7 @@ public sealed class DemoContext : IAsyncDisposable
 {
     private readonly ConcurrentQueue<CloudEvent> _followOns = new();
     private readonly HashSet<string> _expectedDeadLetters = new(StringComparer.Ordinal);
+    private readonly List<string> _flows = [];
     private readonly ITimelineObserver _observer;
     private ISubscription? _tap;
 
@@ -103,7 +104,24 @@ public sealed class DemoContext : IAsyncDisposable
         return level;
     }
 
-    public string Correlation(string scenario) => $"{scenario}-{RunId}";
+    /// <summary>The correlation id of one of this run's flows; the demo traces each one when its scenario ends.</summary>
+    public string Correlation(string scenario)
+    {
+        var id = $"{scenario}-{RunId}";
+        lock (_flows) if (!_flows.Contains(id)) _flows.Add(id);
+        return id;
+    }
+
+    /// <summary>The flows begun since the last call, in the order they began.</summary>
+    public IReadOnlyList<string> TakeFlows()
+    {
+        lock (_flows)
+        {
+            var flows = _flows.ToArray();
+            _flows.Clear();
+            return flows;
+        }
+    }
 
     /// <summary>A Collector event exactly as seed 003 shows it: no id, correlationId optional. Returns the body sent.</summary>
     public async Task<byte[]> PublishCollectorAsync(string type, JsonObject data, string correlationId, bool expectDeadLetter = false)

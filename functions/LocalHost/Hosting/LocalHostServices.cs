@@ -1,9 +1,11 @@
+using EventProcessors.LocalHost.Audit;
 using EventProcessors.LocalHost.Records;
 using EventProcessors.LocalHost.Timeline;
 using EventProcessors.LocalHost.Transport;
 using EventProcessors.LocalHost.Transport.InMemory;
 using EventProcessors.LocalHost.Transport.RabbitMq;
 using EventProcessors.LocalHost.Worker;
+using EventProcessors.Processing.EventStore;
 using EventProcessors.Processing.Hosting;
 using EventProcessors.Processing.Storage;
 using Microsoft.Extensions.Configuration;
@@ -42,6 +44,9 @@ public static class LocalHostServiceCollectionExtensions
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<RabbitMqTransport>()).GetAwaiter().GetResult(),
             _ => new InMemoryTransport(sp.GetService<InMemoryBroker>() ?? new InMemoryBroker()),
         });
+        // The audit consumer starts first, so its queues exist before the first event can be published.
+        if (configuration.GetSection(EventStoreOptions.SectionName).Get<EventStoreOptions>()?.Audit ?? true)
+            services.AddHostedService<AuditWorker>();
         services.TryAddSingleton<EventWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<EventWorker>());
         return services;

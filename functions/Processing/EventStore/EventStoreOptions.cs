@@ -14,6 +14,9 @@ public sealed class EventStoreOptions
     /// <summary>PostgreSQL schema of the tables. Default <c>event_store</c>.</summary>
     public string PostgresSchema { get; set; } = "event_store";
 
+    /// <summary>Whether the self-hosted worker runs the audit consumer that fills the store. Default true.</summary>
+    public bool Audit { get; set; } = true;
+
     /// <summary>The Table Storage table. Default <c>Events</c>.</summary>
     public string TableName { get; set; } = "Events";
 

@@ -80,14 +80,14 @@ public sealed class EventTracer(IEventStore store, IIdempotencyRecords records)
         }
         // Dead letters of consumers that do not consume the type (a misrouted message) are outcomes too.
         foreach (var letter in deadLetters.Where(d => d.Source == e.Source && d.EventId == e.Id && outcomes.All(o => o.Consumer != d.Consumer)))
-            outcomes.Add(new ConsumerOutcome(letter.Consumer, ConsumerState.DeadLettered, 0, null, letter.DeadLetteredAt, $"{letter.Code}: {letter.Reason}", 0));
+            outcomes.Add(new ConsumerOutcome(letter.Consumer, ConsumerState.DeadLettered, 0, null, letter.DeadLetteredAt, Reason(letter), 0));
         return outcomes;
     }
 
     private static ConsumerOutcome Outcome(ConsumerDefinition consumer, IdempotencyRecord? record, StoredDeadLetter? letter, int seen)
     {
         if (letter is not null && record?.Status is not IdempotencyStatus.Completed)
-            return new(consumer.Name, ConsumerState.DeadLettered, record?.Attempts ?? 0, record?.CreatedAt, letter.DeadLetteredAt, $"{letter.Code}: {letter.Reason}", 0);
+            return new(consumer.Name, ConsumerState.DeadLettered, record?.Attempts ?? 0, record?.CreatedAt, letter.DeadLetteredAt, Reason(letter), 0);
         return record?.Status switch
         {
             null => new(consumer.Name, ConsumerState.Pending, 0, null, null, null, 0),
@@ -106,6 +106,10 @@ public sealed class EventTracer(IEventStore store, IIdempotencyRecords records)
     /// <summary>The event's attributes (its data left out), as the pipeline read them: what its idempotency keys are made of.</summary>
     public static CloudEvent Attributes(StoredEvent e) =>
         JsonSerializer.Deserialize<CloudEvent>(e.Envelope, ContractJson.Options)! with { Data = null };
+
+    // The worker's reason already starts with its code (UnknownType at $.type: ...).
+    private static string Reason(StoredDeadLetter letter) =>
+        letter.Reason.StartsWith(letter.Code, StringComparison.Ordinal) ? letter.Reason : $"{letter.Code}: {letter.Reason}";
 
     // Exceptions are recorded with their stack; the first line says what happened.
     private static string? FirstLine(string? text) => text?.Split('\n', 2)[0].TrimEnd('\r');

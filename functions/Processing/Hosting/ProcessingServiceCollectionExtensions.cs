@@ -1,6 +1,7 @@
 using Azure.Core;
 using EventProcessors.Processing.Actions;
 using EventProcessors.Processing.Actions.Invoicing;
+using EventProcessors.Processing.EventStore;
 using EventProcessors.Processing.Idempotency;
 using EventProcessors.Processing.Pipeline;
 using EventProcessors.Processing.Storage;
@@ -50,6 +51,7 @@ public static class ProcessingServiceCollectionExtensions
         services.TryAddSingleton(sp => TableServiceClientFactory.Create(sp.GetRequiredService<IOptions<TableStorageOptions>>().Value, credential));
         services.TryAddSingleton<IIdempotencyStore, TableIdempotencyStore>();
         services.TryAddSingleton<EventPipeline>();
+        services.AddEventStore(configuration);
         foreach (var actionType in ConsumerActionTypes)
         {
             services.AddSingleton(actionType);

@@ -74,6 +74,13 @@ public sealed class StateStore<T> where T : class
         await _table.UpsertEntityAsync(Write(tenant, id, value), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Deletes the document (rebuilding a projection); false when there was none.</summary>
+    public async Task<bool> DeleteAsync(string tenant, string id, CancellationToken cancellationToken = default)
+    {
+        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        return await _table.DeleteEntityAsync(StorageKeys.Escape(tenant), StorageKeys.Escape(id), cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Every document of <paramref name="tenant"/> whose id starts with <paramref name="idPrefix"/>, in id order.</summary>
     public async IAsyncEnumerable<T> ListAsync(string tenant, string idPrefix = "",
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
