@@ -191,8 +191,9 @@ public sealed class DemoContext : IAsyncDisposable
             await memory.Broker.WaitForIdleAsync(limit);
             return;
         }
-        // A real broker cannot be asked "is everything done?": wait until the timeline has been quiet for a moment
-        // and every delivery received has reached a verdict.
+        // A real broker cannot be asked "is everything done?": wait until the timeline has been quiet for a moment, every
+        // delivery received has reached a verdict, and no queue holds a message not yet delivered (on a busy machine a
+        // message can wait longer than the quiet moment).
         var deadline = DateTime.UtcNow + limit;
         var quietFor = TimeSpan.FromMilliseconds(750);
         while (DateTime.UtcNow < deadline)
@@ -201,10 +202,27 @@ public sealed class DemoContext : IAsyncDisposable
             var last = entries.Count == 0 ? DateTimeOffset.MinValue : entries[^1].At;
             var open = entries.Count(e => e.Kind == TimelineKind.Received)
                 - entries.Count(e => e.Kind is TimelineKind.Completed or TimelineKind.Duplicate or TimelineKind.Ignored or TimelineKind.DeadLettered or TimelineKind.Requeued or TimelineKind.Failed);
-            if (open <= 0 && Time.GetUtcNow() - last > quietFor) return;
+            if (open <= 0 && Time.GetUtcNow() - last > quietFor && await QueuesEmptyAsync()) return;
             await Task.Delay(50);
         }
         throw new TimeoutException($"The worker was still busy after {limit}.");
+    }
+
+    private async Task<bool> QueuesEmptyAsync()
+    {
+        var queues = Consumers.All.Select(c => c.Queue).Concat(Audit.AuditWorker.Topology().Queues.Select(q => q.Name));
+        foreach (var queue in queues)
+        {
+            try
+            {
+                if (await Transport.CountAsync(queue, CancellationToken.None) > 0) return false;
+            }
+            catch (QueueNotFoundException)
+            {
+                // Not declared by this worker (the audit consumer switched off): nothing waits there.
+            }
+        }
+        return true;
     }
 
     /// <summary>The latest follow-on of <paramref name="type"/> in <paramref name="correlationId"/>'s flow, as its payload record.</summary>
