@@ -26,6 +26,7 @@ public sealed class DemoContext : IAsyncDisposable
     private readonly List<string> _flows = [];
     private readonly ITimelineObserver _observer;
     private ISubscription? _tap;
+    private string? _tapQueue;
 
     private DemoContext(IMessageTransport transport, TimelineRecorder timeline, IServiceProvider services, TimeProvider time)
     {
@@ -63,7 +64,7 @@ public sealed class DemoContext : IAsyncDisposable
         IServiceProvider services, TimeProvider time, CancellationToken cancellationToken)
     {
         var context = new DemoContext(transport, timeline, services, time);
-        var queue = "demo.tap." + context.RunId;
+        var queue = context._tapQueue = "demo.tap." + context.RunId;
         await transport.DeclareAsync(new TopologyDefinition(
             [new ExchangeDefinition(Destinations.CollectorExchange), new ExchangeDefinition(Destinations.MesTopic)],
             [new QueueDefinition(queue, new Dictionary<string, object> { ["x-expires"] = 600_000 }, Durable: false)],
@@ -210,7 +211,7 @@ public sealed class DemoContext : IAsyncDisposable
 
     private async Task<bool> QueuesEmptyAsync()
     {
-        var queues = Consumers.All.Select(c => c.Queue).Concat(Audit.AuditWorker.Topology().Queues.Select(q => q.Name));
+        var queues = Consumers.All.Select(c => c.Queue).Concat(Audit.AuditWorker.Topology().Queues.Select(q => q.Name)).Append(_tapQueue!);
         foreach (var queue in queues)
         {
             try

@@ -31,11 +31,13 @@ public sealed class EventRecorder
 
     public EventCapture Capture => _capture;
 
-    /// <summary>Appends the message as an event. Storage failures throw: the host must not settle the message then.</summary>
+    /// <summary>Appends the message as an event and returns it as stored. Storage failures throw: the host must not settle the message then.</summary>
     public async Task<(RecordOutcome Outcome, StoredEvent Event)> RecordAsync(InboundMessage message, TransportInfo transport, CancellationToken cancellationToken)
     {
         var e = _capture.Capture(message, transport, _time.GetUtcNow());
         var appended = await _store.AppendAsync(e, cancellationToken).ConfigureAwait(false);
+        // A copy returns the event as first stored (its first arrival), so whatever is derived from it is the same every time.
+        if (!appended) e = await _store.GetAsync(e.Tenant, e.Source, e.Id, cancellationToken).ConfigureAwait(false) ?? e;
         var outcome = !appended ? RecordOutcome.Duplicate : e.ReadError is null ? RecordOutcome.Appended : RecordOutcome.Unreadable;
         if (outcome == RecordOutcome.Unreadable)
             _logger.LogWarning("Event store kept an unreadable message {Id} from {Destination}: {Error}", e.Id, transport.Destination, e.ReadError);
