@@ -35,6 +35,14 @@ public sealed class AuditWorker(IMessageTransport transport, EventRecorder recor
             ]);
     }
 
+    /// <summary><paramref name="topology"/> with the audit queues added (what <c>topology export</c> writes for deployments).</summary>
+    public static TopologyDefinition WithAudit(TopologyDefinition topology)
+    {
+        var audit = Topology();
+        return new TopologyDefinition([.. topology.Exchanges.Concat(audit.Exchanges).DistinctBy(e => e.Name)],
+            [.. topology.Queues.Concat(audit.Queues)], [.. topology.Bindings.Concat(audit.Bindings)]);
+    }
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await transport.DeclareAsync(Topology(), cancellationToken).ConfigureAwait(false);

@@ -85,7 +85,7 @@ public static class LocalHostCli
         {
             var configuration = Configuration(parse);
             var options = configuration.GetSection(WorkerOptions.SectionName).Get<WorkerOptions>() ?? new WorkerOptions();
-            var json = RabbitMqDefinitions.Export(TopologyDefinition.For(Consumers.All, options.DeliveryLimit), parse.GetValue(vhost)!);
+            var json = RabbitMqDefinitions.Export(Audit.AuditWorker.WithAudit(TopologyDefinition.For(Consumers.All, options.DeliveryLimit)), parse.GetValue(vhost)!);
             if (parse.GetValue(output) is { } file)
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
