@@ -13,7 +13,7 @@ namespace EventProcessors.FunctionApp.Tests;
 /// </summary>
 public sealed class AuditFunctionTests
 {
-    public static readonly string[] Names = ["AuditCollectorEvents", "AuditMesEvents", "AuditMesDeadLetters"];
+    public static readonly string[] Names = ["AuditCollectorEvents", "AuditMesEvents", "AuditMesDeadLetters", "SweepEventStore"];
 
     private static readonly Dictionary<string, JsonObject> Metadata = JsonNode.Parse(
             File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "functions.metadata")))!.AsArray()
@@ -36,6 +36,9 @@ public sealed class AuditFunctionTests
         Assert.Equal(("kafkaTrigger", "mes-events", "audit.mes-events"), ((string?)trigger["type"], (string?)trigger["topic"], (string?)trigger["consumerGroup"]));
         Assert.Equal("dbo.Events", (string?)Assert.Single(mes, b => (string?)b["direction"] == "Out")["commandText"]);
         Assert.Equal(5, (int)Metadata["AuditMesEvents"]["retry"]!["maxRetryCount"]!);
+
+        var sweep = Assert.Single(Bindings("SweepEventStore"));
+        Assert.Equal(("timerTrigger", "0 30 * * * *"), ((string?)sweep["type"], (string?)sweep["schedule"]));
 
         var deadLetters = Bindings("AuditMesDeadLetters");
         trigger = Assert.Single(deadLetters);

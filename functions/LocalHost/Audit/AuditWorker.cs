@@ -4,6 +4,7 @@ using EventProcessors.Processing.EventStore;
 using EventProcessors.Processing.Pipeline;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace EventProcessors.LocalHost.Audit;
 
@@ -12,12 +13,16 @@ namespace EventProcessors.LocalHost.Audit;
 /// <c>audit.collector-events</c> bound with <c>#</c> to <c>collector-events</c>, <c>audit.mes-events</c> likewise to
 /// <c>mes-events</c>, and <c>audit.dead-letters</c> bound to the dead-letter exchange with every dead-letter queue's key.
 /// Each message is appended (<see cref="EventRecorder"/>) and then acknowledged; a storage failure requeues it after a
-/// pause, so nothing acknowledged is missing from the store.
+/// pause, so nothing acknowledged is missing from the store. Every <see cref="EventStoreOptions.SweepInterval"/> it sweeps
+/// what each tenant's retention has expired.
 /// </summary>
-public sealed class AuditWorker(IMessageTransport transport, EventRecorder recorder, ILogger<AuditWorker> logger) : IHostedService, IAsyncDisposable
+public sealed class AuditWorker(IMessageTransport transport, EventRecorder recorder, IEventStore store, IOptions<EventStoreOptions> options,
+    TimeProvider time, ILogger<AuditWorker> logger) : IHostedService, IAsyncDisposable
 {
     private static readonly TimeSpan RequeuePause = TimeSpan.FromSeconds(1);
     private readonly List<ISubscription> _subscriptions = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _sweeping = Task.CompletedTask;
 
     /// <summary>The audit queues and their bindings, for every consumer's dead-letter queue.</summary>
     public static TopologyDefinition Topology(IEnumerable<ConsumerDefinition>? consumers = null)
@@ -48,8 +53,32 @@ public sealed class AuditWorker(IMessageTransport transport, EventRecorder recor
         await transport.DeclareAsync(Topology(), cancellationToken).ConfigureAwait(false);
         foreach (var queue in new[] { Consumers.AuditCollectorEvents.Queue, Consumers.AuditMesEvents.Queue, Destinations.AuditDeadLetters })
             _subscriptions.Add(await transport.SubscribeAsync(queue, 16, HandleAsync, cancellationToken).ConfigureAwait(false));
+        _sweeping = SweepAsync(_stopping.Token);
         logger.LogInformation("Audit consumer appending every event of {Collector} and {Mes} and every dead letter to the event store",
             Destinations.CollectorExchange, Destinations.MesTopic);
+    }
+
+    private async Task SweepAsync(CancellationToken stopping)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(options.Value.SweepInterval, time, stopping).ConfigureAwait(false);
+                try
+                {
+                    var deleted = await store.SweepAsync(stopping).ConfigureAwait(false);
+                    if (deleted > 0) logger.LogInformation("Event store swept {Deleted} events past their tenant's retention", deleted);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogWarning(ex, "Event store sweep failed; the next one tries again.");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 
     private async Task HandleAsync(Delivery delivery, CancellationToken stopping)
@@ -94,6 +123,8 @@ public sealed class AuditWorker(IMessageTransport transport, EventRecorder recor
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (!_stopping.IsCancellationRequested) await _stopping.CancelAsync().ConfigureAwait(false);
+        await _sweeping.ConfigureAwait(false);
         ISubscription[] subscriptions;
         lock (_subscriptions)
         {

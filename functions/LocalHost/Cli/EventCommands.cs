@@ -116,7 +116,15 @@ public static class EventCommands
             return failed.Length == 0 ? 0 : 1;
         });
 
-        return new Command("events", "The event store: trace a flow, find events, replay a projection.") { tenant, postgres, trace, find, replay };
+        var sweep = new Command("sweep", "Delete the events each tenant's retention has expired (EventStore__Retention, EventStore__TenantRetention__<tenant>); serve does it hourly.");
+        sweep.SetAction(async (parse, ct) =>
+        {
+            if (Services(parse) is not { } services) return 2;
+            console.MarkupLine($"swept [bold]{await services.GetRequiredService<IEventStore>().SweepAsync(ct)}[/] event(s) past retention");
+            return 0;
+        });
+
+        return new Command("events", "The event store: trace a flow, find events, replay a projection, sweep.") { tenant, postgres, trace, find, replay, sweep };
     }
 
     /// <summary>Prints <paramref name="flow"/> as a tree: events with their producer and time since the flow began, consumer outcomes under each.</summary>

@@ -32,5 +32,8 @@ public sealed class EventStoreOptions
     /// </summary>
     public string? ConfidentialDataKey { get; set; }
 
+    /// <summary>How often the self-hosted worker sweeps expired events (the Function App: hourly, SweepEventStore). Default 1 hour.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromHours(1);
+
     public TimeSpan RetentionFor(string tenant) => TenantRetention.TryGetValue(tenant, out var days) ? days : Retention;
 }
