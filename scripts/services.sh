@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs (when absent) and starts the two real services the tests use: RabbitMQ (Debian package)
-# and Azurite (npm package, Table endpoint only). Idempotent: a running service is left alone.
+# Installs (when absent) and starts the real services the tests use: RabbitMQ (Debian package),
+# Azurite (npm package, Table endpoint only) and PostgreSQL (Debian package; a cluster of its own on
+# port 5433, for the event store). Idempotent: a running service is left alone.
 # Usage: scripts/services.sh [start|stop]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,10 +44,42 @@ ensure_azurite() {
   wait_port 10002 60 Azurite
 }
 
+# A cluster of the project's own (data in .tools/pgdata, port 5433, 127.0.0.1 only, trust auth), so neither a
+# system cluster on 5432 nor its settings are touched. PostgreSQL refuses to run as root: it runs as 'postgres'.
+POSTGRES_PORT=5433
+ensure_postgres() {
+  if port_open "$POSTGRES_PORT"; then log "PostgreSQL already listening on $POSTGRES_PORT"; return; fi
+  local bin
+  bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+  if [ -z "$bin" ]; then
+    log "installing postgresql (apt)"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  fi
+  local data="$tools/pgdata" as=()
+  mkdir -p "$tools"
+  if [ "$(id -u)" = 0 ]; then as=(runuser -u postgres --); chown postgres "$tools" 2>/dev/null || true; fi
+  if [ ! -s "$data/PG_VERSION" ]; then
+    log "initialising PostgreSQL cluster in $data"
+    mkdir -p "$data"; [ "$(id -u)" = 0 ] && chown postgres "$data"
+    "${as[@]}" "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 >/dev/null
+  fi
+  log "starting PostgreSQL on $POSTGRES_PORT"
+  "${as[@]}" "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
+    -o "-p $POSTGRES_PORT -c listen_addresses=127.0.0.1 -k /tmp -c fsync=off -c max_connections=200" start >/dev/null
+  wait_port "$POSTGRES_PORT" 60 PostgreSQL
+}
+
 case "${1:-start}" in
-  start) ensure_rabbitmq; ensure_azurite ;;
+  start) ensure_rabbitmq; ensure_azurite; ensure_postgres ;;
   stop)
     rabbitmqctl stop >/dev/null 2>&1 || true
-    pkill -f azurite-table >/dev/null 2>&1 || true ;;
+    pkill -f azurite-table >/dev/null 2>&1 || true
+    bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+    if [ -n "$bin" ] && [ -s "$tools/pgdata/PG_VERSION" ]; then
+      if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$bin/pg_ctl" -D "$tools/pgdata" -m fast stop >/dev/null 2>&1 || true
+      else "$bin/pg_ctl" -D "$tools/pgdata" -m fast stop >/dev/null 2>&1 || true; fi
+    fi ;;
   *) echo "usage: $0 [start|stop]" >&2; exit 2 ;;
 esac

@@ -340,3 +340,34 @@ LEFT JOIN (
     SELECT PurchaseOrderId, SUM(Quantity) AS ReceivedQuantity, MIN(CASE WHEN CompletesOrder = 1 THEN ReceivedAt END) AS CompletedAt
     FROM dbo.PurchaseOrderReceipts GROUP BY PurchaseOrderId
 ) r ON r.PurchaseOrderId = po.PurchaseOrderId;
+GO
+
+-- Event store (issue 16): every event the audit functions saw on either bus, once per (TenantId, Source, EventId),
+-- with its transport coordinates and envelope (data only as its classification allows: Payload says Kept, Encrypted
+-- or Omitted). Indexes serve the event store's queries: a flow, an entity's history, a type, a time range.
+CREATE TABLE dbo.Events (
+    TenantId nvarchar(64) NOT NULL,
+    Source nvarchar(128) NOT NULL,
+    EventId nvarchar(128) NOT NULL,
+    Type nvarchar(128) NOT NULL,
+    OccurredAt datetimeoffset NOT NULL,
+    ArrivedAt datetimeoffset NOT NULL,
+    CorrelationId nvarchar(256) NOT NULL,
+    CausationId nvarchar(256) NULL,
+    Entity nvarchar(256) NULL,
+    DataClassification nvarchar(16) NULL,
+    Payload nvarchar(16) NOT NULL,
+    Bus nvarchar(16) NOT NULL,
+    Destination nvarchar(256) NOT NULL,
+    RoutingKey nvarchar(256) NULL,
+    KafkaPartition int NULL,
+    KafkaOffset bigint NULL,
+    Envelope nvarchar(max) NOT NULL,
+    ReadError nvarchar(4000) NULL,
+    -- The key stays under SQL Server's 900-byte limit of a clustered key.
+    CONSTRAINT PK_Events PRIMARY KEY (TenantId, Source, EventId)
+);
+CREATE INDEX IX_Events_Correlation ON dbo.Events (TenantId, CorrelationId, OccurredAt);
+CREATE INDEX IX_Events_Entity ON dbo.Events (TenantId, Entity, OccurredAt);
+CREATE INDEX IX_Events_Type ON dbo.Events (TenantId, Type, OccurredAt);
+CREATE INDEX IX_Events_Time ON dbo.Events (TenantId, OccurredAt);

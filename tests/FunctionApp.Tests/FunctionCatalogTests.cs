@@ -38,10 +38,11 @@ public sealed partial class FunctionCatalogTests
         var rows = FlowRows();
 
         Assert.Equal(23, rows.Length);
-        Assert.Equal(rows.Select(r => r.Name).Order(StringComparer.Ordinal), Functions.Keys.Order(StringComparer.Ordinal));
+        // The event store's audit functions (AuditFunctionTests) are no flow of flows.md.
+        Assert.Equal(rows.Select(r => r.Name).Order(StringComparer.Ordinal), Functions.Keys.Where(k => !AuditFunctionTests.Names.Contains(k)).Order(StringComparer.Ordinal));
         var methods = typeof(FunctionRunner).Assembly.GetTypes().SelectMany(t => t.GetMethods())
             .Count(m => m.GetCustomAttribute<FunctionAttribute>() is not null);
-        Assert.Equal(rows.Length, methods);
+        Assert.Equal(rows.Length + AuditFunctionTests.Names.Length, methods);
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public sealed class FunctionsMetadataTests
     public void Every_consumer_action_and_the_two_operations_are_indexed_by_the_host_and_nothing_else()
     {
         Assert.Equal(
-            Consumers.All.Select(c => c.Name).Append("RouteOutbox").Append("SweepIdempotencyRecords").Order(StringComparer.Ordinal),
+            Consumers.All.Select(c => c.Name).Append("RouteOutbox").Append("SweepIdempotencyRecords").Concat(AuditFunctionTests.Names).Order(StringComparer.Ordinal),
             Metadata.Keys.Order(StringComparer.Ordinal));
         Assert.All(Metadata.Values, f => Assert.Equal(("dotnet-isolated", "EventProcessors.FunctionApp.dll"), ((string?)f["language"], (string?)f["scriptFile"])));
     }

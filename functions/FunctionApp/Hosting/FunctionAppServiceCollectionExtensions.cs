@@ -16,6 +16,7 @@ public static class FunctionAppServiceCollectionExtensions
         services.AddOptions<FunctionAppOptions>().Bind(configuration.GetSection(FunctionAppOptions.SectionName));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<FunctionRunner>();
+        services.TryAddSingleton<Audit.AuditRunner>();
         services.TryAddSingleton<IConfirmedPublisher, RabbitMQConfirmedPublisher>();
         return services;
     }

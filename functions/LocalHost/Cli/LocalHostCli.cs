@@ -19,7 +19,7 @@ using Spectre.Console;
 namespace EventProcessors.LocalHost.Cli;
 
 /// <summary>
-/// <c>serve</c>, <c>demo</c>, <c>topology export</c>, <c>dead-letters list|replay</c>, <c>stock define|show</c>. Global flags: <c>--transport
+/// <c>serve</c>, <c>demo</c>, <c>topology export</c>, <c>dead-letters list|replay</c>, <c>stock define|show</c>, <c>events trace|find|replay</c>. Global flags: <c>--transport
 /// inmemory|rabbitmq</c>, <c>--rabbitmq &lt;amqp uri&gt;</c>, <c>--storage inmemory|&lt;connection string&gt;</c>. Settings have
 /// the names of local.settings.sample.json (RabbitMQConnection, TableStorage, Processing__*, LocalHost__*), read from
 /// local.settings.json's Values, then the environment, then the flags.
@@ -95,7 +95,7 @@ public static class LocalHostCli
             var configuration = Configuration(parse);
             var options = configuration.GetSection(WorkerOptions.SectionName).Get<WorkerOptions>() ?? new WorkerOptions();
             var kafkaOptions = KafkaOptions.From(configuration);
-            var topology = TopologyDefinition.For(Consumers.All, options.DeliveryLimit);
+            var topology = Audit.AuditWorker.WithAudit(TopologyDefinition.For(Consumers.All, options.DeliveryLimit));
             // With MES on Kafka the broker carries no MES queue, exchange or binding.
             var json = RabbitMqDefinitions.Export(kafkaOptions.IsConfigured ? MesOnKafkaTransport.QueueSide(topology) : topology, parse.GetValue(vhost)!);
             if (parse.GetValue(kafkaOutput) is { } folder)
@@ -140,6 +140,7 @@ public static class LocalHostCli
         }));
         root.Subcommands.Add(new Command("dead-letters", "Inspect and replay dead letters.") { list, replay });
         root.Subcommands.Add(StockCommands.Build(parse => Configuration(parse), console));
+        root.Subcommands.Add(EventCommands.Build(parse => Configuration(parse), console));
         return root;
     }
 

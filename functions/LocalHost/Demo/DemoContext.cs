@@ -23,8 +23,10 @@ public sealed class DemoContext : IAsyncDisposable
 {
     private readonly ConcurrentQueue<CloudEvent> _followOns = new();
     private readonly HashSet<string> _expectedDeadLetters = new(StringComparer.Ordinal);
+    private readonly List<string> _flows = [];
     private readonly ITimelineObserver _observer;
     private ISubscription? _tap;
+    private string? _tapQueue;
 
     private DemoContext(IMessageTransport transport, TimelineRecorder timeline, IServiceProvider services, TimeProvider time)
     {
@@ -62,7 +64,7 @@ public sealed class DemoContext : IAsyncDisposable
         IServiceProvider services, TimeProvider time, CancellationToken cancellationToken)
     {
         var context = new DemoContext(transport, timeline, services, time);
-        var queue = "demo.tap." + context.RunId;
+        var queue = context._tapQueue = "demo.tap." + context.RunId;
         await transport.DeclareAsync(new TopologyDefinition(
             [new ExchangeDefinition(Destinations.CollectorExchange), new ExchangeDefinition(Destinations.MesTopic)],
             [new QueueDefinition(queue, new Dictionary<string, object> { ["x-expires"] = 600_000 }, Durable: false)],
@@ -103,7 +105,24 @@ public sealed class DemoContext : IAsyncDisposable
         return level;
     }
 
-    public string Correlation(string scenario) => $"{scenario}-{RunId}";
+    /// <summary>The correlation id of one of this run's flows; the demo traces each one when its scenario ends.</summary>
+    public string Correlation(string scenario)
+    {
+        var id = $"{scenario}-{RunId}";
+        lock (_flows) if (!_flows.Contains(id)) _flows.Add(id);
+        return id;
+    }
+
+    /// <summary>The flows begun since the last call, in the order they began.</summary>
+    public IReadOnlyList<string> TakeFlows()
+    {
+        lock (_flows)
+        {
+            var flows = _flows.ToArray();
+            _flows.Clear();
+            return flows;
+        }
+    }
 
     /// <summary>A Collector event exactly as seed 003 shows it: no id, correlationId optional. Returns the body sent.</summary>
     public async Task<byte[]> PublishCollectorAsync(string type, JsonObject data, string correlationId, bool expectDeadLetter = false)
@@ -174,8 +193,9 @@ public sealed class DemoContext : IAsyncDisposable
             await memory.Broker.WaitForIdleAsync(limit);
             return;
         }
-        // A real broker cannot be asked "is everything done?": wait until the timeline has been quiet for a moment
-        // and every delivery received has reached a verdict.
+        // A real broker cannot be asked "is everything done?": wait until the timeline has been quiet for a moment, every
+        // delivery received has reached a verdict, and no queue holds a message not yet delivered (on a busy machine a
+        // message can wait longer than the quiet moment).
         var deadline = DateTime.UtcNow + limit;
         var quietFor = TimeSpan.FromMilliseconds(750);
         while (DateTime.UtcNow < deadline)
@@ -184,10 +204,27 @@ public sealed class DemoContext : IAsyncDisposable
             var last = entries.Count == 0 ? DateTimeOffset.MinValue : entries[^1].At;
             var open = entries.Count(e => e.Kind == TimelineKind.Received)
                 - entries.Count(e => e.Kind is TimelineKind.Completed or TimelineKind.Duplicate or TimelineKind.Ignored or TimelineKind.DeadLettered or TimelineKind.Requeued or TimelineKind.Failed);
-            if (open <= 0 && Time.GetUtcNow() - last > quietFor) return;
+            if (open <= 0 && Time.GetUtcNow() - last > quietFor && await QueuesEmptyAsync()) return;
             await Task.Delay(50);
         }
         throw new TimeoutException($"The worker was still busy after {limit}.");
+    }
+
+    private async Task<bool> QueuesEmptyAsync()
+    {
+        var queues = Consumers.All.Select(c => c.Queue).Concat(Audit.AuditWorker.Topology().Queues.Select(q => q.Name)).Append(_tapQueue!);
+        foreach (var queue in queues)
+        {
+            try
+            {
+                if (await Transport.CountAsync(queue, CancellationToken.None) > 0) return false;
+            }
+            catch (QueueNotFoundException)
+            {
+                // Not declared by this worker (the audit consumer switched off): nothing waits there.
+            }
+        }
+        return true;
     }
 
     /// <summary>The latest follow-on of <paramref name="type"/> in <paramref name="correlationId"/>'s flow, as its payload record.</summary>

@@ -1,9 +1,11 @@
 using EventProcessors.Processing.Telemetry;
 using Microsoft.Extensions.Logging.Console;
 using System.Diagnostics;
+using EventProcessors.LocalHost.Cli;
 using EventProcessors.LocalHost.Hosting;
 using EventProcessors.LocalHost.Timeline;
 using EventProcessors.LocalHost.Transport;
+using EventProcessors.Processing.EventStore;
 using EventProcessors.Processing.Pipeline;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -49,6 +51,7 @@ public static class DemoRunner
                 console.WriteLine();
                 console.Write(new Rule($"[bold]{Markup.Escape(scenario.Title)}[/]").LeftJustified());
                 await scenario.Run(demo, notes);
+                await TraceFlowsAsync(demo, host.Services.GetRequiredService<EventTracer>(), console, notes, cancellationToken);
             }
             await demo.SettleAsync();
             expectedDeadLetters = demo.ExpectedDeadLetters;
@@ -66,6 +69,21 @@ public static class DemoRunner
             notes.Miss($"{unexpected.EventType} handled by {unexpected.Actor}, dead-lettered instead: {unexpected.Detail}");
         Summarise(console, entries, notes, clock.Elapsed, deadLetterHint: transport.Name == "rabbitmq" ? " [grey](dead-letters list shows it)[/]" : "");
         return notes.Missing.Count == 0 && !entries.Any(e => e.Kind == TimelineKind.Failed) ? 0 : 1;
+    }
+
+    /// <summary>Ends a scenario as an operator would check it: the event store's trace of each flow it began.</summary>
+    private static async Task TraceFlowsAsync(DemoContext demo, EventTracer tracer, IAnsiConsole console, DemoNotes notes, CancellationToken cancellationToken)
+    {
+        await demo.SettleAsync();
+        foreach (var correlation in demo.TakeFlows())
+        {
+            // Collector events carry the run's tenant; MES events carry none and are kept under the default tenant.
+            var flow = await tracer.TraceAsync(demo.Tenant, correlation, cancellationToken);
+            if (flow.Roots.Count == 0) flow = await tracer.TraceAsync(ActionContext.DefaultTenant, correlation, cancellationToken);
+            console.MarkupLine($"[grey]events trace {Markup.Escape(correlation)} --tenant {Markup.Escape(flow.Tenant)}[/]");
+            EventCommands.Render(console, flow);
+            if (flow.Roots.Count == 0) notes.Miss($"the event store's trace of {correlation}");
+        }
     }
 
     private static void Summarise(IAnsiConsole console, IReadOnlyList<TimelineEntry> entries, DemoNotes notes, TimeSpan elapsed, string deadLetterHint)

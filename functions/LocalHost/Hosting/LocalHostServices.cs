@@ -1,3 +1,4 @@
+using EventProcessors.LocalHost.Audit;
 using EventProcessors.LocalHost.Records;
 using EventProcessors.LocalHost.Timeline;
 using EventProcessors.LocalHost.Transport;
@@ -5,6 +6,7 @@ using EventProcessors.LocalHost.Transport.InMemory;
 using EventProcessors.LocalHost.Transport.Kafka;
 using EventProcessors.LocalHost.Transport.RabbitMq;
 using EventProcessors.LocalHost.Worker;
+using EventProcessors.Processing.EventStore;
 using EventProcessors.Processing.Hosting;
 using EventProcessors.Processing.Storage;
 using Microsoft.Extensions.Configuration;
@@ -52,6 +54,9 @@ public static class LocalHostServiceCollectionExtensions
                 ? new MesOnKafkaTransport(new KafkaTransport(kafka, sp.GetRequiredService<ILoggerFactory>().CreateLogger<KafkaTransport>()), queues)
                 : queues;
         });
+        // The audit consumer starts first, so its queues exist before the first event can be published.
+        if (configuration.GetSection(EventStoreOptions.SectionName).Get<EventStoreOptions>()?.Audit ?? true)
+            services.AddHostedService<AuditWorker>();
         services.TryAddSingleton<EventWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<EventWorker>());
         return services;

@@ -71,6 +71,11 @@ public static class Consumers
     public static readonly ConsumerDefinition ProjectEquipmentStatus = Mes(nameof(ProjectEquipmentStatus), "monitoring.project-equipment-status", IntelligenceTypes.EquipmentStatusChanged)
         with { Writes = [typeof(EquipmentStatusChangeRecord)] };
 
+    // The event store's audit consumers (issue 16): bound to every routing key ('#') of their bus, they append what they see
+    // and run no action, so they are in neither All nor the actions' catalog. Self-hosted: queue or consumer group of these names.
+    public static readonly ConsumerDefinition AuditCollectorEvents = new(nameof(AuditCollectorEvents), "audit.collector-events", EventBus.Collector, ["#"]);
+    public static readonly ConsumerDefinition AuditMesEvents = new(nameof(AuditMesEvents), "audit.mes-events", EventBus.Mes, ["#"]);
+
     /// <summary>Every consumer action, in flows.md order.</summary>
     public static IReadOnlyList<ConsumerDefinition> All { get; } =
     [
@@ -105,6 +110,12 @@ public static class Destinations
 
     /// <summary>Exchange every action queue dead-letters to; routing key = <see cref="DeadLetterQueue"/>.</summary>
     public const string DeadLetterExchange = "event-processors.dead-letter";
+
+    /// <summary>The audit queue bound to <see cref="DeadLetterExchange"/> for every dead-letter queue: the event store sees each dead letter.</summary>
+    public const string AuditDeadLetters = "audit.dead-letters";
+
+    /// <summary>The audit consumer group on <see cref="MesDeadLetterTopic"/> (Function App).</summary>
+    public const string AuditMesDeadLetters = "audit.mes-events.dead-letter";
 
     /// <summary>Where a queue's poison messages end: <c>&lt;queue&gt;.dead-letter</c>.</summary>
     public static string DeadLetterQueue(string queue) => queue + ".dead-letter";

@@ -2,6 +2,7 @@ using Azure.Core;
 using Azure.Identity;
 using EventProcessors.Processing.Actions;
 using EventProcessors.Processing.Actions.Invoicing;
+using EventProcessors.Processing.EventStore;
 using EventProcessors.Processing.Idempotency;
 using EventProcessors.Processing.Pipeline;
 using EventProcessors.Processing.Storage;
@@ -58,6 +59,7 @@ public static class ProcessingServiceCollectionExtensions
         });
         services.TryAddSingleton<IIdempotencyStore, TableIdempotencyStore>();
         services.TryAddSingleton<EventPipeline>();
+        services.AddEventStore(configuration);
         foreach (var actionType in ConsumerActionTypes)
         {
             services.AddSingleton(actionType);

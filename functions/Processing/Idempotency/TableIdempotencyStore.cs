@@ -19,7 +19,7 @@ namespace EventProcessors.Processing.Idempotency;
 /// publish, plus one merge per <see cref="ProcessingOptions.LeaseRenewalInterval"/> the action runs. A duplicate of a
 /// published event costs two (the refused insert, the read) and publishes nothing.
 /// </summary>
-public sealed class TableIdempotencyStore : IIdempotencyStore
+public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecords
 {
     // One binary property holds at most 64 KiB; one entity at most 1 MiB. Binary travels base64 in the
     // JSON request (4/3 larger), and Azurite checks the 1 MiB on the request body, so 11 chunks (704 KiB,
@@ -265,6 +265,31 @@ public sealed class TableIdempotencyStore : IIdempotencyStore
                 }
             }).ConfigureAwait(false);
         return deleted;
+    }
+
+    public async Task<IdempotencyRecord?> ReadAsync(IdempotencyKey key, CancellationToken cancellationToken = default)
+    {
+        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        var (partitionKey, rowKey) = Locate(key);
+        var record = await _table.GetEntityAsync(partitionKey, rowKey, cancellationToken).ConfigureAwait(false);
+        return record is null ? null : new IdempotencyRecord(
+            Enum.Parse<IdempotencyStatus>(record.GetString(Fields.Status)!),
+            record.GetInt32(Fields.Attempts) ?? 1,
+            record.GetString(Fields.LastErrorCode),
+            record.GetString(Fields.LastError),
+            record.GetDateTimeOffset(Fields.CreatedAt),
+            record.GetDateTimeOffset(Fields.CompletedAt));
+    }
+
+    public async Task ForgetAsync(IdempotencyKey key, CancellationToken cancellationToken = default)
+    {
+        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        var (partitionKey, rowKey) = Locate(key);
+        var record = await _table.GetEntityAsync(partitionKey, rowKey, cancellationToken).ConfigureAwait(false);
+        if (record is null) return;
+        for (var r = 0; r < (record.GetInt32(Fields.OutcomeOverflowRows) ?? 0); r++)
+            await _table.DeleteEntityAsync(partitionKey, OverflowRowKey(rowKey, r), cancellationToken: cancellationToken).ConfigureAwait(false);
+        await _table.DeleteEntityAsync(partitionKey, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

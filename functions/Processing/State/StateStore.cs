@@ -34,6 +34,13 @@ public sealed class StateStore<T>(ITableServiceClient tables, string tableName) 
     public Task PutAsync(string tenant, string id, T value, CancellationToken cancellationToken = default) =>
         _entities.Table.SubmitAsync(StateTable.Partition(tenant, StorageKeys.Escape(id)), [StateWrite.Upsert(EntityStore<T>.DocumentRow, value)], cancellationToken);
 
+    /// <summary>Deletes the document (rebuilding a projection); false when there was none.</summary>
+    public async Task<bool> DeleteAsync(string tenant, string id, CancellationToken cancellationToken = default)
+    {
+        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        return await _table.DeleteEntityAsync(StorageKeys.Escape(tenant), StorageKeys.Escape(id), cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Every document of <paramref name="tenant"/> whose id starts with <paramref name="idPrefix"/>, in id order.</summary>
     public IAsyncEnumerable<T> ListAsync(string tenant, string idPrefix = "", CancellationToken cancellationToken = default) =>
         _entities.ListAsync(tenant, StorageKeys.Escape(idPrefix), cancellationToken);

@@ -2,6 +2,7 @@ using EventProcessors.Contracts;
 using EventProcessors.Contracts.Payloads.ManufacturingIntelligence;
 using EventProcessors.Processing.Actions.Common;
 using EventProcessors.Processing.Actions.Monitoring.State;
+using EventProcessors.Processing.EventStore;
 using EventProcessors.Processing.Pipeline;
 using EventProcessors.Processing.Storage;
 
@@ -18,7 +19,7 @@ namespace EventProcessors.Processing.Actions.Monitoring;
 /// <para>An event without a time cannot be placed in the history and is dead-lettered; every documented envelope
 /// carries one, only a bare CloudEvent may omit it.</para>
 /// </remarks>
-public sealed class ProjectEquipmentStatus(ITableServiceClient tables) : IConsumerAction
+public sealed class ProjectEquipmentStatus(ITableServiceClient tables) : IConsumerAction, IRebuildableProjection
 {
     private readonly EquipmentStatusStore _store = new(tables);
 
@@ -51,5 +52,12 @@ public sealed class ProjectEquipmentStatus(ITableServiceClient tables) : IConsum
             ChangedAt = change.ChangedAt,
             EventId = change.EventId,
         });
+    }
+
+    /// <summary>Every equipment the events changed loses its current status and its history since <paramref name="since"/>.</summary>
+    public async Task ResetAsync(string tenant, IReadOnlyList<CloudEvent> events, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        foreach (var equipmentId in events.Select(e => e.DataAs<EquipmentStatusChanged>()?.EquipmentId).OfType<string>().Distinct(StringComparer.Ordinal))
+            await _store.ResetAsync(tenant, equipmentId, since, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,6 +1,8 @@
+using EventProcessors.Contracts;
 using EventProcessors.Contracts.Payloads.Mes;
 using EventProcessors.Processing.Actions.Common;
 using EventProcessors.Processing.Actions.WorkOrders.State;
+using EventProcessors.Processing.EventStore;
 using EventProcessors.Processing.Pipeline;
 using EventProcessors.Processing.Storage;
 
@@ -20,7 +22,7 @@ namespace EventProcessors.Processing.Actions.WorkOrders;
 /// <para>Only state changes: the SQL output upserts whatever row comes last, which for a replayed older update
 /// would be the older data, so nothing is written there.</para>
 /// </remarks>
-public sealed class SyncPartReference(ITableServiceClient tables) : IConsumerAction
+public sealed class SyncPartReference(ITableServiceClient tables) : IConsumerAction, IRebuildableProjection
 {
     private readonly PartReferences _parts = new(tables);
     private readonly WorkOrderDocuments _workOrders = new(tables);
@@ -48,5 +50,15 @@ public sealed class SyncPartReference(ITableServiceClient tables) : IConsumerAct
         // Even when a newer update already stands, refresh with it: the run that stored it may have crashed before walking the work orders.
         await foreach (var workOrderId in _workOrders.WorkOrdersOfPartAsync(context.Tenant, updated.PartId, cancellationToken).ConfigureAwait(false))
             await _workOrders.RefreshPartAsync(context.Tenant, workOrderId, reference, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Every part the events updated loses its reference, so the newest update replayed stands again. Open work orders
+    /// keep their cached fields until the replay refreshes them with that update.
+    /// </summary>
+    public async Task ResetAsync(string tenant, IReadOnlyList<CloudEvent> events, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        foreach (var partId in events.Select(e => e.DataAs<MaterialPartUpdated>()?.PartId).OfType<string>().Distinct(StringComparer.Ordinal))
+            await _parts.ForgetAsync(tenant, partId, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -50,12 +50,21 @@ public sealed class EquipmentStatusStore(ITableServiceClient tables)
         return changes;
     }
 
+    /// <summary>
+    /// Forgets the equipment's current status and its history from <paramref name="since"/> on, so that replaying the
+    /// changes since then rebuilds both (the newest change wins again; older history stays as it was).
+    /// </summary>
+    public async Task ResetAsync(string tenant, string equipmentId, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        foreach (var change in await HistoryAsync(tenant, equipmentId, cancellationToken).ConfigureAwait(false))
+            if (change.ChangedAt >= since) await _history.DeleteAsync(tenant, HistoryId(change), cancellationToken).ConfigureAwait(false);
+        await _current.DeleteAsync(tenant, equipmentId, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Adds <paramref name="change"/> to the history and makes it current unless a newer change is current; returns what is current.</summary>
     public async Task<EquipmentStatus> RecordAsync(string tenant, EquipmentStatusChange change, CancellationToken cancellationToken)
     {
-        // Round-trip UTC time sorts as text in time order; the event id keeps changes at the same instant apart.
-        var at = change.ChangedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
-        await _history.PutAsync(tenant, StorageKeys.Join(change.EquipmentId, at, change.EventId), change, cancellationToken).ConfigureAwait(false);
+        await _history.PutAsync(tenant, HistoryId(change), change, cancellationToken).ConfigureAwait(false);
         var stamp = new EventStamp(change.ChangedAt, change.EventId);
         return await _current.UpdateAsync(tenant, change.EquipmentId, current =>
         {
@@ -64,4 +73,8 @@ public sealed class EquipmentStatusStore(ITableServiceClient tables)
             return (next, next);
         }, cancellationToken).ConfigureAwait(false);
     }
+
+    // Round-trip UTC time sorts as text in time order; the event id keeps changes at the same instant apart.
+    private static string HistoryId(EquipmentStatusChange change) =>
+        StorageKeys.Join(change.EquipmentId, change.ChangedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), change.EventId);
 }

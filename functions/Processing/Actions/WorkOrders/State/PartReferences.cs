@@ -28,6 +28,9 @@ public sealed class PartReferences(ITableServiceClient tables)
     public async Task<PartReference?> GetAsync(string tenant, string partId, CancellationToken cancellationToken) =>
         (await _store.GetAsync(tenant, partId, cancellationToken).ConfigureAwait(false))?.Value;
 
+    /// <summary>Forgets the part's reference (rebuilding it by replay).</summary>
+    public Task ForgetAsync(string tenant, string partId, CancellationToken cancellationToken) => _store.DeleteAsync(tenant, partId, cancellationToken);
+
     /// <summary>
     /// Stores what <paramref name="update"/> makes of the stored reference (null if none) unless a change newer than
     /// <paramref name="stamp"/> is stored; returns the reference that stands.

@@ -1,0 +1,20 @@
+using EventProcessors.FunctionApp.Hosting;
+using Microsoft.Azure.Functions.Worker;
+
+namespace EventProcessors.FunctionApp.Audit;
+
+/// <summary>
+/// The event store's view of MES dead letters: consumer group <c>audit.mes-events.dead-letter</c> on <c>mes-events.dead-letter</c>;
+/// each dead letter is recorded against the event it carries, so a trace shows which consumer gave up and why.
+/// </summary>
+public sealed class AuditMesDeadLettersFunction(AuditRunner runner)
+{
+    public const string ConsumerGroup = "audit.mes-events.dead-letter";
+
+    [Function("AuditMesDeadLetters")]
+    [FixedDelayRetry(Bindings.KafkaMaxRetries, Bindings.KafkaRetryDelay)]
+    public Task RunAsync(
+        [KafkaTrigger(Bindings.Kafka, Bindings.MesDeadLetterTopic, ConsumerGroup = ConsumerGroup)] KafkaRecord record,
+        FunctionContext context) =>
+        runner.RecordMesDeadLetterAsync(record, context);
+}

@@ -1,0 +1,17 @@
+using EventProcessors.FunctionApp.Hosting;
+using Microsoft.Azure.Functions.Worker;
+
+namespace EventProcessors.FunctionApp.Audit;
+
+/// <summary>The event store's audit consumer of the MES: consumer group <c>audit.mes-events</c> on <c>mes-events</c>, partition and offset kept.</summary>
+public sealed class AuditMesEventsFunction(AuditRunner runner)
+{
+    public const string ConsumerGroup = "audit.mes-events";
+
+    [Function("AuditMesEvents")]
+    [FixedDelayRetry(Bindings.KafkaMaxRetries, Bindings.KafkaRetryDelay)]
+    public async Task<AuditOutput> RunAsync(
+        [KafkaTrigger(Bindings.Kafka, Bindings.MesTopic, ConsumerGroup = ConsumerGroup)] KafkaRecord record,
+        FunctionContext context) =>
+        new() { Events = [await runner.RecordMesAsync(record, context).ConfigureAwait(false)] };
+}

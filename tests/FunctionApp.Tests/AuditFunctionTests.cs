@@ -1,0 +1,97 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using EventProcessors.FunctionApp.Audit;
+using EventProcessors.Processing.EventStore;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EventProcessors.FunctionApp.Tests;
+
+/// <summary>
+/// The event store's audit functions: what the host indexes (functions.metadata) and what one invocation stores, over the
+/// services Program.cs registers (tables in memory).
+/// </summary>
+public sealed class AuditFunctionTests
+{
+    public static readonly string[] Names = ["AuditCollectorEvents", "AuditMesEvents", "AuditMesDeadLetters", "SweepEventStore"];
+
+    private static readonly Dictionary<string, JsonObject> Metadata = JsonNode.Parse(
+            File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "functions.metadata")))!.AsArray()
+        .Select(f => f!.AsObject())
+        .ToDictionary(f => (string)f["name"]!);
+
+    private static JsonObject[] Bindings(string function) => Metadata[function]["bindings"]!.AsArray().Select(b => b!.AsObject()).ToArray();
+
+    [Fact]
+    public void Each_bus_has_an_audit_function_with_its_own_queue_or_consumer_group_and_the_SQL_copy_as_output()
+    {
+        var collector = Bindings("AuditCollectorEvents");
+        var trigger = Assert.Single(collector, b => (string?)b["direction"] == "In");
+        Assert.Equal(("rabbitMQTrigger", "audit.collector-events"), ((string?)trigger["type"], (string?)trigger["queueName"]));
+        var sql = Assert.Single(collector, b => (string?)b["direction"] == "Out");
+        Assert.Equal(("sql", "dbo.Events", "SqlConnectionString"), ((string?)sql["type"], (string?)sql["commandText"], (string?)sql["connectionStringSetting"]));
+
+        var mes = Bindings("AuditMesEvents");
+        trigger = Assert.Single(mes, b => (string?)b["direction"] == "In");
+        Assert.Equal(("kafkaTrigger", "mes-events", "audit.mes-events"), ((string?)trigger["type"], (string?)trigger["topic"], (string?)trigger["consumerGroup"]));
+        Assert.Equal("dbo.Events", (string?)Assert.Single(mes, b => (string?)b["direction"] == "Out")["commandText"]);
+        Assert.Equal(5, (int)Metadata["AuditMesEvents"]["retry"]!["maxRetryCount"]!);
+
+        var sweep = Assert.Single(Bindings("SweepEventStore"));
+        Assert.Equal(("timerTrigger", "0 30 * * * *"), ((string?)sweep["type"], (string?)sweep["schedule"]));
+
+        var deadLetters = Bindings("AuditMesDeadLetters");
+        trigger = Assert.Single(deadLetters);
+        Assert.Equal(("kafkaTrigger", "mes-events.dead-letter", "audit.mes-events.dead-letter"), ((string?)trigger["type"], (string?)trigger["topic"], (string?)trigger["consumerGroup"]));
+    }
+
+    [Fact]
+    public async Task A_Collector_event_is_stored_once_and_its_row_is_the_same_for_every_copy()
+    {
+        using var services = FunctionHost.Services();
+        var function = services.Function<AuditCollectorEventsFunction>();
+        var tenant = FunctionHost.NewTenant();
+        var body = $$$"""{"type":"order.created","timestamp":"2026-01-15T10:30:00Z","tenantId":"{{{tenant}}}","source":"orders-service","correlationId":"corr-a","data":{"orderId":"o-1"}}""";
+        var data = FunctionHost.RabbitMQBindingData(messageId: null);
+        data["RoutingKey"] = "order.created";
+
+        var first = Assert.Single((await function.RunAsync(body, FunctionHost.Context(data))).Events!);
+        var again = Assert.Single((await function.RunAsync(body, FunctionHost.Context(data))).Events!);
+
+        Assert.Equal(FunctionHost.Snapshot(first), FunctionHost.Snapshot(again));
+        Assert.Equal((tenant, "orders-service", "order.created", "corr-a", "collector-events", "order.created"),
+            (first.TenantId, first.Source, first.Type, first.CorrelationId, first.Destination, first.RoutingKey));
+        var store = services.GetRequiredService<IEventStore>();
+        var stored = Assert.Single((await store.QueryAsync(new EventQuery { Tenant = tenant, CorrelationId = "corr-a" })).Events);
+        Assert.Equal((first.EventId, 2), (stored.Id, stored.Seen));
+    }
+
+    [Fact]
+    public async Task An_MES_record_keeps_its_partition_offset_and_key_and_its_dead_letter_joins_the_flow()
+    {
+        using var services = FunctionHost.Services();
+        var value = """{"type":"work-order.completed","meta":{"eventId":"evt-9","source":"mes.work-order-service","correlationId":"corr-m","timestamp":"2026-01-15T10:30:00Z"},"data":{"workOrderId":"wo-1"}}""";
+        var record = new KafkaRecord { Topic = "mes-events", Partition = 4, Offset = 1234, Key = Encoding.UTF8.GetBytes("wo-1"), Value = Encoding.UTF8.GetBytes(value), Headers = [] };
+
+        var row = Assert.Single((await services.Function<AuditMesEventsFunction>().RunAsync(record, FunctionHost.Context())).Events!);
+        Assert.Equal(("default", "evt-9", "mes", "mes-events", 4, 1234L, "wo-1"),
+            (row.TenantId, row.EventId, row.Bus, row.Destination, row.KafkaPartition, row.KafkaOffset, row.Entity));
+
+        var deadLetter = new JsonObject
+        {
+            ["reason"] = new JsonObject { ["code"] = "InvalidValue", ["message"] = "no such part" },
+            ["consumer"] = "CreateInspection", ["consumerGroup"] = "quality.create-inspection", ["attempts"] = 1,
+            ["original"] = new JsonObject { ["topic"] = "mes-events", ["partition"] = 4, ["offset"] = 1234, ["key"] = "wo-1", ["headers"] = new JsonObject(), ["value"] = value, ["valueEncoding"] = "utf-8" },
+        }.ToJsonString();
+        await services.Function<AuditMesDeadLettersFunction>().RunAsync(
+            new KafkaRecord { Topic = "mes-events.dead-letter", Partition = 0, Offset = 7, Key = Encoding.UTF8.GetBytes("wo-1"), Value = Encoding.UTF8.GetBytes(deadLetter), Headers = [] },
+            FunctionHost.Context());
+
+        var flow = await services.GetRequiredService<EventTracer>().TraceAsync("default", "corr-m");
+        var node = Assert.Single(flow.Roots);
+        var inspection = Assert.Single(node.Consumers, c => c.Consumer == "CreateInspection");
+        Assert.Equal(ConsumerState.DeadLettered, inspection.State);
+        Assert.Equal("InvalidValue: no such part", inspection.Reason);
+        Assert.All(node.Consumers.Where(c => c.Consumer != "CreateInspection"), c => Assert.Equal(ConsumerState.Pending, c.State));
+    }
+}
