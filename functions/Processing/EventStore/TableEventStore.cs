@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Linq.Expressions;
 using System.Text;
 using Azure;
+using Azure.Data.Tables;
 using EventProcessors.Contracts;
 using EventProcessors.Processing.Storage;
 using Microsoft.Extensions.Options;
@@ -106,8 +108,10 @@ public sealed class TableEventStore : IEventStore
         var events = new List<StoredEvent>();
         while (index < partitions.Count && events.Count < query.PageSize)
         {
-            var page = await _table.QueryPageAsync(new TableQuery(partitions[index] & filter, query.PageSize - events.Count), inner, cancellationToken).ConfigureAwait(false);
-            foreach (var row in page.Entities)
+            var take = query.PageSize - events.Count;
+            var page = await FirstPageAsync(_table.QueryAsync(And(partitions[index], filter), take, cancellationToken: cancellationToken), inner, take)
+                .ConfigureAwait(false);
+            foreach (var row in page.Values)
                 events.Add(row.GetInt32(Fields.EnvelopeParts) is > 0 ? Read(row) : await PrimaryOfAsync(row, cancellationToken).ConfigureAwait(false));
             inner = page.ContinuationToken;
             if (inner is null) index++;
@@ -118,9 +122,8 @@ public sealed class TableEventStore : IEventStore
     public async Task<IReadOnlyList<StoredDeadLetter>> DeadLettersAsync(string tenant, string correlationId, CancellationToken cancellationToken = default)
     {
         await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
-        var filter = TableFilter.Equal("PartitionKey", Partition(tenant, 'c', correlationId)) & TableFilter.StartsWith("RowKey", DeadLetterPrefix);
         var letters = new List<StoredDeadLetter>();
-        await foreach (var row in _table.QueryAsync(new TableQuery(filter), cancellationToken).ConfigureAwait(false))
+        await foreach (var row in _table.QueryPartitionAsync(Partition(tenant, 'c', correlationId), DeadLetterPrefix, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             letters.Add(new StoredDeadLetter
             {
@@ -137,7 +140,7 @@ public sealed class TableEventStore : IEventStore
     {
         await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
         var deleted = 0;
-        await foreach (var tenantRow in _table.QueryAsync(TableQuery.Partition(TenantsPartition), cancellationToken).ConfigureAwait(false))
+        await foreach (var tenantRow in _table.QueryPartitionAsync(TenantsPartition, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             var tenant = tenantRow.GetString(Fields.Tenant)!;
             var cutoff = _time.GetUtcNow() - _options.RetentionFor(tenant);
@@ -145,7 +148,7 @@ public sealed class TableEventStore : IEventStore
             // Only whole hours before the cutoff, oldest first; the tenant's marker moves past each one swept.
             for (; hour.AddHours(1) <= cutoff; hour = hour.AddHours(1))
             {
-                await foreach (var row in _table.QueryAsync(TableQuery.Partition(Partition(tenant, 'h', HourText(hour))), cancellationToken).ConfigureAwait(false))
+                await foreach (var row in _table.QueryPartitionAsync(Partition(tenant, 'h', HourText(hour)), cancellationToken: cancellationToken).ConfigureAwait(false))
                 {
                     if (row.GetString(Fields.PointsTo) is { } flow)
                     {
@@ -170,34 +173,72 @@ public sealed class TableEventStore : IEventStore
     }
 
     /// <summary>The partitions a query reads, in the order their events come: one, a range, or the tenant's hours.</summary>
-    private async Task<IReadOnlyList<TableFilter>> PartitionsOfAsync(EventQuery q, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<Expression<Func<TableEntity, bool>>>> PartitionsOfAsync(EventQuery q, CancellationToken cancellationToken)
     {
-        if (q.CorrelationId is { } correlation) return [TableFilter.Equal("PartitionKey", Partition(q.Tenant, 'c', correlation))];
-        if (q.Entity is { } entity) return [TableFilter.Equal("PartitionKey", Partition(q.Tenant, 'p', entity))];
+        if (q.CorrelationId is { } correlation) return [PartitionIs(Partition(q.Tenant, 'c', correlation))];
+        if (q.Entity is { } entity) return [PartitionIs(Partition(q.Tenant, 'p', entity))];
         if (q.TypePattern is { } pattern && pattern != "*")
         {
-            return pattern.EndsWith('*')
-                ? [TableFilter.StartsWith("PartitionKey", Partition(q.Tenant, 'y', pattern[..^1]))]
-                : [TableFilter.Equal("PartitionKey", Partition(q.Tenant, 'y', pattern))];
+            if (!pattern.EndsWith('*')) return [PartitionIs(Partition(q.Tenant, 'y', pattern))];
+            var (first, end) = PrefixRange(Partition(q.Tenant, 'y', pattern[..^1]));
+            return [e => e.PartitionKey.CompareTo(first) >= 0 && e.PartitionKey.CompareTo(end) < 0];
         }
         var oldest = await OldestHourAsync(q.Tenant, cancellationToken).ConfigureAwait(false);
         if (oldest is null) return [];
         var from = q.Since is { } since && Truncate(since) > oldest.Value ? Truncate(since) : oldest.Value;
         var to = q.Until ?? _time.GetUtcNow().AddHours(1);
-        var hours = new List<TableFilter>();
-        for (var h = from; h < to; h = h.AddHours(1)) hours.Add(TableFilter.Equal("PartitionKey", Partition(q.Tenant, 'h', HourText(h))));
+        var hours = new List<Expression<Func<TableEntity, bool>>>();
+        for (var h = from; h < to; h = h.AddHours(1)) hours.Add(PartitionIs(Partition(q.Tenant, 'h', HourText(h))));
         return hours;
     }
 
     /// <summary>The conditions on index rows: time range by row key (ticks first), type and entity by property; dead letters left out.</summary>
-    private static TableFilter RowFilter(EventQuery q)
+    private static Expression<Func<TableEntity, bool>> RowFilter(EventQuery q)
     {
-        var filter = TableFilter.GreaterThanOrEqual("RowKey", Ticks(q.Since ?? DateTimeOffset.MinValue)) & TableFilter.LessThan("RowKey", q.Until is { } until ? Ticks(until) : "~");
+        var since = Ticks(q.Since ?? DateTimeOffset.MinValue);
+        var until = q.Until is { } u ? Ticks(u) : "~";
+        Expression<Func<TableEntity, bool>> filter = e => e.RowKey.CompareTo(since) >= 0 && e.RowKey.CompareTo(until) < 0;
         if (q.TypePattern is { } p && p != "*")
-            filter &= p.EndsWith('*') ? TableFilter.StartsWith(Fields.Type, p[..^1]) : TableFilter.Equal(Fields.Type, p);
-        if (q.Entity is { } entity) filter &= TableFilter.Equal(Fields.Entity, entity);
-        if (q.CorrelationId is { } correlation) filter &= TableFilter.Equal(Fields.CorrelationId, correlation);
+        {
+            if (p.EndsWith('*'))
+            {
+                var (first, end) = PrefixRange(p[..^1]);
+                filter = And(filter, e => e.GetString(Fields.Type).CompareTo(first) >= 0 && e.GetString(Fields.Type).CompareTo(end) < 0);
+            }
+            else
+            {
+                filter = And(filter, e => e.GetString(Fields.Type) == p);
+            }
+        }
+        if (q.Entity is { } entity) filter = And(filter, e => e.GetString(Fields.Entity) == entity);
+        if (q.CorrelationId is { } correlation) filter = And(filter, e => e.GetString(Fields.CorrelationId) == correlation);
         return filter;
+    }
+
+    private static Expression<Func<TableEntity, bool>> PartitionIs(string partitionKey) => e => e.PartitionKey == partitionKey;
+
+    /// <summary>The strings starting with <paramref name="prefix"/> are those from it up to (not including) the returned end.</summary>
+    private static (string First, string End) PrefixRange(string prefix) => (prefix, prefix + '\uffff');
+
+    /// <summary>Both conditions, as one filter the SDK translates to OData.</summary>
+    private static Expression<Func<TableEntity, bool>> And(Expression<Func<TableEntity, bool>> left, Expression<Func<TableEntity, bool>> right)
+    {
+        var parameter = left.Parameters[0];
+        var body = new Rebind(right.Parameters[0], parameter).Visit(right.Body);
+        return Expression.Lambda<Func<TableEntity, bool>>(Expression.AndAlso(left.Body, body), parameter);
+    }
+
+    private sealed class Rebind(ParameterExpression from, ParameterExpression to) : ExpressionVisitor
+    {
+        protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : node;
+    }
+
+    /// <summary>One page of a query, resumed from <paramref name="continuationToken"/>.</summary>
+    private static async Task<(IReadOnlyList<TableEntity> Values, string? ContinuationToken)> FirstPageAsync(
+        AsyncPageable<TableEntity> query, string? continuationToken, int pageSize)
+    {
+        await foreach (var page in query.AsPages(continuationToken, pageSize).ConfigureAwait(false)) return (page.Values, page.ContinuationToken);
+        return ([], null);
     }
 
     private IEnumerable<(string PartitionKey, string RowKey)> Indexes(StoredEvent e)

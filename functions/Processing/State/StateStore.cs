@@ -37,8 +37,10 @@ public sealed class StateStore<T>(ITableServiceClient tables, string tableName) 
     /// <summary>Deletes the document (rebuilding a projection); false when there was none.</summary>
     public async Task<bool> DeleteAsync(string tenant, string id, CancellationToken cancellationToken = default)
     {
-        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
-        return await _table.DeleteEntityAsync(StorageKeys.Escape(tenant), StorageKeys.Escape(id), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var partition = StateTable.Partition(tenant, StorageKeys.Escape(id));
+        if (await _entities.Table.GetAsync<T>(partition, EntityStore<T>.DocumentRow, cancellationToken).ConfigureAwait(false) is null) return false;
+        await _entities.Table.SubmitAsync(partition, [StateWrite.Delete(EntityStore<T>.DocumentRow)], cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>Every document of <paramref name="tenant"/> whose id starts with <paramref name="idPrefix"/>, in id order.</summary>
