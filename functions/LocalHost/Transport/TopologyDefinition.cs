@@ -52,7 +52,7 @@ public sealed record TopologyDefinition(
         }
         if (includeOutbox)
         {
-            // The Function App's RabbitMQ outputs land here (default exchange); RouteOutbox republishes them.
+            // The Function App's Collector functions publish their follow-ons here (default exchange); RouteOutbox republishes them.
             queues.Add(ActionQueue(Destinations.CollectorOutbox, deliveryLimit));
             queues.Add(DeadLetterQueue(Destinations.CollectorOutbox));
             bindings.Add(new BindingDefinition(Destinations.DeadLetterExchange, Destinations.DeadLetterQueue(Destinations.CollectorOutbox), Destinations.DeadLetterQueue(Destinations.CollectorOutbox)));

@@ -103,8 +103,8 @@ public static class Destinations
     public const string MesDeadLetterTopic = "mes-events.dead-letter";
 
     /// <summary>
-    /// Queue the Function App's RabbitMQ outputs go to (the output binding can only publish through the
-    /// default exchange); RouteOutbox republishes from it to <see cref="CollectorExchange"/>.
+    /// Queue the Function App's Collector functions publish their follow-ons to (with confirms, before the trigger
+    /// acknowledges the input); RouteOutbox republishes from it to <see cref="CollectorExchange"/>.
     /// </summary>
     public const string CollectorOutbox = "collector-events.outbox";
 
