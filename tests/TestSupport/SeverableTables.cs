@@ -1,4 +1,6 @@
+using System.Linq.Expressions;
 using Azure;
+using Azure.Data.Tables;
 using EventProcessors.Processing.Storage;
 
 namespace EventProcessors.TestSupport;
@@ -24,17 +26,22 @@ public sealed class SeverableTables(ITableServiceClient inner) : ITableServiceCl
         public Task<ETag> AddEntityAsync(TableEntity entity, CancellationToken cancellationToken = default) => Gate(() => inner.AddEntityAsync(entity, cancellationToken));
         public Task<TableEntity?> GetEntityAsync(string partitionKey, string rowKey, CancellationToken cancellationToken = default) =>
             Gate(() => inner.GetEntityAsync(partitionKey, rowKey, cancellationToken));
-        public Task<ETag> UpdateEntityAsync(TableEntity entity, ETag ifMatch, TableUpdateMode mode = TableUpdateMode.Replace, CancellationToken cancellationToken = default) =>
+        public Task<ETag> UpdateEntityAsync(TableEntity entity, ETag ifMatch, TableUpdateMode mode, CancellationToken cancellationToken = default) =>
             Gate(() => inner.UpdateEntityAsync(entity, ifMatch, mode, cancellationToken));
-        public Task<ETag> UpsertEntityAsync(TableEntity entity, TableUpdateMode mode = TableUpdateMode.Replace, CancellationToken cancellationToken = default) =>
+        public Task<ETag> UpsertEntityAsync(TableEntity entity, TableUpdateMode mode, CancellationToken cancellationToken = default) =>
             Gate(() => inner.UpsertEntityAsync(entity, mode, cancellationToken));
         public Task<bool> DeleteEntityAsync(string partitionKey, string rowKey, ETag ifMatch = default, CancellationToken cancellationToken = default) =>
             Gate(() => inner.DeleteEntityAsync(partitionKey, rowKey, ifMatch, cancellationToken));
-        public Task<TablePage> QueryPageAsync(TableQuery query, string? continuationToken = null, CancellationToken cancellationToken = default) =>
-            Gate(() => inner.QueryPageAsync(query, continuationToken, cancellationToken));
+        public AsyncPageable<TableEntity> QueryAsync(Expression<Func<TableEntity, bool>>? filter = null, int? maxPerPage = null,
+            IEnumerable<string>? select = null, CancellationToken cancellationToken = default) =>
+            owner._severed ? throw Gone() : inner.QueryAsync(filter, maxPerPage, select, cancellationToken);
+        public Task<IReadOnlyList<ETag>> SubmitTransactionAsync(IEnumerable<TableTransactionAction> actions, CancellationToken cancellationToken = default) =>
+            Gate(() => inner.SubmitTransactionAsync(actions, cancellationToken));
 
-        private Task<T> Gate<T>(Func<Task<T>> call) => owner._severed ? Task.FromException<T>(new RequestFailedException(0, "the worker process is gone")) : call();
+        private Task<T> Gate<T>(Func<Task<T>> call) => owner._severed ? Task.FromException<T>(Gone()) : call();
 
-        private Task Gate(Func<Task> call) => owner._severed ? Task.FromException(new RequestFailedException(0, "the worker process is gone")) : call();
+        private Task Gate(Func<Task> call) => owner._severed ? Task.FromException(Gone()) : call();
+
+        private static RequestFailedException Gone() => new(0, "the worker process is gone");
     }
 }

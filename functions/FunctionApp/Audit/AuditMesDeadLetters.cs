@@ -12,9 +12,10 @@ public sealed class AuditMesDeadLettersFunction(AuditRunner runner)
     public const string ConsumerGroup = "audit.mes-events.dead-letter";
 
     [Function("AuditMesDeadLetters")]
-    [FixedDelayRetry(Bindings.KafkaMaxRetries, Bindings.KafkaRetryDelay)]
+    [ExponentialBackoffRetry(Bindings.KafkaMaxRetries, Bindings.KafkaMinimumInterval, Bindings.KafkaMaximumInterval)]
     public Task RunAsync(
-        [KafkaTrigger(Bindings.Kafka, Bindings.MesDeadLetterTopic, ConsumerGroup = ConsumerGroup)] KafkaRecord record,
+        [KafkaTrigger(Bindings.Kafka, Bindings.MesDeadLetterTopic, ConsumerGroup = ConsumerGroup, Protocol = Bindings.KafkaProtocol, AuthenticationMode = Bindings.KafkaAuthenticationMode,
+            Username = Bindings.KafkaUsername, Password = Bindings.KafkaPassword, SslCaLocation = Bindings.KafkaSslCaLocation)] KafkaRecord record,
         FunctionContext context) =>
         runner.RecordMesDeadLetterAsync(record, context);
 }

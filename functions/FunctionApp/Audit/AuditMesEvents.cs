@@ -9,9 +9,10 @@ public sealed class AuditMesEventsFunction(AuditRunner runner)
     public const string ConsumerGroup = "audit.mes-events";
 
     [Function("AuditMesEvents")]
-    [FixedDelayRetry(Bindings.KafkaMaxRetries, Bindings.KafkaRetryDelay)]
+    [ExponentialBackoffRetry(Bindings.KafkaMaxRetries, Bindings.KafkaMinimumInterval, Bindings.KafkaMaximumInterval)]
     public async Task<AuditOutput> RunAsync(
-        [KafkaTrigger(Bindings.Kafka, Bindings.MesTopic, ConsumerGroup = ConsumerGroup)] KafkaRecord record,
+        [KafkaTrigger(Bindings.Kafka, Bindings.MesTopic, ConsumerGroup = ConsumerGroup, Protocol = Bindings.KafkaProtocol, AuthenticationMode = Bindings.KafkaAuthenticationMode,
+            Username = Bindings.KafkaUsername, Password = Bindings.KafkaPassword, SslCaLocation = Bindings.KafkaSslCaLocation)] KafkaRecord record,
         FunctionContext context) =>
         new() { Events = [await runner.RecordMesAsync(record, context).ConfigureAwait(false)] };
 }
