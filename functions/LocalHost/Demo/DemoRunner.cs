@@ -67,7 +67,7 @@ public static class DemoRunner
         }
         foreach (var unexpected in entries.Where(e => e.Kind == TimelineKind.DeadLettered && !expectedDeadLetters.Contains(e.CorrelationId ?? "")))
             notes.Miss($"{unexpected.EventType} handled by {unexpected.Actor}, dead-lettered instead: {unexpected.Detail}");
-        Summarise(console, entries, notes, clock.Elapsed, deadLetterHint: transport.Name == "rabbitmq" ? " [grey](dead-letters list shows it)[/]" : "");
+        Summarise(console, entries, notes, clock.Elapsed, deadLetterHint: transport.Name.EndsWith("rabbitmq", StringComparison.Ordinal) ? " [grey](dead-letters list shows it)[/]" : "");
         return notes.Missing.Count == 0 && !entries.Any(e => e.Kind == TimelineKind.Failed) ? 0 : 1;
     }
 
