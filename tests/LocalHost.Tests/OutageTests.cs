@@ -145,14 +145,13 @@ public sealed class OutageTests(RabbitMqFixture rabbit) : IAsyncLifetime
 
     private ProcessingOptions Processing() => new() { IdempotencyTableName = "Idem" + Guid.NewGuid().ToString("N")[..12] };
 
-    private ITableServiceClient Tables(TimeSpan networkTimeout)
+    private ITableServiceClient Tables(TimeSpan networkTimeout) => TableServiceClientFactory.Create(new TableStorageOptions
     {
-        var client = new TableClientOptions();
-        client.Retry.NetworkTimeout = networkTimeout;
-        client.Retry.MaxRetries = 1;
-        client.Retry.Delay = TimeSpan.FromMilliseconds(100);
-        return TableServiceClientFactory.Create(new TableStorageOptions { ConnectionString = _azurite!.ConnectionString }, clientOptions: client);
-    }
+        ConnectionString = _azurite!.ConnectionString,
+        NetworkTimeout = networkTimeout,
+        MaxRetries = 1,
+        RetryDelay = TimeSpan.FromMilliseconds(100),
+    });
 
     private async Task<IMessageTransport> Connect() =>
         await RabbitMqTransport.ConnectAsync(new RabbitMqOptions { Uri = _vhost!.Uri, ConnectTimeout = TimeSpan.FromSeconds(10) });

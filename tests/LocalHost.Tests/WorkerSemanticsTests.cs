@@ -69,7 +69,7 @@ public abstract class WorkerSemanticsTests : IAsyncLifetime
     {
         var deadline = DateTime.UtcNow + Timeout;
         var table = Tables.GetTableClient(Processing.IdempotencyTableName);
-        while (!await table.QueryAsync(new TableQuery()).AnyAsync(r => r.GetDateTimeOffset("PublishedAt") is not null))
+        while (!await table.QueryAsync().AnyAsync(r => r.GetDateTimeOffset("PublishedAt") is not null))
         {
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"No outcome was marked published within {Timeout}.");
             await Task.Delay(20);
