@@ -37,7 +37,7 @@ public enum StateWriteKind { Add, Update, Upsert, Delete }
 public sealed class StateTable
 {
     /// <summary>The Table service's limit on the writes of one entity-group transaction.</summary>
-    public const int MaxBatchSize = 100;
+    public const int MaxBatchSize = TableClientExtensions.MaxTransactionActions;
 
     /// <summary>How many requests <see cref="PutAcrossAsync"/> has in flight at most (one event's fan-out, not the worker's).</summary>
     public const int MaxConcurrentRequests = 8;

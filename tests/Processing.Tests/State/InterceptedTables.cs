@@ -80,13 +80,16 @@ internal sealed class InterceptedTables(ITableServiceClient inner, Action<TableC
     }
 }
 
-/// <summary>Counts the requests made through <see cref="Tables"/>, and the bytes of the rows written.</summary>
-internal sealed class CountingTables
+/// <summary>
+/// Counts the requests made through <see cref="Tables"/> and sums the bytes of the rows written: the bytes are what shows
+/// a document that grows, whose rewrite costs one request however large it is.
+/// </summary>
+internal sealed class MeteredTables
 {
     private int _reads, _queries, _writes;
     private long _bytesWritten;
 
-    public CountingTables(ITableServiceClient inner) => Tables = new InterceptedTables(inner, Count);
+    public MeteredTables(ITableServiceClient inner) => Tables = new InterceptedTables(inner, Count);
 
     public ITableServiceClient Tables { get; }
 

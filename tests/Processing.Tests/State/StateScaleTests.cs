@@ -48,27 +48,27 @@ public abstract class StateScaleTests(ITestOutputHelper output) : ActionTests
     [Fact]
     public async Task Thousands_of_open_reservations_on_one_product_cost_each_event_the_same_and_keep_every_entity_small()
     {
-        var counting = new CountingTables(Tables);
-        var pipeline = Harness(counting.Tables);
+        var metered = new MeteredTables(Tables);
+        var pipeline = Harness(metered.Tables);
         var stock = new StockLevels(Tables);
         await stock.DefineAsync(Tenant, Item(onHand: OpenOrders * 2m + 10m, reorderLevel: 0m, minimumThreshold: 0m));
         await stock.DefineAsync(Tenant, Item("p-fresh", onHand: 10m, reorderLevel: 0m, minimumThreshold: 0m));
-        var reserve = new ReserveStock(counting.Tables);
+        var reserve = new ReserveStock(metered.Tables);
         Task<ProcessingResult> Reserve(string orderId, string productId = Product) =>
             pipeline.ProcessAsync(Envelope(EventTypes.Collector.OrderCreated, Tenant, OrderCreatedWith(orderId, Line(2m, productId))), reserve);
 
         var costs = new List<TableCost>();
         for (var i = 0; i < OpenOrders; i++)
         {
-            var cost = await counting.MeasureAsync(async () => Assert.Equal(ProcessingStatus.Completed, (await Reserve($"order-{i:D6}")).Status));
+            var cost = await metered.MeasureAsync(async () => Assert.Equal(ProcessingStatus.Completed, (await Reserve($"order-{i:D6}")).Status));
             if (i is 0 or 1 || i == OpenOrders / 2 || i == OpenOrders - 1) costs.Add(cost);
         }
         // Dispatching one of them costs what dispatching the only order of a fresh product costs.
         Assert.Equal(ProcessingStatus.Completed, (await Reserve("order-fresh", "p-fresh")).Status);
-        var deduct = new DeductStock(counting.Tables);
-        var crowded = await counting.MeasureAsync(() => pipeline.ProcessAsync(
+        var deduct = new DeductStock(metered.Tables);
+        var crowded = await metered.MeasureAsync(() => pipeline.ProcessAsync(
             Envelope(EventTypes.Collector.DeliveryDispatched, Tenant, DeliveryDispatched("dn-000001", "order-000001", Line(2m))), deduct));
-        var alone = await counting.MeasureAsync(() => pipeline.ProcessAsync(
+        var alone = await metered.MeasureAsync(() => pipeline.ProcessAsync(
             Envelope(EventTypes.Collector.DeliveryDispatched, Tenant, DeliveryDispatched("dn-fresh-", "order-fresh", Line(2m, "p-fresh"))), deduct));
 
         output.WriteLine($"reservation costs (1st, 2nd, middle, last): {string.Join("; ", costs)}");
@@ -85,9 +85,9 @@ public abstract class StateScaleTests(ITestOutputHelper output) : ActionTests
     [Fact]
     public async Task Thousands_of_serials_issued_into_one_lot_cost_each_issue_the_same_and_keep_every_entity_small()
     {
-        var counting = new CountingTables(Tables);
-        var pipeline = Harness(counting.Tables);
-        var record = new RecordGenealogy(counting.Tables);
+        var metered = new MeteredTables(Tables);
+        var pipeline = Harness(metered.Tables);
+        var record = new RecordGenealogy(metered.Tables);
         Task<ProcessingResult> Deliver(string type, System.Text.Json.Nodes.JsonObject data, string eventId) =>
             pipeline.ProcessAsync(MesEvents.MesEnvelope(type, Tenant, data, eventId), record);
         Assert.Equal(ProcessingStatus.Completed, (await Deliver(EventTypes.Mes.WorkOrderCompleted,
@@ -98,7 +98,7 @@ public abstract class StateScaleTests(ITestOutputHelper output) : ActionTests
         for (var batch = 0; batch < Serials / perIssue; batch++)
         {
             var serials = Enumerable.Range(batch * perIssue, perIssue).Select(i => $"SN-{i:D6}").ToArray();
-            var cost = await counting.MeasureAsync(async () => Assert.Equal(ProcessingStatus.Completed,
+            var cost = await metered.MeasureAsync(async () => Assert.Equal(ProcessingStatus.Completed,
                 (await Deliver(EventTypes.Mes.MaterialIssued, MesEvents.MaterialIssued("wo-serials", "LOT-RAW", "50", serials), $"issue-{batch:D4}")).Status));
             if (batch is 1 || batch == Serials / perIssue / 2 || batch == Serials / perIssue - 1) costs.Add(cost);
         }
