@@ -35,8 +35,26 @@ public sealed class ChaosBroker : IAsyncDisposable
         var broker = new ChaosBroker(node, port, home);
         var start = broker.Command("rabbitmq-server", "-detached");
         using (var process = Process.Start(start)!) await process.WaitForExitAsync();
-        await broker.CtlAsync(StartTimeout, "await_startup");
+        await broker.AwaitStartupAsync();
         return broker;
+    }
+
+    /// <summary>await_startup waits for a booting node, but fails at once while the node has not registered yet: ask again.</summary>
+    private async Task AwaitStartupAsync()
+    {
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (true)
+        {
+            try
+            {
+                await CtlAsync(StartTimeout, "await_startup");
+                return;
+            }
+            catch (InvalidOperationException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2));
+            }
+        }
     }
 
     /// <summary>Stops the broker application (every connection drops), waits, starts it again.</summary>
@@ -45,7 +63,7 @@ public sealed class ChaosBroker : IAsyncDisposable
         await CtlAsync(TimeSpan.FromMinutes(2), "stop_app");
         await Task.Delay(down);
         await CtlAsync(TimeSpan.FromMinutes(2), "start_app");
-        await CtlAsync(StartTimeout, "await_startup");
+        await AwaitStartupAsync();
     }
 
     /// <summary>Messages in each queue, ready and unacknowledged together.</summary>

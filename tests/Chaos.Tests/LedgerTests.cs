@@ -58,6 +58,7 @@ public sealed class LedgerTests(ITestOutputHelper output)
             ["LocalHost__MaxRetryAfter"] = "00:00:02",
             ["LocalHost__OutageMaxProbeInterval"] = "00:00:02",
             ["LocalHost__DrainTimeout"] = "00:00:05",
+            ["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ",
         };
         var workers = new[] { "w1", "w2" }.Select(n => WorkerProcess.Start(n, broker.Uri, azurite.ConnectionString, settings, log)).ToArray();
         try
@@ -85,7 +86,7 @@ public sealed class LedgerTests(ITestOutputHelper output)
             {
                 var wait = at - clock.Elapsed;
                 if (wait > TimeSpan.Zero) await Task.Delay(wait);
-                Print($"{clock.Elapsed.TotalSeconds,5:0.0} s: {fault}");
+                Print($"{clock.Elapsed.TotalSeconds,5:0.0} s ({DateTime.UtcNow:HH:mm:ss.fff}): {fault}");
                 if (fault.StartsWith("kill", StringComparison.Ordinal))
                 {
                     var index = fault[^1] - '1';
@@ -107,18 +108,22 @@ public sealed class LedgerTests(ITestOutputHelper output)
             await publishing;
             var lastFault = clock.Elapsed;
 
-            // Quiesce: every work queue empty (ready and unacknowledged), the ledger complete.
+            // Quiesce: the ledger holds every input and at least one order.created and stock.reserved per offer (a cheap
+            // count, polled), then every work queue is empty, ready and unacknowledged alike (rabbitmqctl, slower).
             var workQueues = Consumers.All.Select(c => c.Queue).ToHashSet(StringComparer.Ordinal);
-            IReadOnlyDictionary<string, long> depths;
+            var quiesce = TimeSpan.Zero;
             while (true)
             {
-                depths = await broker.QueueDepthsAsync();
-                if (workQueues.All(q => depths.GetValueOrDefault(q) == 0) && await LedgerSettledAsync(publisher, ledger, offers)) break;
+                if (await publisher.CountAsync(ledger, CancellationToken.None) >= inputs.Count + (2 * offers) && await LedgerSettledAsync(publisher, ledger, offers))
+                {
+                    if (quiesce == TimeSpan.Zero) quiesce = clock.Elapsed - lastFault;
+                    var depths = await broker.QueueDepthsAsync();
+                    if (workQueues.All(q => depths.GetValueOrDefault(q) == 0)) break;
+                }
                 if (clock.Elapsed - lastFault > QuiesceTimeout)
-                    Assert.Fail($"not quiet {QuiesceTimeout} after the last fault: " + string.Join(", ", depths.Where(d => d.Value > 0).Select(d => $"{d.Key}={d.Value}")) + $"; log {log}");
-                await Task.Delay(500);
+                    Assert.Fail($"not quiet {QuiesceTimeout} after the last fault: " + string.Join(", ", (await broker.QueueDepthsAsync()).Where(d => d.Value > 0).Select(d => $"{d.Key}={d.Value}")) + $"; log {log}");
+                await Task.Delay(200);
             }
-            var quiesce = clock.Elapsed - lastFault;
 
             // The ledger, read from outside the workers.
             var events = await DrainAsync(publisher, ledger);
