@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using EventProcessors.TestSupport;
 
 namespace EventProcessors.Chaos.Tests;
 
@@ -30,8 +31,8 @@ public sealed class ChaosBroker : IAsyncDisposable
         var port = IsFree(5673) ? 5673 : FreePort();
         var node = $"chaos{Environment.ProcessId}";
         var home = Directory.CreateTempSubdirectory("chaos-rabbit-").FullName;
-        // Run as root, rabbitmq-server switches to the rabbitmq user, which must own its folders.
-        await RunAsync("chown", ["-R", "rabbitmq:rabbitmq", home], allowFailure: true);
+        // Run as root, rabbitmq-server switches to the rabbitmq user, which must own its folders (elsewhere chown fails: no matter).
+        using (var chown = Process.Start("chown", ["-R", "rabbitmq:rabbitmq", home])) await chown.WaitForExitAsync();
         var broker = new ChaosBroker(node, port, home);
         var start = broker.Command("rabbitmq-server", "-detached");
         using (var process = Process.Start(start)!) await process.WaitForExitAsync();
@@ -86,7 +87,7 @@ public sealed class ChaosBroker : IAsyncDisposable
     private async Task<string> CtlAsync(TimeSpan timeout, params string[] arguments)
     {
         var start = Command("rabbitmqctl", ["-n", Node, .. arguments]);
-        return await RunAsync(start, timeout);
+        return await RabbitMqFixture.RunAsync(start, timeout);
     }
 
     private ProcessStartInfo Command(string file, params string[] arguments)
@@ -102,33 +103,6 @@ public sealed class ChaosBroker : IAsyncDisposable
         start.Environment["RABBITMQ_CONFIG_FILE"] = Path.Combine(_home, "rabbitmq");
         start.Environment["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(_home, "enabled_plugins");
         return start;
-    }
-
-    private static Task<string> RunAsync(string file, string[] arguments, bool allowFailure)
-    {
-        var start = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        return RunAsync(start, TimeSpan.FromMinutes(1), allowFailure);
-    }
-
-    private static async Task<string> RunAsync(ProcessStartInfo start, TimeSpan timeout, bool allowFailure = false)
-    {
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{start.FileName} could not be started.");
-        using var cancel = new CancellationTokenSource(timeout);
-        var output = process.StandardOutput.ReadToEndAsync(cancel.Token);
-        var error = process.StandardError.ReadToEndAsync(cancel.Token);
-        try
-        {
-            await process.WaitForExitAsync(cancel.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{start.FileName} {string.Join(' ', start.ArgumentList)} did not finish within {timeout}.");
-        }
-        if (process.ExitCode != 0 && !allowFailure)
-            throw new InvalidOperationException($"{start.FileName} {string.Join(' ', start.ArgumentList)} failed ({process.ExitCode}): {await error} {await output}");
-        return await output;
     }
 
     private static bool IsFree(int port)
