@@ -66,25 +66,31 @@ public sealed class RabbitMqFixture : IAsyncLifetime
     }
 
     /// <summary>Runs <c>rabbitmqctl</c> with the given arguments; throws with its output when it fails.</summary>
-    public static async Task<string> RabbitCtlAsync(params string[] arguments)
+    public static Task<string> RabbitCtlAsync(params string[] arguments)
     {
         var start = new ProcessStartInfo("rabbitmqctl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("rabbitmqctl could not be started.");
-        using var timeout = new CancellationTokenSource(CtlTimeout);
-        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        var error = process.StandardError.ReadToEndAsync(timeout.Token);
+        return RunAsync(start, CtlTimeout);
+    }
+
+    /// <summary>Runs a command to its end (killed after <paramref name="timeout"/>); its output, or an exception with it when it fails.</summary>
+    public static async Task<string> RunAsync(ProcessStartInfo start, TimeSpan timeout)
+    {
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{start.FileName} could not be started.");
+        using var cancel = new CancellationTokenSource(timeout);
+        var output = process.StandardOutput.ReadToEndAsync(cancel.Token);
+        var error = process.StandardError.ReadToEndAsync(cancel.Token);
         try
         {
-            await process.WaitForExitAsync(timeout.Token);
+            await process.WaitForExitAsync(cancel.Token);
         }
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"rabbitmqctl {string.Join(' ', arguments)} did not finish within {CtlTimeout}.");
+            throw new TimeoutException($"{start.FileName} {string.Join(' ', start.ArgumentList)} did not finish within {timeout}.");
         }
         if (process.ExitCode != 0)
-            throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', arguments)} failed ({process.ExitCode}): {await error} {await output}");
+            throw new InvalidOperationException($"{start.FileName} {string.Join(' ', start.ArgumentList)} failed ({process.ExitCode}): {await error} {await output}");
         return await output;
     }
 }
