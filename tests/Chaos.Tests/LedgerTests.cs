@@ -246,8 +246,8 @@ public sealed class LedgerTests(ITestOutputHelper output)
     private static async Task<long> ProcessingRecordsAsync(ITableServiceClient tables)
     {
         long count = 0;
-        await foreach (var record in tables.GetTableClient(new Processing.Pipeline.ProcessingOptions().IdempotencyTableName).QueryAsync(new TableQuery()))
-            if (record.GetString("Status") == "Processing") count++;
+        await foreach (var record in tables.GetTableClient(new Processing.Pipeline.ProcessingOptions().IdempotencyTableName).QueryAsync(e => e.GetString("Status") == "Processing"))
+            count++;
         return count;
     }
 
