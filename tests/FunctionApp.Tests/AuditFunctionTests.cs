@@ -35,7 +35,7 @@ public sealed class AuditFunctionTests
         trigger = Assert.Single(mes, b => (string?)b["direction"] == "In");
         Assert.Equal(("kafkaTrigger", "mes-events", "audit.mes-events"), ((string?)trigger["type"], (string?)trigger["topic"], (string?)trigger["consumerGroup"]));
         Assert.Equal("dbo.Events", (string?)Assert.Single(mes, b => (string?)b["direction"] == "Out")["commandText"]);
-        Assert.Equal(5, (int)Metadata["AuditMesEvents"]["retry"]!["maxRetryCount"]!);
+        Assert.Equal(8, (int)Metadata["AuditMesEvents"]["retry"]!["maxRetryCount"]!); // the MES functions' retry
 
         var sweep = Assert.Single(Bindings("SweepEventStore"));
         Assert.Equal(("timerTrigger", "0 30 * * * *"), ((string?)sweep["type"], (string?)sweep["schedule"]));

@@ -69,12 +69,12 @@ public sealed class FunctionsMetadataTests
     {
         var bindings = Metadata.Values.SelectMany(f => f["bindings"]!.AsArray().Select(b => b!.AsObject())).ToArray();
         var kafkaTriggers = bindings.Where(b => (string?)b["type"] == "kafkaTrigger").ToArray();
-        Assert.Equal(8, kafkaTriggers.Length);
+        Assert.Equal(8 + 2, kafkaTriggers.Length); // the eight MES actions and the two MES audit functions
         Assert.All(kafkaTriggers, b => Assert.Equal("""{"supportsDeferredBinding":"True"}""", b["properties"]!.ToJsonString()));
         Assert.All(bindings.Where(b => (string?)b["type"] != "kafkaTrigger"),
             b => Assert.Equal("{}", b["properties"]!.ToJsonString()));
         var kafka = bindings.Where(b => ((string)b["type"]!).StartsWith("kafka", StringComparison.Ordinal)).ToArray();
-        Assert.Equal(8 * 3, kafka.Length);
+        Assert.Equal(8 * 3 + 2, kafka.Length); // each MES action also has its follow-on and dead-letter outputs
         Assert.All(kafka, b => Assert.Equal(("SaslSsl", "Plain", "KafkaUsername", "KafkaPassword", "KafkaSslCaLocation"),
             ((string?)b["protocol"], (string?)b["authenticationMode"], (string?)b["username"], (string?)b["password"], (string?)b["sslCaLocation"])));
         Assert.All(kafkaTriggers, b => Assert.Equal(
