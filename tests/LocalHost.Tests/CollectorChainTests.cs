@@ -25,25 +25,13 @@ namespace EventProcessors.LocalHost.Tests;
 /// shows them (no ids) on <c>collector-events</c>; the chain is observed on the exchange itself.
 /// </summary>
 [Collection(RabbitMqCollection.Name)]
-public sealed class CollectorChainTests(RabbitMqFixture rabbit, AzuriteFixture azurite) : IAsyncLifetime
+public sealed class CollectorChainTests(RabbitMqFixture rabbit, AzuriteFixture azurite) : ServedWorkerTest(rabbit, azurite, "chain")
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-    private RabbitVirtualHost? _vhost;
-    private ServedWorker? _served;
-
-    public async Task InitializeAsync() => _vhost = await rabbit.CreateVirtualHostAsync("chain");
-
-    public async Task DisposeAsync()
-    {
-        if (_served is not null) await _served.DisposeAsync();
-        if (_vhost is not null) await _vhost.DisposeAsync();
-    }
-
     [Fact]
     public async Task Seed_events_published_to_collector_events_run_offer_to_payment_and_every_hop_is_on_the_exchange()
     {
-        _served = await ServedWorker.StartAsync(_vhost!, azurite, new Dictionary<string, string?> { ["LocalHost:RetryBaseDelay"] = "00:00:00.050" });
-        var (transport, timeline, services) = (_served.Transport, _served.Timeline, _served.Services);
+        var served = await StartServedAsync(new Dictionary<string, string?> { ["LocalHost:RetryBaseDelay"] = "00:00:00.050" });
+        var (transport, timeline, services) = (served.Transport, served.Timeline, served.Services);
         await using var tap = await ExchangeTap.StartAsync(transport);
         var offerId = Guid.NewGuid().ToString();
         // No event defines products: the warehouse's stock is master data, set up before orders arrive.

@@ -14,7 +14,7 @@ namespace EventProcessors.LocalHost.Tests.Support;
 /// The whole worker as <c>serve</c> builds it (every action), on a test's RabbitMQ virtual host and on Azurite under
 /// a table prefix of its own, started; disposing stops it.
 /// </summary>
-internal sealed class ServedWorker : IAsyncDisposable
+public sealed class ServedWorker : IAsyncDisposable
 {
     private ServedWorker(ServiceProvider services)
     {
@@ -50,4 +50,23 @@ internal sealed class ServedWorker : IAsyncDisposable
         await Worker.StopAsync(CancellationToken.None);
         await Services.DisposeAsync();
     }
+}
+
+/// <summary>A test that runs one <see cref="ServedWorker"/> in a fresh virtual host, stopped and removed after it.</summary>
+public abstract class ServedWorkerTest(RabbitMqFixture rabbit, AzuriteFixture azurite, string virtualHost) : IAsyncLifetime
+{
+    protected static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private RabbitVirtualHost? _vhost;
+    private ServedWorker? _served;
+
+    public async Task InitializeAsync() => _vhost = await rabbit.CreateVirtualHostAsync(virtualHost);
+
+    public async Task DisposeAsync()
+    {
+        if (_served is not null) await _served.DisposeAsync();
+        if (_vhost is not null) await _vhost.DisposeAsync();
+    }
+
+    protected async Task<ServedWorker> StartServedAsync(IReadOnlyDictionary<string, string?>? settings = null) =>
+        _served = await ServedWorker.StartAsync(_vhost!, azurite, settings);
 }
