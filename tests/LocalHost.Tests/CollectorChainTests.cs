@@ -25,44 +25,17 @@ namespace EventProcessors.LocalHost.Tests;
 /// shows them (no ids) on <c>collector-events</c>; the chain is observed on the exchange itself.
 /// </summary>
 [Collection(RabbitMqCollection.Name)]
-public sealed class CollectorChainTests(RabbitMqFixture rabbit, AzuriteFixture azurite) : IAsyncLifetime
+public sealed class CollectorChainTests(RabbitMqFixture rabbit, AzuriteFixture azurite) : ServedWorkerTest(rabbit, azurite, "chain")
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-    private RabbitVirtualHost? _vhost;
-    private ServiceProvider? _services;
-
-    public async Task InitializeAsync() => _vhost = await rabbit.CreateVirtualHostAsync("chain");
-
-    public async Task DisposeAsync()
-    {
-        if (_services is not null)
-        {
-            await _services.GetRequiredService<EventWorker>().StopAsync(CancellationToken.None);
-            await _services.DisposeAsync();
-        }
-        if (_vhost is not null) await _vhost.DisposeAsync();
-    }
-
     [Fact]
     public async Task Seed_events_published_to_collector_events_run_offer_to_payment_and_every_hop_is_on_the_exchange()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            [LocalHostSettingNames.Transport] = "rabbitmq",
-            [SettingNames.RabbitMQConnection] = _vhost!.Uri.ToString(),
-            [SettingNames.TableStorage] = azurite.ConnectionString,
-            [SettingNames.TableNamePrefix] = "c" + Guid.NewGuid().ToString("N")[..10],
-            ["LocalHost:RetryBaseDelay"] = "00:00:00.050",
-        }).Build();
-        _services = new ServiceCollection().AddLogging(l => l.SetMinimumLevel(LogLevel.Warning)).AddLocalHost(configuration).BuildServiceProvider();
-        var worker = _services.GetRequiredService<EventWorker>();
-        var transport = _services.GetRequiredService<IMessageTransport>();
-        var timeline = _services.GetRequiredService<TimelineRecorder>();
-        await worker.StartAsync(CancellationToken.None);
+        var served = await StartServedAsync(new Dictionary<string, string?> { ["LocalHost:RetryBaseDelay"] = "00:00:00.050" });
+        var (transport, timeline, services) = (served.Transport, served.Timeline, served.Services);
         await using var tap = await ExchangeTap.StartAsync(transport);
         var offerId = Guid.NewGuid().ToString();
         // No event defines products: the warehouse's stock is master data, set up before orders arrive.
-        var stock = new StockLevels(_services.GetRequiredService<ITableServiceClient>());
+        var stock = new StockLevels(services.GetRequiredService<ITableServiceClient>());
         await stock.DefineAsync("tenant-123", new StockItem
         {
             ProductId = "p-4711", ProductName = "Product Name", Sku = "SKU-4711", WarehouseId = "wh-1", WarehouseName = "Main",
@@ -189,7 +162,7 @@ public sealed class CollectorChainTests(RabbitMqFixture rabbit, AzuriteFixture a
             Assert.Equal((message.RoutingKey, message.MessageId, "corr-123", "tenant-123"), (e.Type, e.Id, e.CorrelationId, e.TenantId));
         }
         // The records went to Table Storage tables named after their SQL tables.
-        var records = _services.GetRequiredService<RecordWriter>();
+        var records = services.GetRequiredService<RecordWriter>();
         Assert.Single(await records.ReadAllAsync("Orders"));
         Assert.Single(await records.ReadAllAsync("Invoices"));
         Assert.Equal(3, (await records.ReadAllAsync("LedgerEntries")).Count);

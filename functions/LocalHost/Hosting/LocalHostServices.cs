@@ -31,7 +31,7 @@ public static class LocalHostServiceCollectionExtensions
     /// Registers the whole worker: pipeline, stores and every action (<see cref="ProcessingServiceCollectionExtensions.AddEventProcessing"/>),
     /// the transport chosen by <c>LocalHost:Transport</c> (RabbitMQ at <c>RabbitMQConnection</c>, or an in-memory broker; MES actions on
     /// Kafka when <c>KafkaBrokers</c> is set),
-    /// the record writer and the <see cref="EventWorker"/> as a hosted service. <c>TableStorage</c> defaults to <c>inmemory</c>.
+    /// the record writer, the <see cref="EventWorker"/> and the hourly <see cref="RetentionSweeper"/> as hosted services. <c>TableStorage</c> defaults to <c>inmemory</c>.
     /// </summary>
     public static IServiceCollection AddLocalHost(this IServiceCollection services, IConfiguration configuration)
     {
@@ -59,6 +59,8 @@ public static class LocalHostServiceCollectionExtensions
             services.AddHostedService<AuditWorker>();
         services.TryAddSingleton<EventWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<EventWorker>());
+        services.AddOptions<RetentionSweepOptions>().Bind(configuration.GetSection(RetentionSweepOptions.SectionName));
+        services.AddHostedService<RetentionSweeper>();
         return services;
     }
 

@@ -32,14 +32,10 @@ public sealed class AzureTableClient : ITableClient
     public async Task<TableEntity?> GetEntityAsync(string partitionKey, string rowKey, CancellationToken cancellationToken = default)
     {
         if (!IsAddressable(partitionKey, rowKey)) return null;
-        try
-        {
-            return (await _client.GetEntityAsync<TableEntity>(partitionKey, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
-        }
-        catch (RequestFailedException e) when (e.Status == 404 && e.ErrorCode != TableErrorCode.TableNotFound)
-        {
-            return null; // a missing entity is an answer; a missing table is a configuration error and is thrown
-        }
+        var response = await _client.GetEntityIfExistsAsync<TableEntity>(partitionKey, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (response.HasValue) return response.Value;
+        ThrowIfTableMissing(response.GetRawResponse());
+        return null;
     }
 
     public async Task<ETag> UpdateEntityAsync(TableEntity entity, ETag ifMatch, TableUpdateMode mode, CancellationToken cancellationToken = default)
@@ -62,11 +58,10 @@ public sealed class AzureTableClient : ITableClient
         ArgumentNullException.ThrowIfNull(partitionKey);
         ArgumentNullException.ThrowIfNull(rowKey);
         if (!IsAddressable(partitionKey, rowKey)) return false;
-        // The SDK answers every 404 of a delete with its response rather than an exception.
         var response = await _client.DeleteEntityAsync(partitionKey, rowKey, ifMatch == default ? ETag.All : ifMatch, cancellationToken).ConfigureAwait(false);
         if (response.Status != 404) return true;
-        var missingTable = response.Headers.TryGetValue("x-ms-error-code", out var code) && code == TableErrorCode.TableNotFound;
-        return missingTable ? throw new RequestFailedException(response) : false;
+        ThrowIfTableMissing(response);
+        return false;
     }
 
     public AsyncPageable<TableEntity> QueryAsync(Expression<Func<TableEntity, bool>>? filter = null, int? maxPerPage = null,
@@ -86,6 +81,14 @@ public sealed class AzureTableClient : ITableClient
         var batch = TableServiceRules.ValidateTransaction(actions);
         var response = await _client.SubmitTransactionAsync(batch, cancellationToken).ConfigureAwait(false);
         return response.Value.Select(r => r.Headers.ETag ?? default).ToList();
+    }
+
+    // The SDK answers every 404 of a read-if-exists or a delete with its response rather than an exception; a missing
+    // entity is an answer, a missing table a configuration error that must not pass for "not there".
+    private static void ThrowIfTableMissing(Response response)
+    {
+        if (response.Status == 404 && response.Headers.TryGetValue("x-ms-error-code", out var code) && code == TableErrorCode.TableNotFound)
+            throw new RequestFailedException(response);
     }
 
     private static ETag NewETag(Response response) =>
