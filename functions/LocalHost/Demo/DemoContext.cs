@@ -204,10 +204,22 @@ public sealed class DemoContext : IAsyncDisposable
             var last = entries.Count == 0 ? DateTimeOffset.MinValue : entries[^1].At;
             var open = entries.Count(e => e.Kind == TimelineKind.Received)
                 - entries.Count(e => e.Kind is TimelineKind.Completed or TimelineKind.Duplicate or TimelineKind.Ignored or TimelineKind.DeadLettered or TimelineKind.Requeued or TimelineKind.Failed);
-            if (open <= 0 && Time.GetUtcNow() - last > quietFor && await QueuesEmptyAsync()) return;
+            if (open <= 0 && entries.Count(e => e.Kind == TimelineKind.Received) >= ExpectedDeliveries(entries)
+                && Time.GetUtcNow() - last > quietFor && await QueuesEmptyAsync()) return;
             await Task.Delay(50);
         }
         throw new TimeoutException($"The worker was still busy after {limit}.");
+    }
+
+    /// <summary>
+    /// Deliveries the worker must have received by now: one per action queue bound to each message published so far. A
+    /// message a worker's client has prefetched but not yet handed over is neither ready in its queue nor received.
+    /// </summary>
+    private int ExpectedDeliveries(IReadOnlyList<TimelineEntry> entries)
+    {
+        var bindings = (Services.GetService(typeof(Worker.EventWorker)) as Worker.EventWorker)?.Topology.Bindings ?? [];
+        return entries.Where(e => e.Kind is TimelineKind.Injected or TimelineKind.Published && e.Exchange is not null && e.EventType is not null)
+            .Sum(e => bindings.Where(b => b.Exchange == e.Exchange && TopicPattern.Matches(b.RoutingKey, e.EventType!)).Select(b => b.Queue).Distinct().Count());
     }
 
     private async Task<bool> QueuesEmptyAsync()

@@ -56,7 +56,8 @@ public sealed partial class ActionCatalogTests
     {
         var recordTypes = typeof(Consumers).Assembly.GetTypes()
             .Where(t => t.GetCustomAttributes(typeof(SqlTableAttribute), false).Length > 0).ToHashSet();
-        var written = Consumers.All.SelectMany(c => c.Writes).ToHashSet();
+        // dbo.Events is written by the event store's audit functions, which are no action.
+        var written = Consumers.All.SelectMany(c => c.Writes).Append(typeof(Processing.EventStore.EventRow)).ToHashSet();
 
         Assert.Equal(recordTypes.Select(t => t.Name).Order(), written.Select(t => t.Name).Order());
     }
