@@ -7,7 +7,8 @@ namespace EventProcessors.FunctionApp.Hosting;
 /// <summary>Publishes one message to an exchange and returns only once the broker confirmed it.</summary>
 public interface IOutboxPublisher
 {
-    Task PublishAsync(string exchange, string routingKey, string messageId, string contentType, ReadOnlyMemory<byte> body, CancellationToken cancellationToken);
+    Task PublishAsync(string exchange, string routingKey, string messageId, string contentType, ReadOnlyMemory<byte> body, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, object?>? headers = null);
 }
 
 /// <summary>
@@ -23,7 +24,8 @@ public sealed class RabbitMQOutboxPublisher(IConfiguration configuration) : IOut
     private IConnection? _connection;
     private IChannel? _channel;
 
-    public async Task PublishAsync(string exchange, string routingKey, string messageId, string contentType, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    public async Task PublishAsync(string exchange, string routingKey, string messageId, string contentType, ReadOnlyMemory<byte> body, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, object?>? headers = null)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -35,6 +37,7 @@ public sealed class RabbitMQOutboxPublisher(IConfiguration configuration) : IOut
                 ContentType = contentType,
                 DeliveryMode = DeliveryModes.Persistent,
                 Timestamp = new AmqpTimestamp(DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
+                Headers = headers?.ToDictionary(h => h.Key, h => h.Value),
             };
             await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, properties, body, cancellationToken).ConfigureAwait(false);
         }
