@@ -51,6 +51,18 @@ param sqlConnectionString string
 @description('Payment terms of generated invoices, in days.')
 param paymentTermsDays int = 30
 
+@description('Who the alerts email (empty: alerts fire in the portal only).')
+param alertEmail string = ''
+
+@description('Kafka consumer lag (records, one partition) above which the lag alert fires.')
+param consumerLagThreshold int = 1000
+
+@description('Average age of events at handling (seconds) above which the event-age alert fires.')
+param eventAgeThresholdSeconds int = 300
+
+@description('Share of failed event handlings (percent) above which the failure-rate alert fires.')
+param failureRateThresholdPercent int = 5
+
 var storageName = take('${toLower(name)}st${uniqueString(resourceGroup().id)}', 24)
 var tableDataContributor = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
 
@@ -192,6 +204,175 @@ resource tableAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', tableDataContributor)
     principalId: functionApp.identity.principalId
     principalType: 'ServicePrincipal'
+  }
+}
+
+// Alerts and the operations workbook, over what both hosts export through OpenTelemetry (README "Observability"):
+// custom metrics eventprocessors.* (dimensions consumer, event_type, reason, consumer_group, topic, partition) and the
+// consumer spans ("process <action>") as requests.
+resource alertGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
+  name: '${name}-alerts'
+  location: 'global'
+  properties: {
+    groupShortName: take('${name}ops', 12)
+    enabled: true
+    emailReceivers: empty(alertEmail) ? [] : [
+      {
+        name: 'operator'
+        emailAddress: alertEmail
+        useCommonAlertSchema: true
+      }
+    ]
+  }
+}
+
+var alerts = [
+  {
+    key: 'dead-letters'
+    severity: 1
+    description: 'Events were dead-lettered: an operator must look at the dead-letter queue (dead-letters list) and replay after the fix.'
+    query: 'customMetrics | where name == "eventprocessors.events.dead_letters" | extend consumer = tostring(customDimensions.consumer), reason = tostring(customDimensions.reason) | summarize DeadLetters = sum(valueSum) by consumer, reason'
+    measure: 'DeadLetters'
+    threshold: 0
+    dimensions: [ 'consumer', 'reason' ]
+  }
+  {
+    key: 'failure-rate'
+    severity: 2
+    description: 'More than ${failureRateThresholdPercent} % of event handlings failed (retried or dead-lettered).'
+    query: 'requests | where cloud_RoleName startswith "[event-processors]" and name startswith "process " | summarize Failed = countif(success == false), Total = count() by name | where Total > 0 | extend FailureRate = 100.0 * Failed / Total'
+    measure: 'FailureRate'
+    threshold: failureRateThresholdPercent
+    dimensions: [ 'name' ]
+  }
+  {
+    key: 'consumer-lag'
+    severity: 2
+    description: 'A Kafka consumer group is more than ${consumerLagThreshold} records behind on a partition.'
+    query: 'customMetrics | where name == "eventprocessors.consumer.lag" | extend consumer_group = tostring(customDimensions.consumer_group), topic = tostring(customDimensions.topic), partition = tostring(customDimensions.partition) | summarize Lag = max(valueMax) by consumer_group, topic, partition'
+    measure: 'Lag'
+    threshold: consumerLagThreshold
+    dimensions: [ 'consumer_group', 'topic', 'partition' ]
+  }
+  {
+    key: 'event-age'
+    severity: 3
+    description: 'Events are handled more than ${eventAgeThresholdSeconds} s after they were created.'
+    query: 'customMetrics | where name == "eventprocessors.event.age" | extend consumer = tostring(customDimensions.consumer) | summarize AgeSeconds = sum(valueSum) / sum(valueCount) by consumer'
+    measure: 'AgeSeconds'
+    threshold: eventAgeThresholdSeconds
+    dimensions: [ 'consumer' ]
+  }
+]
+
+resource alertRules 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [for alert in alerts: {
+  name: '${name}-${alert.key}'
+  location: location
+  properties: {
+    displayName: '${name}: ${alert.key}'
+    description: alert.description
+    severity: alert.severity
+    enabled: true
+    scopes: [
+      insights.id
+    ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT15M'
+    criteria: {
+      allOf: [
+        {
+          query: alert.query
+          timeAggregation: 'Maximum'
+          metricMeasureColumn: alert.measure
+          dimensions: [for dimension in alert.dimensions: {
+            name: dimension
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }]
+          operator: 'GreaterThan'
+          threshold: alert.threshold
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    actions: {
+      actionGroups: [
+        alertGroup.id
+      ]
+    }
+  }
+}]
+
+// The wall screen: the flow map (which event each publish carried to which consumer), per-action rates, dead letters
+// by reason, event age and backlog.
+var workbookQueries = [
+  {
+    title: 'Flow map: events from producer to consumer (last 24 h)'
+    query: 'dependencies | where name startswith "publish " | project ParentId = id, Event = tostring(customDimensions["cloudevents.event_type"]), Producer = operation_Name | join kind=inner (requests | where name startswith "process " | project ParentId = operation_ParentId, Consumer = substring(name, 8)) on ParentId | summarize Messages = count() by Event, Consumer | order by Event asc'
+    visualization: 'table'
+  }
+  {
+    title: 'Events handled per action'
+    query: 'customMetrics | where name == "eventprocessors.events.handled" | summarize Handled = sum(valueSum) by bin(timestamp, 5m), consumer = tostring(customDimensions.consumer) | render timechart'
+    visualization: 'timechart'
+  }
+  {
+    title: 'Duplicates, retries and lease waits per action'
+    query: 'customMetrics | where name in ("eventprocessors.events.duplicates", "eventprocessors.events.retries", "eventprocessors.events.lease_waits") | summarize Count = sum(valueSum) by name, consumer = tostring(customDimensions.consumer) | order by Count desc'
+    visualization: 'table'
+  }
+  {
+    title: 'Dead letters by reason'
+    query: 'customMetrics | where name == "eventprocessors.events.dead_letters" | summarize DeadLetters = sum(valueSum) by reason = tostring(customDimensions.reason), consumer = tostring(customDimensions.consumer) | order by DeadLetters desc'
+    visualization: 'table'
+  }
+  {
+    title: 'Event age at handling and handler time'
+    query: 'customMetrics | where name in ("eventprocessors.event.age", "eventprocessors.handler.duration") | summarize Average = sum(valueSum) / sum(valueCount) by bin(timestamp, 5m), name | render timechart'
+    visualization: 'timechart'
+  }
+  {
+    title: 'Backlog: ready messages per queue and Kafka lag per partition'
+    query: 'customMetrics | where name in ("eventprocessors.queue.ready", "eventprocessors.consumer.lag", "eventprocessors.worker.in_flight") | extend series = strcat(name, " ", tostring(customDimensions.queue), tostring(customDimensions.consumer_group), " ", tostring(customDimensions.partition)) | summarize Value = max(valueMax) by bin(timestamp, 5m), series | render timechart'
+    visualization: 'timechart'
+  }
+]
+
+var workbookItems = [for (item, index) in workbookQueries: {
+  type: 3
+  name: 'query-${index}'
+  content: {
+    version: 'KqlItem/1.0'
+    title: item.title
+    query: item.query
+    size: 0
+    timeContext: {
+      durationMs: 86400000
+    }
+    queryType: 0
+    resourceType: 'microsoft.insights/components'
+    visualization: item.visualization
+  }
+}]
+
+resource workbook 'Microsoft.Insights/workbooks@2023-06-01' = {
+  name: guid(resourceGroup().id, name, 'event-processors-workbook')
+  location: location
+  kind: 'shared'
+  properties: {
+    displayName: '${name} event processors'
+    category: 'workbook'
+    sourceId: insights.id
+    serializedData: string({
+      version: 'Notebook/1.0'
+      items: workbookItems
+      isLocked: false
+    })
   }
 }
 

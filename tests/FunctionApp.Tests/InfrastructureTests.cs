@@ -61,12 +61,37 @@ public sealed class InfrastructureTests
         var assignment = Resource("Microsoft.Authorization/roleAssignments")["properties"]!;
         var variables = JsonNode.Parse(Compiled.Value.Json)!["variables"]!.AsObject();
         // The compiled template names the role through a variable: resolve it.
-        var roleDefinitionId = variables.Aggregate((string)assignment["roleDefinitionId"]!,
+        var roleDefinitionId = variables.Where(v => v.Value is JsonValue).Aggregate((string)assignment["roleDefinitionId"]!,
             (text, variable) => text.Replace($"variables('{variable.Key}')", $"'{(string?)variable.Value}'", StringComparison.Ordinal));
 
         Assert.Equal("[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3')]", roleDefinitionId); // Storage Table Data Contributor
         Assert.EndsWith(".identity.principalId]", (string?)assignment["principalId"]);
         Assert.Contains("Microsoft.Web/sites", (string?)assignment["principalId"]);
+    }
+
+    [Fact]
+    public void Alerts_watch_dead_letters_failure_rate_consumer_lag_and_event_age_on_the_metrics_the_hosts_export()
+    {
+        var rules = Resources("Microsoft.Insights/scheduledQueryRules");
+        var parameters = JsonNode.Parse(Compiled.Value.Json)!["parameters"]!.AsObject();
+
+        // The compiled template builds each rule from the alerts variable: its queries name the product's instruments.
+        var queries = JsonNode.Parse(Compiled.Value.Json)!["variables"]!["alerts"]!.AsArray().Select(a => (string)a!["query"]!).ToArray();
+        Assert.Equal(4, queries.Length);
+        foreach (var metric in new[] { Processing.Telemetry.MetricNames.DeadLetters, Processing.Telemetry.MetricNames.ConsumerLag, Processing.Telemetry.MetricNames.EventAge })
+            Assert.Contains(queries, q => q.Contains($"name == \"{metric}\"", StringComparison.Ordinal));
+        Assert.Contains(queries, q => q.Contains("name startswith \"process \"", StringComparison.Ordinal)); // failure rate over the consumer spans
+        Assert.Single(rules); // one copy loop over the four alerts
+        Assert.Contains("consumerLagThreshold", parameters.Select(p => p.Key));
+        var workbook = Assert.Single(Resources("Microsoft.Insights/workbooks"));
+        Assert.Equal("shared", (string?)workbook["kind"]);
+    }
+
+    private static IReadOnlyList<JsonObject> Resources(string type)
+    {
+        var (exit, json, errors) = Compiled.Value;
+        Assert.True(exit == 0, errors);
+        return JsonNode.Parse(json)!["resources"]!.AsArray().Where(r => (string?)r!["type"] == type).Select(r => r!.AsObject()).ToArray();
     }
 
     private static JsonObject Resource(string type)

@@ -43,109 +43,28 @@ public sealed class CollectorChainTests(RabbitMqFixture rabbit, AzuriteFixture a
         });
 
         // 1. offer.approved, exactly the seed's shape and values (uuids filled in), published three times.
-        var approved = $$"""
-            {
-              "type": "offer.approved",
-              "timestamp": "2024-01-15T10:30:00.000Z",
-              "tenantId": "tenant-123",
-              "source": "offers-service",
-              "correlationId": "corr-123",
-              "data": {
-                "offerId": "{{offerId}}",
-                "offerNumber": "OFF-2024-001",
-                "customerId": "c0ffee00-0000-4000-8000-000000000001",
-                "validUntil": "2024-02-15T10:30:00.000Z",
-                "currency": "USD",
-                "grandTotal": "1500.00",
-                "lineItems": [
-                  { "productId": "p-4711", "description": "Product Name", "quantity": "5", "unitPrice": "300.00", "discountPercent": "10", "taxPercent": "20" }
-                ]
-              }
-            }
-            """;
+        var approved = CollectorChain.OfferApproved(offerId);
         for (var i = 0; i < 3; i++) await PublishAsync(transport, C.OfferApproved, approved);
         var order = await FollowOnAsync<OrderCreated>(tap, C.OrderCreated);
         await timeline.WaitForAsync(t => t.Count(e => e.Actor == "CreateOrderFromOffer" && e.Kind is TimelineKind.Completed or TimelineKind.Duplicate) == 3,
             Timeout, "all three copies of offer.approved");
 
         // 2. Collector confirms the order.
-        await PublishAsync(transport, C.OrderConfirmed, $$"""
-            {
-              "type": "order.confirmed",
-              "timestamp": "2024-01-15T10:40:00.000Z",
-              "tenantId": "tenant-123",
-              "source": "orders-service",
-              "correlationId": "corr-123",
-              "data": {
-                "orderId": "{{order.OrderId}}",
-                "orderNumber": "{{order.OrderNumber}}",
-                "customerId": "{{order.CustomerId}}",
-                "shippingAddressId": "addr-1",
-                "lineItems": [ { "productId": "p-4711", "description": "Product Name", "quantity": 5, "unit": "pcs" } ]
-              }
-            }
-            """);
+        await PublishAsync(transport, C.OrderConfirmed, CollectorChain.OrderConfirmed(order));
         var note = await FollowOnAsync<DeliveryNoteCreated>(tap, C.DeliveryNoteCreated);
         var reserved = await FollowOnAsync<StockReserved>(tap, C.StockReserved);
         Assert.Equal(order.OrderId, reserved.OrderId);
 
         // 3. The goods leave the warehouse, then arrive.
-        await PublishAsync(transport, C.DeliveryDispatched, $$"""
-            {
-              "type": "delivery.dispatched",
-              "timestamp": "2024-01-15T12:00:00.000Z",
-              "tenantId": "tenant-123",
-              "source": "delivery-service",
-              "correlationId": "corr-123",
-              "data": {
-                "deliveryNoteId": "{{note.DeliveryNoteId}}",
-                "deliveryNumber": "{{note.DeliveryNumber}}",
-                "orderId": "{{order.OrderId}}",
-                "items": [ { "productId": "p-4711", "quantity": 5, "warehouseId": "wh-1" } ],
-                "trackingNumber": "TRACK-1"
-              }
-            }
-            """);
+        await PublishAsync(transport, C.DeliveryDispatched, CollectorChain.DeliveryDispatched(note, order));
         await timeline.WaitForAsync(t => t.Any(e => e.Actor == "DeductStock" && e.Kind == TimelineKind.Completed), Timeout, "DeductStock");
 
-        await PublishAsync(transport, C.DeliveryConfirmed, $$"""
-            {
-              "type": "delivery.confirmed",
-              "timestamp": "2024-01-15T14:00:00.000Z",
-              "tenantId": "tenant-123",
-              "source": "delivery-service",
-              "correlationId": "corr-123",
-              "data": {
-                "deliveryNoteId": "{{note.DeliveryNoteId}}",
-                "deliveryNumber": "{{note.DeliveryNumber}}",
-                "orderId": "{{order.OrderId}}",
-                "customerId": "{{order.CustomerId}}",
-                "proofOfDeliveryUrl": "https://pod.example/1"
-              }
-            }
-            """);
+        await PublishAsync(transport, C.DeliveryConfirmed, CollectorChain.DeliveryConfirmed(note, order));
         var invoice = await FollowOnAsync<InvoiceIssued>(tap, C.InvoiceIssued);
         Assert.Equal((1350.00m, 270.00m, 1620.00m), (invoice.Subtotal, invoice.TaxTotal, invoice.GrandTotal));
 
         // 4. The customer pays.
-        await PublishAsync(transport, C.InvoicePaid, $$"""
-            {
-              "type": "invoice.paid",
-              "timestamp": "2024-01-16T10:00:00.000Z",
-              "tenantId": "tenant-123",
-              "source": "payment-service",
-              "correlationId": "corr-123",
-              "data": {
-                "invoiceId": "{{invoice.InvoiceId}}",
-                "invoiceNumber": "{{invoice.InvoiceNumber}}",
-                "customerId": "{{invoice.CustomerId}}",
-                "amount": "1620.00",
-                "paymentMethod": "STRIPE",
-                "paymentDate": "2024-01-16T10:00:00.000Z",
-                "currency": "USD"
-              }
-            }
-            """);
+        await PublishAsync(transport, C.InvoicePaid, CollectorChain.InvoicePaid(invoice));
         await timeline.WaitForAsync(t => t.Any(e => e.Actor == "RecordPayment" && e.Kind == TimelineKind.Completed), Timeout, "RecordPayment");
         await timeline.WaitForAsync(t => t.Any(e => e.Actor == "SyncInvoice" && e.Kind == TimelineKind.Completed), Timeout, "SyncInvoice");
 
@@ -175,8 +94,8 @@ public sealed class CollectorChainTests(RabbitMqFixture rabbit, AzuriteFixture a
         Assert.Empty(timeline.OfKind(TimelineKind.DeadLettered));
     }
 
-    private static Task PublishAsync(IMessageTransport transport, string type, string body) =>
-        transport.PublishAsync(Destinations.CollectorExchange, type, new OutboundMessage(Encoding.UTF8.GetBytes(body), "application/json"), CancellationToken.None);
+    private static Task PublishAsync(IMessageTransport transport, string type, byte[] body) =>
+        transport.PublishAsync(Destinations.CollectorExchange, type, new OutboundMessage(body, "application/json"), CancellationToken.None);
 
     private static async Task<T> FollowOnAsync<T>(ExchangeTap tap, string type)
     {

@@ -27,13 +27,20 @@ public sealed class RouteOutboxFunction(IConfirmedPublisher publisher)
     {
         var (id, type) = Read(message);
         var body = Encoding.UTF8.GetBytes(message);
-        // The publish is a producer span continuing the trace of the function that wrote the follow-on; when telemetry
-        // listens, the republished event carries that span's traceparent, so its consumer's span is the child.
-        var e = JsonSerializer.Deserialize<CloudEvent>(body, ContractJson.Options);
-        using var span = e is null ? null : MessageTracing.StartPublish("rabbitmq", Destinations.CollectorExchange, e, out e);
-        if (span is not null) body = e!.ToJsonBytes();
+        // The publish is a producer span continuing the trace of the function that wrote the follow-on; its context goes
+        // in the traceparent/tracestate headers, so the consumer's span is its child. The body is republished unchanged.
+        var e = Event(body);
+        using var span = e is null ? null : MessageTracing.StartPublish("rabbitmq", Destinations.CollectorExchange, e);
+        var headers = e is null ? null : MessageTracing.TraceHeaders(span, e).ToDictionary(h => h.Key, h => h.Value, StringComparer.Ordinal);
         await publisher.PublishAsync(Destinations.CollectorExchange, type,
-            [new AmqpMessage(body, id, CloudEvent.JsonContentType)], context.CancellationToken).ConfigureAwait(false);
+            [new AmqpMessage(body, id, CloudEvent.JsonContentType, headers)], context.CancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The whole event for its trace context; a message that has an id and type but does not read fully is still routed, untraced.</summary>
+    private static CloudEvent? Event(byte[] body)
+    {
+        try { return JsonSerializer.Deserialize<CloudEvent>(body, ContractJson.Options); }
+        catch (JsonException) { return null; }
     }
 
     /// <summary>The id and type of an outbox message (a structured CloudEvent the functions wrote themselves).</summary>

@@ -68,13 +68,14 @@ public sealed record OutboundMessage(
     /// <summary>
     /// A follow-on event in CloudEvents structured mode: message_id = event id, content type application/cloudevents+json, keyed by
     /// its partition key (else subject, else id, as the Function App's Kafka output keys it) so one entity's events stay in order,
-    /// and its trace context also as <c>traceparent</c>/<c>tracestate</c> headers for consumers that read only those.
+    /// and the trace context of <paramref name="publish"/> (its producer span; else the event's own) as
+    /// <c>traceparent</c>/<c>tracestate</c> headers.
     /// </summary>
-    public static OutboundMessage From(CloudEvent e) => new(
+    public static OutboundMessage From(CloudEvent e, System.Diagnostics.Activity? publish = null) => new(
         e.ToJsonBytes(),
         CloudEvent.JsonContentType,
         e.Id,
-        Headers: MessageTracing.TraceHeaders(e).ToDictionary(h => h.Key, h => (object?)h.Value, StringComparer.Ordinal) is { Count: > 0 } trace ? trace : null,
+        Headers: MessageTracing.TraceHeaders(publish, e).ToDictionary(h => h.Key, h => (object?)h.Value, StringComparer.Ordinal) is { Count: > 0 } trace ? trace : null,
         CorrelationId: e.CorrelationId,
         Type: e.Type,
         Timestamp: e.Time,

@@ -241,13 +241,13 @@ public sealed class ActionWorker
 
     private const string RetriesExhausted = "RetriesExhausted";
 
-    /// <summary>One follow-on, inside its producer span; the message carries that span's trace context.</summary>
+    /// <summary>One follow-on, inside its producer span; the message's headers carry that span's trace context.</summary>
     private async Task PublishAsync(CloudEvent followOn, CancellationToken stopping)
     {
-        using var span = MessageTracing.StartPublish(_transport.Name, Exchange, followOn, out var stamped);
+        using var span = MessageTracing.StartPublish(_transport.Name, Exchange, followOn);
         try
         {
-            await _transport.PublishAsync(Exchange, followOn.Type, OutboundMessage.From(stamped), stopping).ConfigureAwait(false);
+            await _transport.PublishAsync(Exchange, followOn.Type, OutboundMessage.From(followOn, span), stopping).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

@@ -43,8 +43,8 @@ public sealed class OutboxRouter(IMessageTransport transport, ITimelineObserver 
                 return;
             }
             var e = read.Value;
-            using (MessageTracing.StartPublish(transport.Name, Destinations.CollectorExchange, e, out var stamped))
-                await transport.PublishAsync(Destinations.CollectorExchange, e.Type, OutboundMessage.From(stamped), stopping).ConfigureAwait(false);
+            using (var span = MessageTracing.StartPublish(transport.Name, Destinations.CollectorExchange, e))
+                await transport.PublishAsync(Destinations.CollectorExchange, e.Type, OutboundMessage.From(e, span), stopping).ConfigureAwait(false);
             observer.Record(TimelineEntries.For(TimelineKind.Published, Name, e, time, exchange: Destinations.CollectorExchange));
             await delivery.AckAsync(stopping).ConfigureAwait(false);
         }

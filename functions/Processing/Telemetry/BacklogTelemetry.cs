@@ -16,13 +16,13 @@ public static class BacklogTelemetry
     private static readonly ConcurrentDictionary<(string Group, string Topic, int Partition), long> Lag = new();
 
     private static readonly UpDownCounter<long> InFlightCount = ProcessingTelemetry.Meter.CreateUpDownCounter<long>(
-        "eventprocessors.worker.in_flight", "{delivery}", "Deliveries the self-hosted worker is processing right now.");
+        MetricNames.InFlight, "{delivery}", "Deliveries the self-hosted worker is processing right now.");
 
     static BacklogTelemetry()
     {
-        ProcessingTelemetry.Meter.CreateObservableGauge("eventprocessors.queue.ready", ObserveReady, "{message}",
+        ProcessingTelemetry.Meter.CreateObservableGauge(MetricNames.QueueReady, ObserveReady, "{message}",
             "Messages ready for delivery in a RabbitMQ queue (not counting unacknowledged ones).");
-        ProcessingTelemetry.Meter.CreateObservableGauge("eventprocessors.consumer.lag", ObserveLag, "{message}",
+        ProcessingTelemetry.Meter.CreateObservableGauge(MetricNames.ConsumerLag, ObserveLag, "{message}",
             "Records a Kafka consumer group has not yet committed, per partition (high watermark minus committed offset).");
     }
 

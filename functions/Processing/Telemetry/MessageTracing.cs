@@ -6,11 +6,12 @@ using EventProcessors.Processing.Pipeline;
 namespace EventProcessors.Processing.Telemetry;
 
 /// <summary>
-/// W3C trace context on messages, the same for every transport: a follow-on is published inside a producer span that
-/// continues the trace of the span that produced it, and carries that producer span's <c>traceparent</c> and
-/// <c>tracestate</c> both as CloudEvents extensions (in the body) and as message headers (<see cref="TraceHeaders"/>:
-/// AMQP application properties, Kafka headers). The consumer's span (<see cref="ProcessingTelemetry.StartProcessing"/>)
-/// is the producer span's child, so one business flow is one trace across hops.
+/// W3C trace context on messages, the same for every transport. A follow-on's CloudEvents <c>traceparent</c>/<c>tracestate</c>
+/// are those of the consumer span that created it (recorded with the outcome, so a replayed duplicate is byte for byte the
+/// same event). It is published inside a producer span continuing that context, and the message carries the producer
+/// span's context as <c>traceparent</c>/<c>tracestate</c> headers (<see cref="TraceHeaders(Activity?, CloudEvent)"/>: AMQP
+/// application properties, Kafka headers). The consumer's span (<see cref="ProcessingTelemetry.StartProcessing"/>) is the
+/// child of the header's context, else of the event's, so one business flow is one trace across hops.
 /// </summary>
 public static class MessageTracing
 {
@@ -23,27 +24,25 @@ public static class MessageTracing
     /// <summary>The <c>messaging.system</c> of a bus when the transport did not say: RabbitMQ for Collector, Kafka for MES.</summary>
     public static string SystemOf(EventBus bus) => bus == EventBus.Mes ? "kafka" : "rabbitmq";
 
-    /// <summary>The producer's span context a message carries: the event's <c>traceparent</c>, else a plain header; default when neither parses.</summary>
+    /// <summary>
+    /// The producer's span context a message carries: its <c>traceparent</c> header (the publish span), else the event's
+    /// own (structured body or binary-mode attribute); default when neither parses.
+    /// </summary>
     public static ActivityContext ParentOf(CloudEvent? e, InboundMessage message)
     {
-        if (ActivityContext.TryParse(e?.TraceParent, e?.TraceState, isRemote: true, out var parent)) return parent;
         var headers = message.HeadersOrEmpty;
         headers.TryGetValue(TraceParentHeader, out var traceParent);
         headers.TryGetValue(TraceStateHeader, out var traceState);
-        return ActivityContext.TryParse(traceParent, traceState, isRemote: true, out parent) ? parent : default;
+        if (ActivityContext.TryParse(traceParent, traceState, isRemote: true, out var parent)) return parent;
+        return ActivityContext.TryParse(e?.TraceParent, e?.TraceState, isRemote: true, out parent) ? parent : default;
     }
 
     /// <summary>
-    /// Starts the producer span of publishing <paramref name="e"/> to <paramref name="destination"/> (an exchange or topic)
-    /// and returns the event stamped with that span's context (unchanged when nobody listens). The span continues the
-    /// event's own <c>traceparent</c> (the span that created it), else the current span.
+    /// Starts the producer span of publishing <paramref name="e"/> to <paramref name="destination"/> (an exchange or topic),
+    /// continuing the event's own <c>traceparent</c> (the span that created it), else the current span. Null when nobody listens.
     /// </summary>
-    public static Activity? StartPublish(string system, string destination, CloudEvent e, out CloudEvent stamped)
-    {
-        var activity = StartSend(system, destination, e.Type, e.Id, e.CorrelationId ?? e.Id, e.Type, e.TenantId, ParentOf(e));
-        stamped = activity is null ? e : e with { TraceParent = activity.Id, TraceState = activity.TraceStateString };
-        return activity;
-    }
+    public static Activity? StartPublish(string system, string destination, CloudEvent e) =>
+        StartSend(system, destination, e.Type, e.Id, e.CorrelationId ?? e.Id, e.Type, e.TenantId, ParentOf(e));
 
     /// <summary>
     /// Starts a producer span for a message that is not a follow-on (a dead letter, a republished original): it continues
@@ -74,13 +73,23 @@ public static class MessageTracing
         activity?.SetStatus(ActivityStatusCode.Error, exception.GetType().Name + ": " + exception.Message);
 
     /// <summary>
-    /// The trace headers of a message carrying <paramref name="e"/>: <c>traceparent</c> and <c>tracestate</c> as written,
-    /// or with a binary-mode prefix (<c>ce_</c> for Kafka, <c>cloudEvents_</c> for AMQP) when <paramref name="prefix"/> is given.
+    /// The <c>traceparent</c>/<c>tracestate</c> headers of a message carrying <paramref name="e"/>: the publish span's
+    /// context, or the event's own when there is no span (nobody listens).
     /// </summary>
-    public static IEnumerable<KeyValuePair<string, string>> TraceHeaders(CloudEvent e, string prefix = "")
+    public static IEnumerable<KeyValuePair<string, string>> TraceHeaders(Activity? publish, CloudEvent e) => publish is null
+        ? Pairs(e.TraceParent, e.TraceState, "")
+        : Pairs(publish.Id, publish.TraceStateString, "");
+
+    /// <summary>
+    /// The event's own trace attributes as binary-mode headers, <paramref name="prefix"/> being <c>ce_</c> (Kafka) or
+    /// <c>cloudEvents_</c> (AMQP), for transports that carry CloudEvents in binary mode.
+    /// </summary>
+    public static IEnumerable<KeyValuePair<string, string>> TraceAttributes(CloudEvent e, string prefix) => Pairs(e.TraceParent, e.TraceState, prefix);
+
+    private static IEnumerable<KeyValuePair<string, string>> Pairs(string? traceParent, string? traceState, string prefix)
     {
-        if (e.TraceParent is { Length: > 0 } traceParent) yield return new(prefix + TraceParentHeader, traceParent);
-        if (e.TraceState is { Length: > 0 } traceState) yield return new(prefix + TraceStateHeader, traceState);
+        if (traceParent is { Length: > 0 }) yield return new(prefix + TraceParentHeader, traceParent);
+        if (traceState is { Length: > 0 }) yield return new(prefix + TraceStateHeader, traceState);
     }
 
     private static ActivityContext ParentOf(CloudEvent e) =>

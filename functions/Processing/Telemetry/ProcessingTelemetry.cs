@@ -22,15 +22,15 @@ public static class ProcessingTelemetry
 
     public static Meter Meter { get; } = new(Name, "1.0");
 
-    private static readonly Counter<long> Handled = Meter.CreateCounter<long>("eventprocessors.events.handled", "{event}", "Events an action handled to completion.");
-    private static readonly Counter<long> Duplicates = Meter.CreateCounter<long>("eventprocessors.events.duplicates", "{event}", "Redeliveries whose recorded outcome was replayed instead of running the action.");
-    private static readonly Counter<long> DeadLetters = Meter.CreateCounter<long>("eventprocessors.events.dead_letters", "{event}", "Events moved to a dead-letter destination, by reason code.");
-    private static readonly Counter<long> Retries = Meter.CreateCounter<long>("eventprocessors.events.retries", "{attempt}", "Attempts that failed transiently and are retried.");
-    private static readonly Counter<long> LeaseWaits = Meter.CreateCounter<long>("eventprocessors.events.lease_waits", "{attempt}", "Attempts that found another worker holding the event's lease.");
-    private static readonly Histogram<double> HandlerDuration = Meter.CreateHistogram<double>("eventprocessors.handler.duration", "ms", "Time spent in the consumer action.");
+    private static readonly Counter<long> Handled = Meter.CreateCounter<long>(MetricNames.Handled, "{event}", "Events an action handled to completion.");
+    private static readonly Counter<long> Duplicates = Meter.CreateCounter<long>(MetricNames.Duplicates, "{event}", "Redeliveries whose recorded outcome was replayed instead of running the action.");
+    private static readonly Counter<long> DeadLetters = Meter.CreateCounter<long>(MetricNames.DeadLetters, "{event}", "Events moved to a dead-letter destination, by reason code.");
+    private static readonly Counter<long> Retries = Meter.CreateCounter<long>(MetricNames.Retries, "{attempt}", "Attempts that failed transiently and are retried.");
+    private static readonly Counter<long> LeaseWaits = Meter.CreateCounter<long>(MetricNames.LeaseWaits, "{attempt}", "Attempts that found another worker holding the event's lease.");
+    private static readonly Histogram<double> HandlerDuration = Meter.CreateHistogram<double>(MetricNames.HandlerDuration, "ms", "Time spent in the consumer action.");
     private static readonly Counter<long> TotalMismatches = Meter.CreateCounter<long>("eventprocessors.invoices.total_mismatch", "{invoice}",
         "Invoices whose total, computed from their lines, differs from the total the order or offer stated.");
-    private static readonly Histogram<double> EventAge = Meter.CreateHistogram<double>("eventprocessors.event.age", "s", "Time from the event's creation to its handling.");
+    private static readonly Histogram<double> EventAge = Meter.CreateHistogram<double>(MetricNames.EventAge, "s", "Time from the event's creation to its handling.");
 
     /// <summary>The event type as a tag value: catalogued types as they are, everything else one value.</summary>
     public static string TypeTag(string? type) => type is not null && EventCatalog.IsKnown(type) ? type : UnknownType;
@@ -100,6 +100,21 @@ public static class ProcessingTelemetry
 
     private static TagList Tags(ConsumerDefinition consumer, string? eventType) =>
         new() { { "consumer", consumer.Name }, { "event_type", TypeTag(eventType) } };
+}
+
+/// <summary>The instruments' names, as dashboards and alert rules (infra/azure/main.bicep) query them.</summary>
+public static class MetricNames
+{
+    public const string Handled = "eventprocessors.events.handled";
+    public const string Duplicates = "eventprocessors.events.duplicates";
+    public const string DeadLetters = "eventprocessors.events.dead_letters";
+    public const string Retries = "eventprocessors.events.retries";
+    public const string LeaseWaits = "eventprocessors.events.lease_waits";
+    public const string HandlerDuration = "eventprocessors.handler.duration";
+    public const string EventAge = "eventprocessors.event.age";
+    public const string InFlight = "eventprocessors.worker.in_flight";
+    public const string QueueReady = "eventprocessors.queue.ready";
+    public const string ConsumerLag = "eventprocessors.consumer.lag";
 }
 
 /// <summary>Span attribute names: OpenTelemetry messaging conventions, then the product's own.</summary>
