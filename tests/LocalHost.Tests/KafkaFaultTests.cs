@@ -78,9 +78,12 @@ public sealed class KafkaFaultTests : IAsyncLifetime
         var claimed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var hang = new ScriptedMesAction(async (_, _) => { claimed.TrySetResult(); await Task.Delay(System.Threading.Timeout.Infinite); });
         var shortLease = new ProcessingOptions { IdempotencyTableName = _bed.Processing.IdempotencyTableName, LeaseDuration = TimeSpan.FromSeconds(2) };
-        var first = await _bed.StartWorkerAsync([hang], processing: shortLease);
+        // A killed worker also stops renewing its lease: its view of the store is cut off with its consumer.
+        var firstTables = new SeverableTables(_bed.Tables);
+        var first = await _bed.StartWorkerAsync([hang], processing: shortLease, tables: firstTables);
         await ProduceCompletionAsync("wo-hang");
         await claimed.Task.WaitAsync(Timeout);
+        firstTables.Sever();
         await ((MesOnKafkaTransport)first.Transport).Kafka.AbortAsync();
 
         var successor = new ScriptedMesAction((_, _) => Task.CompletedTask);

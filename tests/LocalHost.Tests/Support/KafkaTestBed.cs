@@ -52,10 +52,11 @@ public sealed class KafkaTestBed : IAsyncDisposable
     public ProcessingOptions Processing { get; } = new() { IdempotencyTableName = "Idem" + Guid.NewGuid().ToString("N")[..12], LeaseDuration = TimeSpan.FromMinutes(5) };
 
     /// <summary>A worker (its own Kafka clients, as a separate process would have) running <paramref name="actions"/>, started.</summary>
-    public async Task<WorkerHarness> StartWorkerAsync(IEnumerable<IConsumerAction> actions, WorkerOptions? options = null, ProcessingOptions? processing = null)
+    public async Task<WorkerHarness> StartWorkerAsync(IEnumerable<IConsumerAction> actions, WorkerOptions? options = null, ProcessingOptions? processing = null,
+        ITableServiceClient? tables = null)
     {
         var transport = new MesOnKafkaTransport(new KafkaTransport(Options), new InMemoryTransport());
-        var worker = new WorkerHarness(transport, Tables, actions, processing ?? Processing, options ?? WorkerHarness.FastOptions());
+        var worker = new WorkerHarness(transport, tables ?? Tables, actions, processing ?? Processing, options ?? WorkerHarness.FastOptions());
         _cleanup.Add(transport);
         _cleanup.Add(worker);
         await worker.StartAsync();

@@ -129,14 +129,15 @@ public sealed class ClaimLifecycleTests
         var options = new ProcessingOptions
         {
             IdempotencyTableName = "Idem" + Guid.NewGuid().ToString("N")[..12],
-            LeaseDuration = TimeSpan.FromMilliseconds(600),
-            LeaseRenewalInterval = TimeSpan.FromMilliseconds(150),
+            // The action runs twice the lease; the lease leaves room for a renewal delayed by a busy machine (two cores, tests in parallel).
+            LeaseDuration = TimeSpan.FromSeconds(2),
+            LeaseRenewalInterval = TimeSpan.FromMilliseconds(300),
         };
         var holder = new EventPipeline(new TableIdempotencyStore(_tables, Microsoft.Extensions.Options.Options.Create(options), TimeProvider.System),
             Microsoft.Extensions.Options.Options.Create(options), TimeProvider.System, NullLogger<EventPipeline>.Instance);
         var rival = new EventPipeline(new TableIdempotencyStore(_tables, Microsoft.Extensions.Options.Options.Create(options), TimeProvider.System),
             Microsoft.Extensions.Options.Options.Create(options), TimeProvider.System, NullLogger<EventPipeline>.Instance);
-        var action = new ScriptedAction(async (_, run) => { if (run == 1) await Task.Delay(TimeSpan.FromSeconds(3)); });
+        var action = new ScriptedAction(async (_, run) => { if (run == 1) await Task.Delay(TimeSpan.FromSeconds(4)); });
 
         var running = Deliver(holder, action);
         var rivalResults = new List<ProcessingResult>();
