@@ -51,7 +51,8 @@ ensure_postgres() {
   if port_open "$POSTGRES_PORT"; then log "PostgreSQL already listening on $POSTGRES_PORT"; return; fi
   local bin
   bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
-  if [ -z "$bin" ]; then
+  # A machine may have only the client (psql) in that folder: the server is there when initdb is.
+  if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
     log "installing postgresql (apt)"
     apt-get update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
