@@ -205,7 +205,7 @@ public sealed class DemoContext : IAsyncDisposable
             var open = entries.Count(e => e.Kind == TimelineKind.Received)
                 - entries.Count(e => e.Kind is TimelineKind.Completed or TimelineKind.Duplicate or TimelineKind.Ignored or TimelineKind.DeadLettered or TimelineKind.Requeued or TimelineKind.Failed);
             if (open <= 0 && entries.Count(e => e.Kind == TimelineKind.Received) >= ExpectedDeliveries(entries)
-                && Time.GetUtcNow() - last > quietFor && await QueuesEmptyAsync()) return;
+                && Time.GetUtcNow() - last > quietFor && TapCaughtUp(entries) && await QueuesEmptyAsync()) return;
             await Task.Delay(50);
         }
         throw new TimeoutException($"The worker was still busy after {limit}.");
@@ -220,6 +220,13 @@ public sealed class DemoContext : IAsyncDisposable
         var bindings = (Services.GetService(typeof(Worker.EventWorker)) as Worker.EventWorker)?.Topology.Bindings ?? [];
         return entries.Where(e => e.Kind is TimelineKind.Injected or TimelineKind.Published && e.Exchange is not null && e.EventType is not null)
             .Sum(e => bindings.Where(b => b.Exchange == e.Exchange && TopicPattern.Matches(b.RoutingKey, e.EventType!)).Select(b => b.Queue).Distinct().Count());
+    }
+
+    /// <summary>Every follow-on the worker published has reached the tap (over Kafka it can trail the quiet moment).</summary>
+    private bool TapCaughtUp(IReadOnlyList<TimelineEntry> entries)
+    {
+        var tapped = _followOns.Select(e => e.Id).ToHashSet(StringComparer.Ordinal);
+        return entries.Where(e => e.Kind == TimelineKind.Published && e.EventId is not null).All(e => tapped.Contains(e.EventId!));
     }
 
     private async Task<bool> QueuesEmptyAsync()
