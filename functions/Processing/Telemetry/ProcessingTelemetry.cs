@@ -28,7 +28,7 @@ public static class ProcessingTelemetry
     private static readonly Counter<long> Retries = Meter.CreateCounter<long>(MetricNames.Retries, "{attempt}", "Attempts that failed transiently and are retried.");
     private static readonly Counter<long> LeaseWaits = Meter.CreateCounter<long>(MetricNames.LeaseWaits, "{attempt}", "Attempts that found another worker holding the event's lease.");
     private static readonly Histogram<double> HandlerDuration = Meter.CreateHistogram<double>(MetricNames.HandlerDuration, "ms", "Time spent in the consumer action.");
-    private static readonly Counter<long> TotalMismatches = Meter.CreateCounter<long>("eventprocessors.invoices.total_mismatch", "{invoice}",
+    private static readonly Counter<long> TotalMismatches = Meter.CreateCounter<long>(MetricNames.InvoiceTotalMismatch, "{invoice}",
         "Invoices whose total, computed from their lines, differs from the total the order or offer stated.");
     private static readonly Histogram<double> EventAge = Meter.CreateHistogram<double>(MetricNames.EventAge, "s", "Time from the event's creation to its handling.");
 
@@ -115,6 +115,7 @@ public static class MetricNames
     public const string InFlight = "eventprocessors.worker.in_flight";
     public const string QueueReady = "eventprocessors.queue.ready";
     public const string ConsumerLag = "eventprocessors.consumer.lag";
+    public const string InvoiceTotalMismatch = "eventprocessors.invoices.total_mismatch";
 }
 
 /// <summary>Span attribute names: OpenTelemetry messaging conventions, then the product's own.</summary>
