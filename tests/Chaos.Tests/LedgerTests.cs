@@ -34,7 +34,7 @@ public sealed class LedgerTests(ITestOutputHelper output)
         Print($"seed {seed} (CHAOS_SEED={seed} reruns this schedule), {offers} offers, {kills} kills");
 
         await using var azurite = await PrivateAzurite.StartAsync();
-        await using var broker = await ChaosBroker.StartAsync();
+        await using var broker = await PrivateRabbitMq.StartAsync();
         var tables = TableServiceClientFactory.Create(new TableStorageOptions { ConnectionString = azurite.ConnectionString });
         await new StockLevels(tables).DefineAsync(Tenant, new StockItem
         {

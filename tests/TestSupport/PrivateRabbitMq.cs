@@ -1,20 +1,19 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using EventProcessors.TestSupport;
-
-namespace EventProcessors.Chaos.Tests;
+namespace EventProcessors.TestSupport;
 
 /// <summary>
-/// A RabbitMQ node of the chaos run's own (its own name, ports, data and log folders), so it can be restarted without
-/// touching the shared broker. AMQP on 5673 when free, else on a free port.
+/// A RabbitMQ node of a test's own (its own name, ports, data and log folders), so it can be restarted or stopped
+/// without touching the shared broker. AMQP on 5673 when free, else on a free port.
 /// </summary>
-public sealed class ChaosBroker : IAsyncDisposable
+public sealed class PrivateRabbitMq : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+    private static int _started;
     private readonly string _home;
 
-    private ChaosBroker(string node, int port, string home)
+    private PrivateRabbitMq(string node, int port, string home)
     {
         Node = node;
         Port = port;
@@ -26,14 +25,14 @@ public sealed class ChaosBroker : IAsyncDisposable
     public int Port { get; }
     public Uri Uri { get; }
 
-    public static async Task<ChaosBroker> StartAsync()
+    public static async Task<PrivateRabbitMq> StartAsync()
     {
         var port = IsFree(5673) ? 5673 : FreePort();
-        var node = $"chaos{Environment.ProcessId}";
-        var home = Directory.CreateTempSubdirectory("chaos-rabbit-").FullName;
+        var node = $"private{Environment.ProcessId}x{Interlocked.Increment(ref _started)}";
+        var home = Directory.CreateTempSubdirectory("private-rabbit-").FullName;
         // Run as root, rabbitmq-server switches to the rabbitmq user, which must own its folders (elsewhere chown fails: no matter).
         using (var chown = Process.Start("chown", ["-R", "rabbitmq:rabbitmq", home])) await chown.WaitForExitAsync();
-        var broker = new ChaosBroker(node, port, home);
+        var broker = new PrivateRabbitMq(node, port, home);
         var start = broker.Command("rabbitmq-server", "-detached");
         using (var process = Process.Start(start)!) await process.WaitForExitAsync();
         await broker.AwaitStartupAsync();
@@ -140,6 +139,6 @@ public sealed class ChaosBroker : IAsyncDisposable
             var port = Random.Shared.Next(20000, 40000);
             if (IsFree(port)) return port;
         }
-        throw new InvalidOperationException("No free port pair for the chaos broker.");
+        throw new InvalidOperationException("No free port pair for a private RabbitMQ node.");
     }
 }
