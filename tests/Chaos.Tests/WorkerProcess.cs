@@ -2,7 +2,10 @@ using System.Diagnostics;
 
 namespace EventProcessors.Chaos.Tests;
 
-/// <summary>The self-hosted worker (<c>serve</c>) as a separate process, which can be killed with SIGKILL as a crash does.</summary>
+/// <summary>
+/// The self-hosted worker (<c>serve</c>) as a separate process, which can be killed with SIGKILL as a crash does: Collector actions
+/// over RabbitMQ and, given Kafka bootstrap servers, MES actions over Kafka (<c>serve --kafka</c>).
+/// </summary>
 public sealed class WorkerProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -17,12 +20,17 @@ public sealed class WorkerProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static WorkerProcess Start(string name, Uri broker, string storage, IReadOnlyDictionary<string, string> settings, string logFile)
+    public static WorkerProcess Start(string name, Uri broker, string storage, IReadOnlyDictionary<string, string> settings, string logFile, string? kafka = null)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "EventProcessors.LocalHost.dll");
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in new[] { dll, "serve", "--transport", "rabbitmq", "--rabbitmq", broker.ToString(), "--storage", storage })
             start.ArgumentList.Add(argument);
+        if (kafka is not null)
+        {
+            start.ArgumentList.Add("--kafka");
+            start.ArgumentList.Add(kafka);
+        }
         foreach (var (key, value) in settings) start.Environment[key] = value;
         var process = Process.Start(start) ?? throw new InvalidOperationException("The worker could not be started.");
         var log = new StreamWriter(logFile, append: true) { AutoFlush = true };
