@@ -29,6 +29,7 @@ public sealed class LedgerTests(ITestOutputHelper output)
     private const string LedgerQueue = "chaos.ledger";
     private static readonly TimeSpan QuiesceTimeout = TimeSpan.FromMinutes(4);
     private static readonly TimeSpan QuiesceTarget = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(90);
 
     [Fact]
     public async Task Under_kills_a_joining_worker_a_broker_restart_and_a_storage_pause_nothing_is_lost_doubled_or_stuck()
@@ -86,6 +87,7 @@ public sealed class LedgerTests(ITestOutputHelper output)
                 Paced(collectorInputs, settings.Window, input => PublishAsync(publisher, input)),
                 Paced(mesInputs, settings.Window, kafka.ProduceAsync));
             var lastFaultEnd = TimeSpan.Zero;
+            var crashed = new List<string>();
             async Task RunAsync(Fault fault)
             {
                 var wait = fault.At - clock.Elapsed;
@@ -98,6 +100,10 @@ public sealed class LedgerTests(ITestOutputHelper output)
                         try
                         {
                             if (workers[fault.Worker] is not { } victim) break;
+                            // A kill lands on a working worker: one still starting (after the previous kill) is waited for.
+                            await Task.WhenAny(victim.Ready, Task.Delay(ReadyTimeout));
+                            if (clock.Elapsed - fault.At > TimeSpan.FromSeconds(1)) Print($"{clock.Elapsed.TotalSeconds,5:0.0} s: {fault} (once w{fault.Worker + 1} was up)");
+                            if (victim.ExitedByItself) lock (crashed) crashed.Add($"{victim.Name} (exit code {victim.ExitCode}, found at {clock.Elapsed.TotalSeconds:0.0} s)");
                             await victim.KillAsync();
                             await Task.Delay(TimeSpan.FromMilliseconds(200 + (1800 * (fault.At.TotalMilliseconds % 1))));
                             await victim.DisposeAsync();
@@ -142,6 +148,8 @@ public sealed class LedgerTests(ITestOutputHelper output)
                 foreach (var cause in events.GroupBy(e => (e.CausationId, e.Type)).Where(g => g.Select(e => e.Id).Distinct().Count() > 1))
                     ledger.Add(Anomaly.Doubled, $"{what}: {cause.Select(e => e.Id).Distinct().Count()} {cause.Key.Type} ids caused by {cause.Key.CausationId}");
             await ledger.CheckClaimsAsync();
+            crashed.AddRange(workers.Where(w => w is { ExitedByItself: true }).Select(w => $"{w!.Name} (exit code {w.ExitCode}, at the end)"));
+            foreach (var worker in crashed) ledger.Add(Anomaly.Stuck, $"worker {worker} exited by itself");
             foreach (var (group, behind) in kafka.Uncommitted().Where(g => g.Value > 0)) ledger.Add(Anomaly.Stuck, $"Kafka group {group}: {behind} records not committed");
             var depths = await broker.QueueDepthsAsync();
             foreach (var (queue, n) in depths.Where(d => IsWorkQueue(d.Key) && d.Value > 0)) ledger.Add(Anomaly.Stuck, $"queue {queue}: {n} messages (ready or unacked)");

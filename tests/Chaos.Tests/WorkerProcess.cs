@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 
 namespace EventProcessors.Chaos.Tests;
@@ -8,7 +9,11 @@ namespace EventProcessors.Chaos.Tests;
 /// </summary>
 public sealed class WorkerProcess : IAsyncDisposable
 {
+    // One writer per log file for every process of a run: separate appending streams would overwrite each other's lines.
+    private static readonly ConcurrentDictionary<string, StreamWriter> Logs = new(StringComparer.Ordinal);
     private readonly Process _process;
+    private volatile bool _ended;
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private WorkerProcess(string name, Process process)
     {
@@ -18,7 +23,15 @@ public sealed class WorkerProcess : IAsyncDisposable
 
     public string Name { get; }
 
+    /// <summary>Completes once the worker says it consumes every queue (its topology declared, its consumers started).</summary>
+    public Task Ready => _ready.Task;
+
     public bool HasExited => _process.HasExited;
+
+    /// <summary>Whether the process ended by itself (a crash, a failed start), not by <see cref="KillAsync"/> or <see cref="StopAsync"/>.</summary>
+    public bool ExitedByItself => _process.HasExited && !_ended;
+
+    public int ExitCode => _process.ExitCode;
 
     public static WorkerProcess Start(string name, Uri broker, string storage, IReadOnlyDictionary<string, string> settings, string logFile, string? kafka = null)
     {
@@ -33,18 +46,25 @@ public sealed class WorkerProcess : IAsyncDisposable
         }
         foreach (var (key, value) in settings) start.Environment[key] = value;
         var process = Process.Start(start) ?? throw new InvalidOperationException("The worker could not be started.");
-        var log = new StreamWriter(logFile, append: true) { AutoFlush = true };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine($"{name} {e.Data}"); };
+        var worker = new WorkerProcess(name, process);
+        var log = Logs.GetOrAdd(logFile, path => new StreamWriter(path, append: true) { AutoFlush = true });
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            if (e.Data.Contains("Worker consuming", StringComparison.Ordinal)) worker._ready.TrySetResult();
+            lock (log) log.WriteLine($"{name} {e.Data}");
+        };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine($"{name} ! {e.Data}"); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new WorkerProcess(name, process);
+        return worker;
     }
 
     /// <summary>SIGKILL: no drain, no release; its claims and unacked deliveries are left as a crash leaves them.</summary>
     public async Task KillAsync()
     {
         if (_process.HasExited) return;
+        _ended = true;
         _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync();
     }
@@ -53,6 +73,7 @@ public sealed class WorkerProcess : IAsyncDisposable
     public async Task StopAsync()
     {
         if (_process.HasExited) return;
+        _ended = true;
         using (var term = Process.Start(new ProcessStartInfo("kill", $"-TERM {_process.Id}") { UseShellExecute = false })!) await term.WaitForExitAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         try { await _process.WaitForExitAsync(timeout.Token); }

@@ -95,7 +95,14 @@ public sealed class RabbitMqTransport : IMessageTransport
         }
     }
 
-    public async Task DeclareAsync(TopologyDefinition topology, CancellationToken cancellationToken)
+    public Task DeclareAsync(TopologyDefinition topology, CancellationToken cancellationToken) =>
+        WhileUnavailableAsync("declaring the topology", async () =>
+        {
+            await DeclareOnceAsync(topology, cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
+    private async Task DeclareOnceAsync(TopologyDefinition topology, CancellationToken cancellationToken)
     {
         await using var channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         foreach (var exchange in topology.Exchanges)
@@ -108,12 +115,51 @@ public sealed class RabbitMqTransport : IMessageTransport
         await channel.CloseAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<ISubscription> SubscribeAsync(string queue, int prefetch, Func<Delivery, CancellationToken, Task> handler, CancellationToken cancellationToken)
+    public Task<ISubscription> SubscribeAsync(string queue, int prefetch, Func<Delivery, CancellationToken, Task> handler, CancellationToken cancellationToken) =>
+        WhileUnavailableAsync($"subscribing to {queue}", () => SubscribeOnceAsync(queue, prefetch, handler, cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// A start-up step (declaring, subscribing) against a broker that is restarting or unreachable waits for the connection to
+    /// recover and tries again, as publishing does: a worker started during a broker restart must come up once the broker is
+    /// back, not fail to start.
+    /// </summary>
+    private async Task<T> WhileUnavailableAsync<T>(string step, Func<Task<T>> run, CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(250);
+        while (true)
+        {
+            try
+            {
+                return await run().ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsBrokerUnavailable(e) && !cancellationToken.IsCancellationRequested)
+            {
+                _logger.LogWarning("RabbitMQ is unavailable while {Step} ({Reason}); trying again in {Delay} ms.", step, e.Message, delay.TotalMilliseconds);
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5_000));
+            }
+        }
+    }
+
+    private async Task<ISubscription> SubscribeOnceAsync(string queue, int prefetch, Func<Delivery, CancellationToken, Task> handler, CancellationToken cancellationToken)
     {
         var concurrency = (ushort)Math.Clamp(prefetch, 1, ushort.MaxValue);
         var channel = await _connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: false, publisherConfirmationTrackingEnabled: false),
             cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await ConsumeAsync(channel, queue, concurrency, handler, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await channel.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task<ISubscription> ConsumeAsync(IChannel channel, string queue, ushort concurrency, Func<Delivery, CancellationToken, Task> handler, CancellationToken cancellationToken)
+    {
         await channel.BasicQosAsync(0, concurrency, false, cancellationToken).ConfigureAwait(false);
         var subscription = new Subscription(this, channel, queue);
         var consumer = new AsyncEventingBasicConsumer(channel);
