@@ -75,6 +75,8 @@ public sealed class LedgerTests(ITestOutputHelper output)
             // Longer than the default 200 ms, so that a kill finds records processed and not yet committed.
             ["LocalHost__Kafka__CommitInterval"] = "00:00:03",
             ["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ",
+            // Several workers share this machine: no fixed health port (the default 8081 would be taken by the first).
+            ["LocalHost__Operations__HealthPort"] = "0",
         };
         WorkerProcess StartWorker(int slot) => WorkerProcess.Start($"w{slot + 1}", broker.Uri, azurite.ConnectionString, workerSettings, log, kafka.Bootstrap);
         var workers = new WorkerProcess?[FaultSchedule.InitialWorkers + 1];
@@ -185,12 +187,22 @@ public sealed class LedgerTests(ITestOutputHelper output)
     /// </summary>
     private async Task<TimeSpan> QuiesceAsync(IMessageTransport publisher, PrivateRabbitMq broker, KafkaSide kafka, int ledgerMinimum, Stopwatch clock, TimeSpan lastFault, Ledger ledger)
     {
+        var report = clock.Elapsed;
         while (true)
         {
-            if (await publisher.CountAsync(LedgerQueue, CancellationToken.None) >= ledgerMinimum
-                && kafka.Uncommitted().Values.All(n => n == 0)
-                && (await broker.QueueDepthsAsync()).Where(d => IsWorkQueue(d.Key)).All(d => d.Value == 0))
-                return clock.Elapsed - lastFault;
+            var onLedger = await publisher.CountAsync(LedgerQueue, CancellationToken.None);
+            var uncommitted = kafka.Uncommitted().Where(g => g.Value > 0).ToArray();
+            var busy = onLedger >= ledgerMinimum && uncommitted.Length == 0
+                ? (await broker.QueueDepthsAsync()).Where(d => IsWorkQueue(d.Key) && d.Value > 0).ToArray()
+                : null;
+            if (busy is { Length: 0 }) return clock.Elapsed - lastFault;
+            if (clock.Elapsed - report > TimeSpan.FromSeconds(15))
+            {
+                report = clock.Elapsed;
+                Print($"{clock.Elapsed.TotalSeconds,5:0.0} s: not quiet yet: ledger {onLedger} of at least {ledgerMinimum}; Kafka behind: " +
+                    (uncommitted.Length == 0 ? "none" : string.Join(", ", uncommitted.Select(g => $"{g.Key} {g.Value}"))) +
+                    (busy is null ? "" : "; queues: " + string.Join(", ", busy.Select(d => $"{d.Key} {d.Value}"))));
+            }
             if (clock.Elapsed - lastFault > QuiesceTimeout)
             {
                 ledger.Add(Anomaly.Stuck, $"not quiet {QuiesceTimeout} after the last fault");

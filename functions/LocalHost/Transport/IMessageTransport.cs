@@ -123,6 +123,12 @@ public abstract class Delivery
     /// <summary>Give up on it: the broker dead-letters it through the queue's dead-letter exchange.</summary>
     public Task RejectAsync(CancellationToken cancellationToken = default) => Settle(() => NackCoreAsync(requeue: false, cancellationToken));
 
+    /// <summary>
+    /// Where this very message sits in its stream, the same on every delivery of it, also after a crash: a Kafka record's topic and
+    /// partition, and its offset. Null for queues, whose redeliveries carry no such identity.
+    /// </summary>
+    public virtual (string Stream, string Position)? Position => null;
+
     /// <summary>Where <see cref="WriteDeadLetterAsync"/> sends this delivery's dead letter.</summary>
     public virtual string DeadLetterDestination => Destinations.DeadLetterExchange;
 

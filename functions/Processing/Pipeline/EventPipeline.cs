@@ -132,6 +132,34 @@ public sealed class EventPipeline
         }
     }
 
+    /// <summary>
+    /// Claims the writing of the dead letter of the message at <paramref name="position"/> (a place in a stream that stays the same on every
+    /// delivery of that message, such as a Kafka record's partition and offset) for <paramref name="consumer"/>; null when that letter is
+    /// written already. A message redelivered after a crash between its dead letter and its settlement is then not dead-lettered twice.
+    /// A claim left by a worker that crashed before writing is waited out (its lease) and taken over.
+    /// </summary>
+    public async Task<IdempotencyClaim?> ClaimDeadLetterAsync(ConsumerDefinition consumer, (string Stream, string Position) position, CancellationToken cancellationToken)
+    {
+        var key = new IdempotencyKey(consumer.Queue, "", position.Stream, position.Position);
+        while (true)
+        {
+            var claimed = await _store.ClaimAsync(key, DeadLetterRecordType, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (claimed.Status != ClaimStatus.InProgress) return claimed.Claim; // Completed: the letter is written
+            await Task.Delay(claimed.RetryAfter ?? TimeSpan.FromSeconds(1), _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Records that the claimed dead letter is written (completed with nothing to publish). Failing to only risks one more letter after a crash.</summary>
+    public Task DeadLetterWrittenAsync(IdempotencyClaim claim) =>
+        SettleQuietlyAsync(() => _store.CompleteAsync(claim, ProcessingOutcome.Empty, CancellationToken.None));
+
+    /// <summary>The dead letter could not be written: the next delivery claims it again at once.</summary>
+    public Task DeadLetterFailedAsync(IdempotencyClaim claim, Exception error) =>
+        SettleQuietlyAsync(() => _store.ReleaseAsync(claim, error.Message, CancellationToken.None));
+
+    /// <summary>The event type of the idempotency records that mark dead letters written.</summary>
+    public const string DeadLetterRecordType = "dead-letter";
+
     /// <summary>An unreachable store is back-pressure (<see cref="ProcessingResult.Unavailable"/>); anything else transient is an attempt.</summary>
     private static ProcessingResult Failed(CloudEvent e, Exception ex, string what) => Failures.IsOutage(ex)
         ? ProcessingResult.StoreUnavailable(e, $"{what}: {ex.Message}")

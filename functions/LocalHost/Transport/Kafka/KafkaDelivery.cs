@@ -35,6 +35,9 @@ internal sealed class KafkaDelivery : Delivery
     /// <summary>Requeue and reject both leave the record unsettled: it runs again in place, and its offset is not committed.</summary>
     protected override Task NackCoreAsync(bool requeue, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    public override (string Stream, string Position)? Position =>
+        ($"kafka:{_record.Topic}/{_record.Partition.Value}", _record.Offset.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
     public override string DeadLetterDestination => _transport.Options.DeadLetterTopic;
 
     /// <summary>Writes the dead-letter envelope (reason, consumer, group, attempts, the record with its topic, partition, offset and headers) to the dead-letter topic, keyed like the record.</summary>
