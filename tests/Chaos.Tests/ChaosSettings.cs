@@ -9,6 +9,9 @@ namespace EventProcessors.Chaos.Tests;
 public sealed record ChaosSettings(int Seed, bool Soak, int Offers, int WorkOrders, int Kills, int BrokerRestarts, int StoragePauses, TimeSpan Window,
     int PoisonCopies)
 {
+    /// <summary>How long after the last fault the run may take to become quiet before it counts as stuck (the soak's backlog is longer).</summary>
+    public TimeSpan QuiesceTimeout => TimeSpan.FromMinutes(Soak ? 10 : 4);
+
     public static ChaosSettings FromEnvironment()
     {
         var soak = Environment.GetEnvironmentVariable("CHAOS_SOAK") is "1" or "true";
