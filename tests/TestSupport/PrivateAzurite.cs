@@ -17,6 +17,8 @@ public sealed class PrivateAzurite : IAsyncDisposable
     private const string DevelopmentAccountName = "devstoreaccount1";
     private const string DevelopmentAccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
+    // Node needs a while to open the port on a busy 2-core machine (over 30 s was seen with several builds running).
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
     private readonly Process _process;
     private readonly string _location;
 
@@ -50,13 +52,13 @@ public sealed class PrivateAzurite : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var azurite = new PrivateAzurite(process, port, location);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var deadline = DateTime.UtcNow + StartTimeout;
         while (!await AcceptsAsync(port))
         {
             if (process.HasExited || DateTime.UtcNow > deadline)
             {
                 await azurite.DisposeAsync();
-                throw new InvalidOperationException($"Azurite ({binary}) did not open port {port} within 30 s.");
+                throw new InvalidOperationException($"Azurite ({binary}) did not open port {port} within {StartTimeout.TotalSeconds:0} s.");
             }
             await Task.Delay(100);
         }
