@@ -84,34 +84,35 @@ public static class CollectorWorkload
     private static IEnumerable<Poison> PoisonOfEveryKind(int copy)
     {
         var n = $"P{copy}";
+        string Name(string kind) => copy == 0 ? kind : $"{kind} (copy {copy + 1})";
         var valid = new PlannedOffer($"poison-offer-{n}", $"OFF-POISON-{n}", [("p-4711", 1m)]);
         JsonObject Valid() => JsonNode.Parse(Offer(valid, "2024-01-15T10:30:00.000Z"))!.AsObject();
         byte[] Bytes(JsonNode node) => Encoding.UTF8.GetBytes(node.ToJsonString());
 
-        yield return new("invalid JSON", Encoding.UTF8.GetBytes($"{{ \"type\": \"offer.approved\", \"marker\": \"{n}\", \"data\": {{ oops"), EventErrorCode.UnreadableJson);
-        yield return new("a JSON array", Encoding.UTF8.GetBytes($"[1, 2, \"{n}\"]"), EventErrorCode.UnknownShape);
-        yield return new("an object of no envelope", Bytes(new JsonObject { ["offer"] = Valid()["data"]!.DeepClone(), ["marker"] = n }), EventErrorCode.UnknownShape);
+        yield return new(Name("invalid JSON"), Encoding.UTF8.GetBytes($"{{ \"type\": \"offer.approved\", \"marker\": \"{n}\", \"data\": {{ oops"), EventErrorCode.UnreadableJson);
+        yield return new(Name("a JSON array"), Encoding.UTF8.GetBytes($"[1, 2, \"{n}\"]"), EventErrorCode.UnknownShape);
+        yield return new(Name("an object of no envelope"), Bytes(new JsonObject { ["offer"] = Valid()["data"]!.DeepClone(), ["marker"] = n }), EventErrorCode.UnknownShape);
         var noTenant = Valid();
         noTenant.Remove("tenantId");
-        yield return new("envelope without tenantId", Bytes(noTenant), EventErrorCode.MissingField);
+        yield return new(Name("envelope without tenantId"), Bytes(noTenant), EventErrorCode.MissingField);
         var badTime = Valid();
         badTime["timestamp"] = "yesterday";
-        yield return new("envelope with a timestamp that is no date", Bytes(badTime), EventErrorCode.MistypedField);
+        yield return new(Name("envelope with a timestamp that is no date"), Bytes(badTime), EventErrorCode.MistypedField);
         var noOfferId = Valid();
         noOfferId["data"]!.AsObject().Remove("offerId");
-        yield return new("schema-invalid payload (no offerId)", Bytes(noOfferId), EventErrorCode.MissingField);
+        yield return new(Name("schema-invalid payload (no offerId)"), Bytes(noOfferId), EventErrorCode.MissingField);
         var noProduct = Valid();
         noProduct["data"]!["lineItems"]![0]!.AsObject().Remove("productId");
-        yield return new("a line naming no product (the action refuses it)", Bytes(noProduct), EventErrorCode.InvalidValue);
+        yield return new(Name("a line naming no product (the action refuses it)"), Bytes(noProduct), EventErrorCode.InvalidValue);
         var unknownType = Valid();
         unknownType["type"] = "offer.withdrawn";
-        yield return new("unknown type on the bound key offer.approved", Bytes(unknownType), EventErrorCode.UnknownType);
+        yield return new(Name("unknown type on the bound key offer.approved"), Bytes(unknownType), EventErrorCode.UnknownType);
         var misrouted = Valid();
         misrouted["type"] = EventTypes.Collector.OrderConfirmed;
-        yield return new("another action's type on the bound key offer.approved", Bytes(misrouted), EventErrorCode.UnknownType);
+        yield return new(Name("another action's type on the bound key offer.approved"), Bytes(misrouted), EventErrorCode.UnknownType);
         var oversized = Valid();
         oversized["data"]!["lineItems"]![0]!["description"] = new string('x', 300 * 1024);
-        yield return new("oversized (300 KiB; the limit is 256 KiB)", Bytes(oversized), EventErrorCode.PayloadTooLarge);
+        yield return new(Name("oversized (300 KiB; the limit is 256 KiB)"), Bytes(oversized), EventErrorCode.PayloadTooLarge);
     }
 
     public static byte[] Offer(PlannedOffer offer, string timestamp)

@@ -104,20 +104,21 @@ public static class MesWorkload
     private static IEnumerable<MesPoison> PoisonOfEveryKind(int copy)
     {
         var n = $"P{copy}";
+        string Name(string kind) => copy == 0 ? kind : $"{kind} (copy {copy + 1})";
         var key = $"wo-poison-{n}";
         string[] completionGroups = [Consumers.CreateInspection.Queue, Consumers.UpdateInventory.Queue, Consumers.RecordGenealogy.Queue];
-        yield return new("invalid JSON", key, Encoding.UTF8.GetBytes($"{{ \"type\": \"work-order.completed\", \"marker\": \"{n}\", \"meta\": {{ oops"), EventErrorCode.UnreadableJson, Groups);
-        yield return new("an object of no envelope", key, Encoding.UTF8.GetBytes($"{{ \"workOrder\": \"{n}\" }}"), EventErrorCode.UnknownShape, Groups);
+        yield return new(Name("invalid JSON"), key, Encoding.UTF8.GetBytes($"{{ \"type\": \"work-order.completed\", \"marker\": \"{n}\", \"meta\": {{ oops"), EventErrorCode.UnreadableJson, Groups);
+        yield return new(Name("an object of no envelope"), key, Encoding.UTF8.GetBytes($"{{ \"workOrder\": \"{n}\" }}"), EventErrorCode.UnknownShape, Groups);
         var large = MesEvents.WorkOrderCompleted(key, "WO-POISON-" + n);
         large["completedBy"] = new string('x', 300 * 1024);
-        yield return new("oversized (300 KiB; the limit is 256 KiB)", key, Encoding.UTF8.GetBytes(MesEvents.MesEnvelope(M.WorkOrderCompleted, Tenant, large, $"evt-large-{n}")),
+        yield return new(Name("oversized (300 KiB; the limit is 256 KiB)"), key, Encoding.UTF8.GetBytes(MesEvents.MesEnvelope(M.WorkOrderCompleted, Tenant, large, $"evt-large-{n}")),
             EventErrorCode.PayloadTooLarge, Groups);
         var noWorkOrder = MesEvents.WorkOrderCompleted(key, "WO-POISON-" + n);
         noWorkOrder.Remove("workOrderId");
-        yield return new("schema-invalid work-order.completed (no workOrderId)", key,
+        yield return new(Name("schema-invalid work-order.completed (no workOrderId)"), key,
             Encoding.UTF8.GetBytes(MesEvents.MesEnvelope(M.WorkOrderCompleted, Tenant, noWorkOrder, $"evt-no-wo-{n}")), EventErrorCode.MissingField, completionGroups);
         var rejectedNothing = MesEvents.InspectionCompleted("FAIL", "98", "98", "0", $"insp-poison-{n}", $"INS-POISON-{n}");
-        yield return new("a FAIL that rejected nothing (RaiseNonConformance refuses it)", key,
+        yield return new(Name("a FAIL that rejected nothing (RaiseNonConformance refuses it)"), key,
             Encoding.UTF8.GetBytes(MesEvents.MesEnvelope(M.QualityInspectionCompleted, Tenant, rejectedNothing, $"evt-no-reject-{n}")), EventErrorCode.InvalidValue,
             [Consumers.RaiseNonConformance.Queue]);
     }
