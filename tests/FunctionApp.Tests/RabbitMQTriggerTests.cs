@@ -22,7 +22,7 @@ namespace EventProcessors.FunctionApp.Tests;
 /// </summary>
 public sealed class RabbitMQTriggerTests(RabbitMqFixture broker, AzuriteFixture storage) : IClassFixture<RabbitMqFixture>, IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Patience = Eventually.DefaultPatience;
     private static readonly string[] OrderToCash = ["CreateOrderFromOffer", "RouteOutbox", "CaptureOrder", "CreateDeliveryNote", "GenerateInvoice", "SyncInvoice"];
 
     private readonly string _tables = HarnessHost.NewTablePrefix();
@@ -74,6 +74,28 @@ public sealed class RabbitMQTriggerTests(RabbitMqFixture broker, AzuriteFixture 
         Assert.Equal(2, _sql.Rows("dbo.InvoiceLines").Count);
         await AssertNothingDeadLetteredAsync();
         Assert.Equal(0u, await Topology.CountAsync(_vhost.Uri, Destinations.CollectorOutbox));
+    }
+
+    [Fact]
+    public async Task A_message_delivered_three_times_puts_one_follow_on_on_the_exchange_and_writes_its_rows_each_time()
+    {
+        var host = await StartHostAsync(null, "CreateOrderFromOffer", "RouteOutbox");
+        var offer = CollectorEvents.OfferApproved(_tenant);
+        for (var i = 0; i < 3; i++) await PublishAsync("offer.approved", offer, "offer-thrice");
+
+        await WaitForAsync(() => host.Invocations.Count(i => i is { Function: "CreateOrderFromOffer", Succeeded: true }) >= 3 ? "" : null, "three deliveries handled");
+        await WaitForAsync(() => host.Invocations.Any(i => i.Function == "RouteOutbox") ? "" : null, "the follow-on routed");
+        await Task.Delay(TimeSpan.FromSeconds(1)); // a second follow-on would be in the outbox by now: its delivery returned after the confirm
+
+        // The first delivery's follow-on was confirmed and marked; the duplicates published nothing, but handed their
+        // rows to the SQL output again (the binding upserts by key), since nothing tells the function it wrote them.
+        var routed = Assert.Single(await Topology.PeekAsync(_vhost.Uri, Consumers.CaptureOrder.Queue));
+        Assert.Equal("order.created", JsonNode.Parse(routed.Body)!["type"]!.GetValue<string>());
+        Assert.Single(host.Invocations, i => i.Function == "RouteOutbox");
+        Assert.Equal(0u, await Topology.CountAsync(_vhost.Uri, Destinations.CollectorOutbox));
+        Assert.Single(_sql.Rows("dbo.Orders"));
+        Assert.Equal(3, _sql.Writes("dbo.Orders"));
+        await AssertNothingDeadLetteredAsync();
     }
 
     [Fact]
@@ -212,28 +234,14 @@ public sealed class RabbitMQTriggerTests(RabbitMqFixture broker, AzuriteFixture 
         return CollectorDeadLetter.TryRead(Encoding.UTF8.GetBytes(message!)) ?? throw new InvalidOperationException("not a Function App envelope: " + message);
     }
 
-    private async Task AssertNothingDeadLetteredAsync()
-    {
-        foreach (var queue in Consumers.All.Where(c => c.Bus == EventBus.Collector).Select(c => c.Queue).Append(Destinations.CollectorOutbox))
-            Assert.True(await Topology.CountAsync(_vhost.Uri, Destinations.DeadLetterQueue(queue)) == 0,
-                $"{queue} dead-lettered: {string.Join(" | ", (await Topology.PeekAsync(_vhost.Uri, Destinations.DeadLetterQueue(queue))).Select(m => m.Body))}");
-    }
+    private Task AssertNothingDeadLetteredAsync() => Topology.AssertNothingDeadLetteredAsync(_vhost.Uri);
 
     private async Task<IReadOnlyList<IReadOnlyDictionary<string, object?>>> WaitForRowsAsync(string table, int count) =>
-        (await WaitForAsync(() => _sql.Rows(table).Count >= count ? _sql.Rows(table).Values.ToList() : null, $"{count} rows in {table}"))!;
+        (await Eventually.WaitForAsync(() => _sql.Rows(table).Count >= count ? _sql.Rows(table).Values.ToList() : null, $"{count} rows in {table}"))!;
 
-    private static Task<T?> WaitForAsync<T>(Func<T?> probe, string what) where T : class => WaitForAsync(() => Task.FromResult(probe()), what);
+    private static Task<T?> WaitForAsync<T>(Func<T?> probe, string what) where T : class => Eventually.WaitForAsync(probe, what);
 
-    private static async Task<T?> WaitForAsync<T>(Func<Task<T?>> probe, string what)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await probe() is { } value) return value;
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"No {what} within {Patience}.");
-    }
+    private static Task<T?> WaitForAsync<T>(Func<Task<T?>> probe, string what) => Eventually.WaitForAsync(probe, what);
 
     private string OrderConfirmed(string orderId, string orderNumber) => CollectorEvents.Envelope(EventTypes.Collector.OrderConfirmed, _tenant, JsonNode.Parse($$"""
         {
@@ -263,25 +271,12 @@ public sealed class RabbitMQTriggerTests(RabbitMqFixture broker, AzuriteFixture 
 }
 
 /// <summary>A store whose completion never lands: it signals that the action ran, then waits for <paramref name="blocked"/>, as a host that dies there.</summary>
-internal sealed class CompletionGate(IIdempotencyStore inner, TaskCompletionSource reached, Task blocked) : IIdempotencyStore
+internal sealed class CompletionGate(IIdempotencyStore inner, TaskCompletionSource reached, Task blocked) : ForwardingIdempotencyStore(inner)
 {
-    public Task<ClaimResult> ClaimAsync(IdempotencyKey key, string eventType, bool rerunDeadLettered = false, CancellationToken cancellationToken = default) =>
-        inner.ClaimAsync(key, eventType, rerunDeadLettered, cancellationToken);
-
-    public Task<IdempotencyClaim?> RenewAsync(IdempotencyClaim claim, CancellationToken cancellationToken = default) => inner.RenewAsync(claim, cancellationToken);
-
-    public async Task<bool> CompleteAsync(IdempotencyClaim claim, ProcessingOutcome outcome, CancellationToken cancellationToken = default)
+    public override async Task<bool> CompleteAsync(IdempotencyClaim claim, ProcessingOutcome outcome, CancellationToken cancellationToken = default)
     {
         reached.TrySetResult();
         await blocked;
-        return await inner.CompleteAsync(claim, outcome, cancellationToken);
+        return await base.CompleteAsync(claim, outcome, cancellationToken);
     }
-
-    public Task MarkPublishedAsync(IdempotencyKey key, CancellationToken cancellationToken = default) => inner.MarkPublishedAsync(key, cancellationToken);
-
-    public Task ReleaseAsync(IdempotencyClaim claim, string error, CancellationToken cancellationToken = default) => inner.ReleaseAsync(claim, error, cancellationToken);
-
-    public Task DeadLetterAsync(IdempotencyClaim claim, EventError error, CancellationToken cancellationToken = default) => inner.DeadLetterAsync(claim, error, cancellationToken);
-
-    public Task<int> SweepAsync(CancellationToken cancellationToken = default) => inner.SweepAsync(cancellationToken);
 }

@@ -223,6 +223,7 @@ public sealed class ClaimLifecycleTests
         }
 
         public Task MarkPublishedAsync(IdempotencyKey key, CancellationToken cancellationToken = default) => inner.MarkPublishedAsync(key, cancellationToken);
+        public Task MarkFollowOnsPublishedAsync(IdempotencyKey key, CancellationToken cancellationToken = default) => inner.MarkFollowOnsPublishedAsync(key, cancellationToken);
 
         public Task ReleaseAsync(IdempotencyClaim claim, string error, CancellationToken cancellationToken = default) =>
             inner.ReleaseAsync(claim, error, FailRelease?.Invoke() == true ? new CancellationToken(canceled: true) : cancellationToken);
