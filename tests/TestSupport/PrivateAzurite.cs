@@ -50,13 +50,14 @@ public sealed class PrivateAzurite : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var azurite = new PrivateAzurite(process, port, location);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        // Node can take long to start on a busy machine.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
         while (!await AcceptsAsync(port))
         {
             if (process.HasExited || DateTime.UtcNow > deadline)
             {
                 await azurite.DisposeAsync();
-                throw new InvalidOperationException($"Azurite ({binary}) did not open port {port} within 30 s.");
+                throw new InvalidOperationException($"Azurite ({binary}) did not open port {port} within 120 s.");
             }
             await Task.Delay(100);
         }
