@@ -46,6 +46,9 @@ public sealed class BrokerRestartTriggerTests(AzuriteFixture storage) : IClassFi
         await PublishAsync(broker.Uri, FunctionHost.NewTenant(), "OFF-R2", "offer-after-restart");
         await Eventually.UntilAsync(async () => await Topology.CountAsync(broker.Uri, Consumers.CaptureOrder.Queue) >= 2, "the second order.created routed", Patience);
         await Eventually.UntilAsync(async () => await Topology.CountAsync(broker.Uri, Consumers.CreateOrderFromOffer.Queue) == 0, "the offers settled", Patience);
+        // The follow-on is confirmed before the function returns, its rows are written and its invocation recorded after.
+        await Eventually.UntilAsync(() => sql.Rows("dbo.Orders").Count >= 2
+            && host.Invocations.Count(i => i is { Function: "RouteOutbox", Succeeded: true }) >= 2, "the second order's rows and routing", Patience);
 
         // Every follow-on is there, and entered the outbox once: the redelivered duplicate found its follow-on confirmed and
         // published nothing. (RouteOutbox may route one twice if the restart took its own ack: consumers dedupe by id.)

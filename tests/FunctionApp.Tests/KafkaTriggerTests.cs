@@ -20,7 +20,7 @@ namespace EventProcessors.FunctionApp.Tests;
 public sealed class KafkaTriggerTests(RabbitMqFixture broker, AzuriteFixture storage) : IClassFixture<RabbitMqFixture>, IClassFixture<AzuriteFixture>, IDisposable
 {
     private const int Partitions = 3;
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Patience = Eventually.DefaultPatience;
     private readonly KafkaMockCluster _kafka = KafkaMockCluster.StartMock(1);
     private readonly string _tenant = FunctionHost.NewTenant();
     private readonly SqlOutputStandIn _sql = new();

@@ -30,6 +30,7 @@ public sealed class RabbitMQTriggerTests(RabbitMqFixture broker, AzuriteFixture 
     private readonly SqlOutputStandIn _sql = new();
     private readonly List<IAsyncDisposable> _cleanup = [];
     private RabbitVirtualHost _vhost = null!;
+    private Dictionary<string, string?>? _settings;
 
     public async Task InitializeAsync()
     {
@@ -45,7 +46,7 @@ public sealed class RabbitMQTriggerTests(RabbitMqFixture broker, AzuriteFixture 
 
     private async Task<RabbitMQTriggerHarness> StartHostAsync(Action<IServiceCollection>? configure = null, params string[] functions)
     {
-        var services = HarnessHost.Services(storage.ConnectionString, _tables, _vhost.Uri, configure);
+        var services = HarnessHost.Services(storage.ConnectionString, _tables, _vhost.Uri, configure, _settings);
         var host = await RabbitMQTriggerHarness.StartAsync(_vhost.Uri, services, _sql, prefetchCount: 16, functions);
         _cleanup.Add(services);
         _cleanup.Add(host);
@@ -153,6 +154,8 @@ public sealed class RabbitMQTriggerTests(RabbitMqFixture broker, AzuriteFixture 
     [Fact]
     public async Task A_host_killed_between_claim_and_completion_is_finished_once_by_the_next_host_and_nothing_is_dead_lettered()
     {
+        // A lease long enough that the next host surely meets it held, also on a busy machine.
+        _settings = new() { ["Processing:LeaseDuration"] = "00:00:20" };
         var completing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var never = new TaskCompletionSource().Task;
         var first = await StartHostAsync(s => s.Replace(ServiceDescriptor.Singleton<IIdempotencyStore>(sp =>

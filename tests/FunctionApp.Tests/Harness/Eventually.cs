@@ -3,7 +3,8 @@ namespace EventProcessors.FunctionApp.Tests.Harness;
 /// <summary>Polls until a probe yields a value (every 100 ms), or fails with what was awaited.</summary>
 public static class Eventually
 {
-    public static readonly TimeSpan DefaultPatience = TimeSpan.FromSeconds(60);
+    /// <summary>Generous: on a busy shared machine a chain of retries takes many times its nominal length.</summary>
+    public static readonly TimeSpan DefaultPatience = TimeSpan.FromMinutes(3);
 
     public static Task<T?> WaitForAsync<T>(Func<T?> probe, string what, TimeSpan? patience = null) where T : class =>
         WaitForAsync(() => Task.FromResult(probe()), what, patience);
