@@ -24,6 +24,7 @@ public sealed class FunctionRunner
     private readonly FunctionAppOptions _options;
     private readonly ILogger<FunctionRunner> _logger;
     private readonly ConcurrentDictionary<string, int> _outputDeliveries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (long Offset, ProcessingResult Result)> _unconfirmedOutputs = new(StringComparer.Ordinal);
 
     public FunctionRunner(EventPipeline pipeline, IEnumerable<IConsumerAction> actions, IConfirmedPublisher publisher, TimeProvider time,
         IOptions<FunctionAppOptions> options, ILogger<FunctionRunner> logger)
@@ -66,8 +67,13 @@ public sealed class FunctionRunner
             default:
                 if (!result.ShouldPublish) return FunctionOutputs.None;
                 if (result.Outcome.Events.Count > 0)
+                {
                     await _publisher.PublishAsync("", Destinations.CollectorOutbox,
                         [.. result.Outcome.Events.Select(e => new AmqpMessage(e.ToJsonBytes(), e.Id, CloudEvent.JsonContentType))], cancellationToken).ConfigureAwait(false);
+                    // Confirmed: a duplicate from here on publishes nothing. Its rows are still handed to the SQL output
+                    // binding, which writes them after this returns, so only the follow-ons are marked.
+                    await _pipeline.ConfirmFollowOnsPublishedAsync(result, cancellationToken).ConfigureAwait(false);
+                }
                 return new FunctionOutputs(null, null, result.Outcome.Records);
         }
     }
@@ -134,6 +140,7 @@ public sealed class FunctionRunner
         var action = Action(functionName);
         var attempt = (context.RetryContext?.RetryCount ?? 0) + 1;
         var final = IsFinalAttempt(context);
+        await ConfirmPreviousOutputsAsync(action.Definition, record, context.CancellationToken).ConfigureAwait(false);
         ProcessingResult result;
         try
         {
@@ -166,9 +173,27 @@ public sealed class FunctionRunner
                         $"the host could not write this record's follow-ons or rows in {_options.KafkaOutputDeliveries} deliveries; its outcome is recorded and a replay writes them", attempt);
                 var now = _time.GetUtcNow();
                 var events = result.Outcome.Events.Count == 0 ? null : result.Outcome.Events.Select(e => KafkaMessages.Output(e, now)).ToArray();
+                _unconfirmedOutputs[PartitionOf(action.Definition, record)] = (record.Offset, result);
                 return new FunctionOutputs(events, null, result.Outcome.Records);
         }
     }
+
+    /// <summary>
+    /// The Kafka outputs (follow-ons and rows) are bindings the host applies after the function returned, so the function
+    /// never learns that they were written. The next record of the same partition tells: the trigger invokes a partition's
+    /// records one at a time and, with host.json's <c>commitOnFailure: false</c> and <c>maxRetries: -1</c>, retries a
+    /// failed record in place until it succeeds, so a later offset running here means the earlier invocation succeeded,
+    /// outputs included. Its outcome is then marked published and its duplicates publish nothing. The same record again
+    /// (a retry, a lost commit) or an earlier one (a rewind) proves nothing: the mark is dropped, and a duplicate
+    /// republishes, which is harmless. Kept in memory, one entry per partition and function.
+    /// </summary>
+    private async Task ConfirmPreviousOutputsAsync(ConsumerDefinition consumer, KafkaRecord record, CancellationToken cancellationToken)
+    {
+        if (!_unconfirmedOutputs.TryRemove(PartitionOf(consumer, record), out var previous) || previous.Offset >= record.Offset) return;
+        await _pipeline.ConfirmPublishedAsync(previous.Result, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string PartitionOf(ConsumerDefinition consumer, KafkaRecord record) => $"{consumer.Queue}/{record.Topic}/{record.Partition}";
 
     /// <summary>The pipeline, run again while the event's lease is held elsewhere or the store does not answer (not attempts).</summary>
     private async Task<ProcessingResult> ProcessHoldingAsync(InboundMessage inbound, IConsumerAction action, CancellationToken cancellationToken)

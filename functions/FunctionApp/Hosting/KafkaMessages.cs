@@ -3,6 +3,7 @@ using System.Text.Json;
 using EventProcessors.Contracts;
 using EventProcessors.Processing.Actions;
 using EventProcessors.Processing.Pipeline;
+using EventProcessors.Processing.Telemetry;
 using Microsoft.Azure.Functions.Worker;
 
 namespace EventProcessors.FunctionApp.Hosting;
@@ -29,10 +30,18 @@ internal static class KafkaMessages
         return new InboundMessage(record.Value ?? [], headers, contentType, Key: Text(record.Key)) { MessagingSystem = "kafka" };
     }
 
-    /// <summary>A follow-on event for the <c>mes-events</c> output: structured CloudEvent, key = partition key.</summary>
-    public static string Output(CloudEvent e, DateTimeOffset now) => Serialize(
-        Encoding.UTF8.GetString(e.ToJsonBytes()), e.PartitionKey ?? e.Subject ?? e.Id, (e.Time ?? now).UtcDateTime, Destinations.MesTopic,
-        [new KafkaOutputHeader("content-type", CloudEvent.JsonContentType)]);
+    /// <summary>
+    /// A follow-on event for the <c>mes-events</c> output: structured CloudEvent, key = partition key, and in the record's
+    /// headers the <c>traceparent</c>/<c>tracestate</c> of its producer span (else the event's own), as the worker's Kafka
+    /// publishes carry them, so a consumer's span links to it without reading the body. The span marks the hand-off to
+    /// the output binding, which produces the record after the function returned.
+    /// </summary>
+    public static string Output(CloudEvent e, DateTimeOffset now)
+    {
+        using var span = MessageTracing.StartPublish("kafka", Destinations.MesTopic, e);
+        return Serialize(Encoding.UTF8.GetString(e.ToJsonBytes()), e.PartitionKey ?? e.Subject ?? e.Id, (e.Time ?? now).UtcDateTime, Destinations.MesTopic,
+            [new KafkaOutputHeader("content-type", CloudEvent.JsonContentType), .. MessageTracing.TraceHeaders(span, e).Select(h => new KafkaOutputHeader(h.Key, h.Value))]);
+    }
 
     /// <summary>A dead letter for <c>mes-events.dead-letter</c>, keyed like the original record.</summary>
     public static string DeadLetter(ConsumerDefinition consumer, KafkaRecord record, string code, string message, string? path, int attempts, DateTimeOffset now)

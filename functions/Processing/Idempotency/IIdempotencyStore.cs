@@ -73,6 +73,13 @@ public interface IIdempotencyStore
     /// </summary>
     Task MarkPublishedAsync(IdempotencyKey key, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Records that the completed outcome's follow-ons were published (confirmed) while its records are written later by
+    /// someone else (the Function App's SQL output binding, after the function returned): a duplicate then gets the
+    /// outcome without its events, so it publishes nothing and writes the records again (upserts by key).
+    /// </summary>
+    Task MarkFollowOnsPublishedAsync(IdempotencyKey key, CancellationToken cancellationToken = default);
+
     /// <summary>Releases the claim after a transient failure so the next delivery can run at once.</summary>
     Task ReleaseAsync(IdempotencyClaim claim, string error, CancellationToken cancellationToken = default);
 

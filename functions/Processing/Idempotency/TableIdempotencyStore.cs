@@ -132,6 +132,8 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
         {
             case IdempotencyStatus.Completed when existing.GetDateTimeOffset(Fields.PublishedAt) is not null:
                 return new ClaimResult(ClaimStatus.Completed, Outcome: ProcessingOutcome.Empty, Published: true); // nothing to read or replay
+            case IdempotencyStatus.Completed when existing.GetDateTimeOffset(Fields.FollowOnsPublishedAt) is not null:
+                return new ClaimResult(ClaimStatus.Completed, Outcome: await ReadOutcomeAsync(existing, cancellationToken).ConfigureAwait(false) with { Events = [] });
             case IdempotencyStatus.Completed:
                 return new ClaimResult(ClaimStatus.Completed, Outcome: await ReadOutcomeAsync(existing, cancellationToken).ConfigureAwait(false));
             case IdempotencyStatus.DeadLettered when !rerunDeadLettered:
@@ -200,12 +202,16 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
         return completed;
     }
 
-    public async Task MarkPublishedAsync(IdempotencyKey key, CancellationToken cancellationToken = default)
+    public Task MarkPublishedAsync(IdempotencyKey key, CancellationToken cancellationToken = default) => MarkAsync(key, Fields.PublishedAt, cancellationToken);
+
+    public Task MarkFollowOnsPublishedAsync(IdempotencyKey key, CancellationToken cancellationToken = default) => MarkAsync(key, Fields.FollowOnsPublishedAt, cancellationToken);
+
+    private async Task MarkAsync(IdempotencyKey key, string field, CancellationToken cancellationToken)
     {
         var (partitionKey, rowKey) = Locate(key);
         try
         {
-            await _table.UpdateEntityAsync(new TableEntity(partitionKey, rowKey) { [Fields.PublishedAt] = _time.GetUtcNow() },
+            await _table.UpdateEntityAsync(new TableEntity(partitionKey, rowKey) { [field] = _time.GetUtcNow() },
                 ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException e) when (e.IsNotFound())
@@ -487,6 +493,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
         public const string CompletedAt = nameof(CompletedAt);
         public const string ExpiresAt = nameof(ExpiresAt);
         public const string PublishedAt = nameof(PublishedAt);
+        public const string FollowOnsPublishedAt = nameof(FollowOnsPublishedAt);
         public const string OutcomeChunks = nameof(OutcomeChunks);
         public const string OutcomeOverflowRows = nameof(OutcomeOverflowRows);
         /// <summary>On an expiry index row: the RowKey of the record it points to.</summary>

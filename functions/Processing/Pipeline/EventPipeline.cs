@@ -118,13 +118,31 @@ public sealed class EventPipeline
     /// with nothing published, and a failure to record only means a later duplicate republishes (harmless), so it
     /// never throws for a store failure.
     /// </summary>
-    public async Task ConfirmPublishedAsync(ProcessingResult result, CancellationToken cancellationToken)
+    public Task ConfirmPublishedAsync(ProcessingResult result, CancellationToken cancellationToken)
     {
-        if (!result.ShouldPublish || result.Key is not { } key) return;
-        if (result.Status == ProcessingStatus.Completed && result.Outcome.Events.Count == 0 && result.Outcome.Records.Count == 0) return; // marked at completion
+        if (!result.ShouldPublish || result.Key is not { } key) return Task.CompletedTask;
+        if (result.Status == ProcessingStatus.Completed && result.Outcome.IsEmpty) return Task.CompletedTask; // marked at completion
+        return MarkQuietlyAsync(key, _store.MarkPublishedAsync, cancellationToken);
+    }
+
+    /// <summary>
+    /// Records that <paramref name="result"/>'s follow-ons were published and confirmed while its records are still to be
+    /// written by someone else (the Function App's SQL output binding): duplicates then publish nothing but hand the
+    /// records over again. An outcome without records is marked published outright. Never throws for a store failure.
+    /// </summary>
+    public Task ConfirmFollowOnsPublishedAsync(ProcessingResult result, CancellationToken cancellationToken)
+    {
+        if (!result.ShouldPublish || result.Key is not { } key || result.Outcome.Events.Count == 0) return Task.CompletedTask;
+        return result.Outcome.Records.Count == 0
+            ? ConfirmPublishedAsync(result, cancellationToken)
+            : MarkQuietlyAsync(key, _store.MarkFollowOnsPublishedAsync, cancellationToken);
+    }
+
+    private async Task MarkQuietlyAsync(IdempotencyKey key, Func<IdempotencyKey, CancellationToken, Task> mark, CancellationToken cancellationToken)
+    {
         try
         {
-            await _store.MarkPublishedAsync(key, cancellationToken).ConfigureAwait(false);
+            await mark(key, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (Failures.IsTransient(ex, cancellationToken))
         {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
+using System.Threading.Channels;
 using Confluent.Kafka;
 using EventProcessors.TestSupport;
 using Microsoft.Azure.Functions.Worker;
@@ -39,9 +40,17 @@ public sealed class KafkaTriggerHarness : IAsyncDisposable
     private readonly IProducer<string?, string> _producer;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<string, int> _retryCounters = new(StringComparer.Ordinal);
-    private readonly Task _loop;
+    private readonly Channel<ConsumeResult<byte[], byte[]>[]> _batches =
+        Channel.CreateBounded<ConsumeResult<byte[], byte[]>[]>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+    private readonly Thread _subscriber;
+    private readonly Task _reader;
 
     public const double RetryTimeScale = 0.01;
+
+    /// <summary>KafkaOptions defaults (4.3.x): MaxBatchSize 64, SubscriberIntervalInSeconds 1.</summary>
+    private const int MaxBatchSize = 64;
+
+    private static readonly TimeSpan SubscriberInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>Every invocation: (partition, offset, retry count, succeeded, error).</summary>
     public ConcurrentQueue<(int Partition, long Offset, int RetryCount, bool Succeeded, string? Error)> Invocations { get; } = new();
@@ -56,59 +65,125 @@ public sealed class KafkaTriggerHarness : IAsyncDisposable
         _function = function;
         _host = host;
         var trigger = FunctionInvoker.TriggerOf<KafkaTriggerAttribute>(function);
-        // Rule: one consumer per function with the trigger's consumer group, offsets committed by the listener itself (no
-        // auto-commit of unprocessed offsets), autoOffsetReset Earliest as host.json sets it. The mock cluster speaks
-        // plaintext, so the attribute's SASL_SSL settings are not applied here.
+        // Rule: one consumer per function with the trigger's consumer group; auto-commit on (every AutoCommitIntervalMs,
+        // 200 ms) but auto offset store off, so only offsets the listener stored after an execution are committed;
+        // autoOffsetReset Earliest. The mock cluster speaks plaintext, so the attribute's SASL_SSL settings are not applied here.
         _consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
         {
             BootstrapServers = bootstrapServers,
             GroupId = trigger.ConsumerGroup,
             GroupProtocol = KafkaMockCluster.GroupProtocol,
-            EnableAutoCommit = false,
+            EnableAutoCommit = true,
+            EnableAutoOffsetStore = false,
+            AutoCommitIntervalMs = 200,
             AutoOffsetReset = AutoOffsetReset.Earliest,
         }).Build();
         _consumer.Subscribe(trigger.Topic);
         // Rule: the Kafka output binding produces each value with ProduceAsync and awaits its delivery report.
         _producer = new ProducerBuilder<string?, string>(new ProducerConfig { BootstrapServers = bootstrapServers, Acks = Acks.All, MessageTimeoutMs = 10_000 }).Build();
-        _loop = Task.Run(LoopAsync);
+        _subscriber = new Thread(Subscribe) { IsBackground = true, Name = "kafka-harness-" + function };
+        _subscriber.Start();
+        _reader = Task.Run(ReadAsync);
     }
 
-    private async Task LoopAsync()
+    /// <summary>
+    /// Rule (KafkaListener.ProcessSubscription): one subscriber thread consumes records into a batch, which it flushes to
+    /// the executor when it holds MaxBatchSize (64) records or when a Consume found nothing within SubscriberIntervalInSeconds
+    /// (1 s); the executor's channel holds ExecutorChannelCapacity (1) batch, and while it is full the subscriber waits
+    /// (ChannelFullRetryIntervalInMs, 50 ms) before it consumes more.
+    /// </summary>
+    private void Subscribe()
     {
+        var batch = new List<ConsumeResult<byte[], byte[]>>();
         while (!_stop.IsCancellationRequested)
         {
-            ConsumeResult<byte[], byte[]>? record;
-            try
+            var batchStart = DateTime.UtcNow;
+            var flushed = false;
+            for (var available = SubscriberInterval; available > TimeSpan.Zero; available = SubscriberInterval - (DateTime.UtcNow - batchStart))
             {
-                record = _consumer.Consume(TimeSpan.FromMilliseconds(100));
+                ConsumeResult<byte[], byte[]>? record;
+                try
+                {
+                    record = _consumer.Consume(available);
+                }
+                catch (ConsumeException)
+                {
+                    continue;
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                if (record is null) break;
+                if (record.IsPartitionEOF) continue;
+                batch.Add(record);
+                if (batch.Count >= MaxBatchSize)
+                {
+                    Flush(batch);
+                    flushed = true;
+                }
             }
-            catch (ConsumeException)
-            {
-                continue;
-            }
-            if (record is null || record.IsPartitionEOF) continue;
-            // Rule: records of one partition run one at a time, in offset order (one task per partition in the real
-            // executor; here one loop for all partitions, which keeps the same order within each partition).
-            var succeeded = await ExecuteWithRetriesAsync(record);
+            if (!flushed) Flush(batch);
+        }
+    }
+
+    private void Flush(List<ConsumeResult<byte[], byte[]>> batch)
+    {
+        if (batch.Count == 0) return;
+        var items = batch.ToArray();
+        batch.Clear();
+        while (!_stop.IsCancellationRequested && !_batches.Writer.TryWrite(items)) Thread.Sleep(50);
+    }
+
+    /// <summary>
+    /// Rule (SingleItemFunctionExecutor.ReaderAsync): each batch is split by partition and every partition's records run
+    /// in a task of their own, so a slow partition does not delay the others' records of that batch; the next batch starts
+    /// only once every partition of this one is done (Task.WhenAll).
+    /// </summary>
+    private async Task ReadAsync()
+    {
+        try
+        {
+            while (await _batches.Reader.WaitToReadAsync(_stop.Token))
+                while (!_stop.IsCancellationRequested && _batches.Reader.TryRead(out var batch))
+                    await Task.WhenAll(batch.GroupBy(r => r.Partition.Value).Select(p => Task.Run(() => RunPartitionAsync([.. p]))));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// Rule (SingleItemFunctionExecutor.ProcessPartitionItemsAsync, 4.3.x): a partition's records run one at a time in
+    /// offset order; a record is executed again in place until it is committed: after a success (offset + 1 is stored and
+    /// its retry counter cleared), with commitOnFailure true after any failure (at most once), or with false once it
+    /// failed more than maxRetries times (unless -1), when it is force-committed: skipped.
+    /// </summary>
+    private async Task RunPartitionAsync(ConsumeResult<byte[], byte[]>[] records)
+    {
+        foreach (var record in records)
+        {
             var key = $"{record.Topic}/{record.Partition.Value}/{record.Offset.Value}";
-            if (succeeded)
+            var committed = false;
+            while (!committed && !_stop.IsCancellationRequested)
             {
-                // Rule: after a successful execution the offset + 1 is committed and the record's retry counter cleared.
-                _retryCounters.TryRemove(key, out _);
-                _consumer.Commit([new TopicPartitionOffset(record.TopicPartition, record.Offset + 1)]);
-            }
-            else if (_host.CommitOnFailure || (_host.MaxRetries >= 0 && _retryCounters.AddOrUpdate(key, 1, (_, c) => c + 1) > _host.MaxRetries))
-            {
-                // Rule: commitOnFailure true commits past a failed record (at most once); with false, a record that failed
-                // more than maxRetries times (unless -1) is force-committed: skipped.
-                _retryCounters.TryRemove(key, out _);
-                Skipped.Enqueue((record.Partition.Value, record.Offset.Value));
-                _consumer.Commit([new TopicPartitionOffset(record.TopicPartition, record.Offset + 1)]);
-            }
-            else
-            {
-                // Rule: otherwise nothing is committed and the partition's remaining records wait: the record is delivered again.
-                _consumer.Seek(new TopicPartitionOffset(record.TopicPartition, record.Offset));
+                var succeeded = await ExecuteWithRetriesAsync(record);
+                if (_stop.IsCancellationRequested) return; // shutdown: nothing is committed for an unfinished record
+                if (succeeded || _host.CommitOnFailure || (_host.MaxRetries >= 0 && _retryCounters.AddOrUpdate(key, 1, (_, c) => c + 1) > _host.MaxRetries))
+                {
+                    if (!succeeded) Skipped.Enqueue((record.Partition.Value, record.Offset.Value));
+                    _retryCounters.TryRemove(key, out _);
+                    // Rule (AsyncCommitStrategy): the offset is stored, and the consumer's auto-commit (200 ms) commits it.
+                    try
+                    {
+                        _consumer.StoreOffset(new TopicPartitionOffset(record.TopicPartition, record.Offset + 1));
+                    }
+                    catch (KafkaException)
+                    {
+                        // Rule: a commit error is logged and ignored (the partition was revoked; its new owner runs the record again).
+                    }
+                    committed = true;
+                }
             }
         }
     }
@@ -219,11 +294,33 @@ public sealed class KafkaTriggerHarness : IAsyncDisposable
     public IReadOnlyList<long> Committed(string topic, int partitions) =>
         [.. _consumer.Committed(Enumerable.Range(0, partitions).Select(p => new TopicPartition(topic, p)), TimeSpan.FromSeconds(10)).OrderBy(c => c.Partition.Value).Select(c => c.Offset.Value)];
 
+    /// <summary>Every record of <paramref name="topic"/> now (read until 2 s pass without one).</summary>
+    public static IReadOnlyList<Message<string, string>> ReadAll(string bootstrapServers, string topic)
+    {
+        using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrapServers, GroupId = "reader-" + Guid.NewGuid().ToString("N"), GroupProtocol = KafkaMockCluster.GroupProtocol,
+            AutoOffsetReset = AutoOffsetReset.Earliest, EnableAutoCommit = false,
+        }).Build();
+        consumer.Subscribe(topic);
+        var messages = new List<Message<string, string>>();
+        var quiet = DateTime.UtcNow + TimeSpan.FromSeconds(10); // the first fetch waits for the group to form
+        while (DateTime.UtcNow < quiet)
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false } result)
+            {
+                messages.Add(result.Message);
+                quiet = DateTime.UtcNow + TimeSpan.FromSeconds(2);
+            }
+        consumer.Close();
+        return messages;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        await _loop;
-        _consumer.Close();
+        await _reader;
+        _subscriber.Join();
+        _consumer.Close(); // commits the stored offsets, as the listener's close does
         _consumer.Dispose();
         _producer.Dispose();
         _stop.Dispose();

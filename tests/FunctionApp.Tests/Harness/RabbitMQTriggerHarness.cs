@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using EventProcessors.Processing.Actions;
+using EventProcessors.Processing.Pipeline;
 using EventProcessors.TestSupport;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Extensions.Sql;
@@ -31,16 +33,28 @@ public sealed class RabbitMQTriggerHarness : IAsyncDisposable
         _sql = sql;
     }
 
-    /// <summary>Invocations and their results, in order: (function, message id, succeeded).</summary>
-    public ConcurrentQueue<(string Function, string? MessageId, bool Succeeded, string? Error)> Invocations { get; } = new();
+    /// <summary>Invocations and their results, in order: (function, message id, succeeded, error, the broker's redelivered flag).</summary>
+    public ConcurrentQueue<(string Function, string? MessageId, bool Succeeded, string? Error, bool Redelivered)> Invocations { get; } = new();
+
+    /// <summary>
+    /// Awaited after an invocation and its output bindings finished and before the listener settles the message (ack, or
+    /// republish and ack): a test holds it there to restart the broker between output and ack.
+    /// </summary>
+    public Func<string, BasicDeliverEventArgs, Task>? BeforeSettle { get; set; }
 
     /// <summary>Starts one listener per function on <paramref name="uri"/>, as a host with these functions starts.</summary>
     public static async Task<RabbitMQTriggerHarness> StartAsync(Uri uri, IServiceProvider services, SqlOutputStandIn sql, ushort prefetchCount, params string[] functions)
     {
         var harness = new RabbitMQTriggerHarness(services, sql);
         // Rule: the listener's consumer is an AsyncEventingBasicConsumer on a client whose dispatch concurrency is 1, so one
-        // message of a queue is handled at a time per host instance (serial dispatch).
-        var factory = new ConnectionFactory { Uri = uri, ConsumerDispatchConcurrency = 1, AutomaticRecoveryEnabled = false, ClientProvidedName = "trigger-harness" };
+        // message of a queue is handled at a time per host instance (serial dispatch). Its ConnectionFactory sets only the
+        // URI and async dispatch, so the client's defaults hold: automatic recovery of the connection, channel and consumer
+        // (every 5 s) after the broker went away.
+        var factory = new ConnectionFactory
+        {
+            Uri = uri, ConsumerDispatchConcurrency = 1, AutomaticRecoveryEnabled = true, TopologyRecoveryEnabled = true,
+            NetworkRecoveryInterval = TimeSpan.FromSeconds(5), ClientProvidedName = "trigger-harness",
+        };
         harness._connection = await factory.CreateConnectionAsync();
         foreach (var function in functions)
         {
@@ -67,7 +81,22 @@ public sealed class RabbitMQTriggerHarness : IAsyncDisposable
         if (!run.IsCompleted) return;
         var error = await run;
         if (_host.IsCancellationRequested) return;
-        Invocations.Enqueue((function, properties.MessageId, error is null, error));
+        Invocations.Enqueue((function, properties.MessageId, error is null, error, delivery.Redelivered));
+        if (BeforeSettle is { } beforeSettle) await beforeSettle(function, delivery);
+        try
+        {
+            await SettleAsync(channel, queue, delivery, body, properties, error);
+        }
+        catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or IOException)
+        {
+            // Rule: the listener's ack or republish on a channel that died throws out of its handler (the client logs it);
+            // the message was never acknowledged, so the broker delivers it again, flagged redelivered, to the recovered
+            // consumer. An ack on the recovered channel with the old delivery tag is ignored by the client.
+        }
+    }
+
+    private static async Task SettleAsync(IChannel channel, string queue, BasicDeliverEventArgs delivery, byte[] body, BasicProperties properties, string? error)
+    {
         if (error is not null)
         {
             // Rule: on failure the listener reads x-ms-rabbitmq-requeuecount, adds one and, at 5 or more, rejects the
@@ -196,6 +225,14 @@ public static class Topology
         while (await channel.BasicGetAsync(queue, autoAck: false) is { } result)
             messages.Add((Encoding.UTF8.GetString(result.Body.Span), result.BasicProperties));
         return messages; // closing the channel returns them to the queue
+    }
+
+    /// <summary>Fails with the dead letters' bodies if any Collector dead-letter queue (the outbox's included) holds a message.</summary>
+    public static async Task AssertNothingDeadLetteredAsync(Uri vhost)
+    {
+        foreach (var queue in Consumers.All.Where(c => c.Bus == EventBus.Collector).Select(c => c.Queue).Append(Destinations.CollectorOutbox))
+            Assert.True(await CountAsync(vhost, Destinations.DeadLetterQueue(queue)) == 0,
+                $"{queue} dead-lettered: {string.Join(" | ", (await PeekAsync(vhost, Destinations.DeadLetterQueue(queue))).Select(m => m.Body))}");
     }
 
     public static async Task<uint> CountAsync(Uri vhost, string queue)

@@ -14,12 +14,19 @@ public sealed class SqlOutputStandIn
 {
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, IReadOnlyDictionary<string, object?>>> _tables = new(StringComparer.Ordinal);
     private readonly object _transaction = new();
+    private readonly Dictionary<string, int> _writes = new(StringComparer.Ordinal);
     private int _failures;
 
     /// <summary>How many of the next invocations' writes fail (int.MaxValue: until <see cref="Recover"/>).</summary>
     public void Fail(int invocations = int.MaxValue) { lock (_transaction) _failures = invocations; }
 
     public void Recover() { lock (_transaction) _failures = 0; }
+
+    /// <summary>How many invocations wrote rows to <paramref name="table"/> (an upsert of the same rows counts again).</summary>
+    public int Writes(string table)
+    {
+        lock (_transaction) return _writes.GetValueOrDefault(table);
+    }
 
     /// <summary>Rows of <paramref name="table"/> (e.g. <c>dbo.Orders</c>) by primary key.</summary>
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, object?>> Rows(string table) =>
@@ -51,6 +58,8 @@ public sealed class SqlOutputStandIn
             }
             foreach (var (table, key, row) in staged)
                 _tables.GetOrAdd(table, _ => new(StringComparer.Ordinal))[key] = row;
+            foreach (var table in staged.Select(s => s.Table).Distinct())
+                _writes[table] = _writes.GetValueOrDefault(table) + 1;
         }
     }
 

@@ -171,6 +171,25 @@ public sealed class ClaimLifecycleTests
     }
 
     [Fact]
+    public async Task A_duplicate_of_an_outcome_whose_follow_ons_alone_were_published_hands_over_only_its_records()
+    {
+        // The Function App publishes follow-ons itself but leaves the rows to an output binding that writes them later.
+        var action = new ScriptedAction();
+        var completed = await _harness.ProcessAsync(PipelineHarness.OrderCreated("ORD-3"), action);
+        await _harness.Pipeline.ConfirmFollowOnsPublishedAsync(completed, CancellationToken.None);
+        var duplicate = await _harness.ProcessAsync(PipelineHarness.OrderCreated("ORD-3"), action);
+        await _harness.Pipeline.ConfirmPublishedAsync(duplicate, CancellationToken.None);
+        var afterBoth = await _harness.ProcessAsync(PipelineHarness.OrderCreated("ORD-3"), action);
+
+        Assert.Equal((1, 1), (completed.Outcome.Events.Count, completed.Outcome.Records.Count));
+        Assert.Equal((ProcessingStatus.Duplicate, true, false), (duplicate.Status, duplicate.ShouldPublish, duplicate.AlreadyPublished));
+        Assert.Empty(duplicate.Outcome.Events);
+        Assert.Equal(completed.Outcome.Records.Select(r => r.Row.GetRawText()), duplicate.Outcome.Records.Select(r => r.Row.GetRawText()));
+        Assert.Equal((ProcessingStatus.Duplicate, false), (afterBoth.Status, afterBoth.ShouldPublish));
+        Assert.Equal(1, action.Runs);
+    }
+
+    [Fact]
     public async Task An_outcome_with_nothing_to_publish_is_marked_at_completion()
     {
         var quiet = new QuietAction();
@@ -223,6 +242,7 @@ public sealed class ClaimLifecycleTests
         }
 
         public Task MarkPublishedAsync(IdempotencyKey key, CancellationToken cancellationToken = default) => inner.MarkPublishedAsync(key, cancellationToken);
+        public Task MarkFollowOnsPublishedAsync(IdempotencyKey key, CancellationToken cancellationToken = default) => inner.MarkFollowOnsPublishedAsync(key, cancellationToken);
 
         public Task ReleaseAsync(IdempotencyClaim claim, string error, CancellationToken cancellationToken = default) =>
             inner.ReleaseAsync(claim, error, FailRelease?.Invoke() == true ? new CancellationToken(canceled: true) : cancellationToken);

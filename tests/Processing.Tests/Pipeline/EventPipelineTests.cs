@@ -271,6 +271,7 @@ public sealed class EventPipelineTests
             throw new TimeoutException("worker died");
         }
         public Task MarkPublishedAsync(IdempotencyKey key, CancellationToken cancellationToken = default) => inner.MarkPublishedAsync(key, cancellationToken);
+        public Task MarkFollowOnsPublishedAsync(IdempotencyKey key, CancellationToken cancellationToken = default) => inner.MarkFollowOnsPublishedAsync(key, cancellationToken);
         public Task ReleaseAsync(IdempotencyClaim claim, string error, CancellationToken cancellationToken = default) => throw new TimeoutException("worker died");
         public Task DeadLetterAsync(IdempotencyClaim claim, EventError error, CancellationToken cancellationToken = default) => inner.DeadLetterAsync(claim, error, cancellationToken);
         public Task<int> SweepAsync(CancellationToken cancellationToken = default) => inner.SweepAsync(cancellationToken);
