@@ -74,7 +74,15 @@ public static class LocalHostCli
             if (parse.GetValue(prefetch) is { } p) configuration["LocalHost:Prefetch"] = p.ToString(System.Globalization.CultureInfo.InvariantCulture);
             if (string.IsNullOrEmpty(configuration[SettingNames.TableServiceUri]) && DevelopmentStorage.Warning(configuration[SettingNames.TableStorage]) is { } warning)
                 console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
-            return await ServeAsync(configuration, ct);
+            try
+            {
+                return await ServeAsync(configuration, ct);
+            }
+            catch (HealthPortUnavailableException ex)
+            {
+                console.MarkupLine($"[red]{Markup.Escape(ex.Message)}[/]");
+                return 2;
+            }
         });
         root.Subcommands.Add(serve);
 
@@ -153,8 +161,17 @@ public static class LocalHostCli
         builder.Services.AddWorkerTelemetry(builder.Configuration, operations: true);
         var drain = builder.Configuration.GetSection(WorkerOptions.SectionName).Get<WorkerOptions>()?.DrainTimeout ?? new WorkerOptions().DrainTimeout;
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = drain + TimeSpan.FromSeconds(10));
+        // Not RunAsync: it disposes the host, and the telemetry still has to be flushed after the stop.
         using var host = builder.Build();
-        await host.RunAsync(cancellationToken);
+        try
+        {
+            await host.StartAsync(cancellationToken);
+            await host.WaitForShutdownAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await host.StopAsync(CancellationToken.None); // stopped while starting: stop (and drain) what did start
+        }
         TelemetrySetup.Flush(host.Services);
         return 0;
     }

@@ -22,11 +22,20 @@ public sealed class HealthEndpoint(WorkerProbe probe, IOptions<OperationsOptions
     public Task StartAsync(CancellationToken cancellationToken)
     {
         if (options.Value.HealthPort <= 0) return Task.CompletedTask;
-        Address = new Uri($"http://127.0.0.1:{options.Value.HealthPort}/");
-        _listener = new HttpListener();
-        _listener.Prefixes.Add(Address.ToString());
-        _listener.Start();
-        _loop = Task.Run(() => ServeAsync(_listener), CancellationToken.None);
+        var address = new Uri($"http://127.0.0.1:{options.Value.HealthPort}/");
+        var listener = new HttpListener();
+        listener.Prefixes.Add(address.ToString());
+        try
+        {
+            listener.Start();
+        }
+        catch (HttpListenerException ex)
+        {
+            listener.Close();
+            throw new HealthPortUnavailableException(options.Value.HealthPort, ex);
+        }
+        (_listener, Address) = (listener, address);
+        _loop = Task.Run(() => ServeAsync(listener), CancellationToken.None);
         logger.LogInformation("Health endpoints on {Address}healthz and {Address}readyz", Address, Address);
         return Task.CompletedTask;
     }
@@ -91,4 +100,12 @@ public sealed class HealthEndpoint(WorkerProbe probe, IOptions<OperationsOptions
     }
 
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
+}
+
+/// <summary>The health port is taken (most often by a second <c>serve</c> on the same machine): a setting to change, not a crash.</summary>
+public sealed class HealthPortUnavailableException(int port, Exception inner) : InvalidOperationException(
+    $"The health endpoints cannot listen on 127.0.0.1:{port} ({inner.Message}); another process, perhaps a second serve, has that port. " +
+    "Give each worker on this machine its own LocalHost__Operations__HealthPort, or 0 to turn the endpoints off.", inner)
+{
+    public int Port { get; } = port;
 }

@@ -73,6 +73,23 @@ public sealed class HealthEndpointTests(RabbitMqFixture rabbit, AzuriteFixture a
         Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync(new Uri(health, "metrics"))).StatusCode);
     }
 
+    [Fact]
+    public async Task A_health_port_another_process_holds_fails_the_start_with_the_setting_to_change_and_stops_cleanly()
+    {
+        using var holder = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((IPEndPoint)holder.LocalEndpoint).Port;
+        // The probe is never reached: the endpoint fails before it serves a request.
+        var endpoint = new HealthEndpoint(null!, Microsoft.Extensions.Options.Options.Create(new OperationsOptions { HealthPort = port }),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<HealthEndpoint>.Instance);
+
+        var refused = await Assert.ThrowsAsync<HealthPortUnavailableException>(() => endpoint.StartAsync(CancellationToken.None));
+        Assert.Equal(port, refused.Port);
+        Assert.Contains("LocalHost__Operations__HealthPort", refused.Message, StringComparison.Ordinal);
+        Assert.Null(endpoint.Address);
+        await endpoint.StopAsync(CancellationToken.None); // was an ObjectDisposedException from the listener that never started
+    }
+
     private async Task<string> WaitForAsync(Uri uri, HttpStatusCode status)
     {
         var deadline = DateTimeOffset.UtcNow + Timeout;
