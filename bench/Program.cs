@@ -32,7 +32,7 @@ static int Usage(int exitCode)
                     --prefetch 64[,8] --contenders raw,worker,mt,mt-inbox --azurite-messages 500 --kafka-messages 5000 (0: skip)
           pipeline  the pipeline in process: --storage inmemory|<connection string> --events 20000 --concurrency 16
           memory    the worker's peak RSS after --messages 100000 (in-memory tables, prefetch 64)
-          soak      serve fed for --minutes 10 at --rate 50/s, RSS every --sample 5 s, FAIL above --max-slope 10 MB/100k (--storage, default Azurite)
+          soak      serve fed for --minutes 10 at --rate 50/s (--backlog 1000 ahead at most), RSS every --sample 5 s, FAIL above --max-slope 10 MB/100k (--storage, default Azurite)
         """);
     return exitCode;
 }

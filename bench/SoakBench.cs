@@ -8,7 +8,8 @@ using RabbitMQ.Client.Events;
 namespace EventProcessors.Bench;
 
 /// <summary>
-/// Mode <c>soak</c>: <c>serve</c> fed continuously (<c>--rate</c> messages per second into <c>delivery.create-note</c>) for <c>--minutes</c>,
+/// Mode <c>soak</c>: <c>serve</c> fed continuously (<c>--rate</c> messages per second into <c>delivery.create-note</c>, at most
+/// <c>--backlog</c> (1,000) ahead of what it has handled, so a worker slower than the rate stays busy without a queue that outlives the run) for <c>--minutes</c>,
 /// its RSS sampled every <c>--sample</c> seconds against the messages it has handled (follow-ons counted). Prints start, end and max RSS
 /// and the slope (least squares, MB per 100,000 messages, over the samples after the first fifth of the run, when JIT and pools have
 /// settled); exits 1, saying FAIL, when the slope exceeds <c>--max-slope</c> MB per 100,000 (default 10) or the run did not drain.
@@ -24,7 +25,8 @@ public static class SoakBench
         var maxSlope = args.Double("max-slope", 10);
         var prefetch = args.Int("prefetch", 64);
         var storage = args.Text("storage", "UseDevelopmentStorage=true");
-        Console.WriteLine($"bench soak: serve for {duration.TotalMinutes:F1} min at {rate} msgs/s, storage {storage}, RSS every {sampleEvery.TotalSeconds:F0} s; load average {ProcessStats.LoadAverage()}");
+        var backlog = args.Int("backlog", 1_000);
+        Console.WriteLine($"bench soak: serve for {duration.TotalMinutes:F1} min at up to {rate} msgs/s ({backlog} ahead at most), storage {storage}, RSS every {sampleEvery.TotalSeconds:F0} s; load average {ProcessStats.LoadAverage()}");
 
         var broker = new RabbitMqFixture();
         await broker.InitializeAsync();
@@ -49,8 +51,8 @@ public static class SoakBench
         while (clock.Elapsed < duration)
         {
             child.ThrowIfExited();
-            // Publish what the rate owes by now, in one confirmed batch every 100 ms.
-            var owed = (int)(clock.Elapsed.TotalSeconds * rate) - published;
+            // Publish what the rate owes by now, in one confirmed batch every 100 ms, never more than the backlog ahead.
+            var owed = Math.Min((int)(clock.Elapsed.TotalSeconds * rate) - published, backlog - (published - (int)Interlocked.Read(ref handled)));
             if (owed > 0)
             {
                 await RabbitRun.PreloadAsync(connection, run, published, owed);
