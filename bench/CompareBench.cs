@@ -17,12 +17,15 @@ public static class CompareBench
         var rounds = Math.Max(1, args.Int("rounds", 4));
         var prefetches = args.List("prefetch", "64").Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
         var contenders = args.List("contenders", "raw", "worker", "mt", "mt-inbox");
-        var azuriteMessages = args.Int("azurite-messages", 1_000);
-        var kafkaMessages = args.Int("kafka-messages", 20_000);
+        var azuriteMessages = args.Int("azurite-messages", 500);
+        var kafkaMessages = args.Int("kafka-messages", 5_000);
         var output = Console.Out;
+        if (contenders.FirstOrDefault(c => c is not ("raw" or "worker" or "mt" or "mt-inbox")) is { } unknown)
+            throw new BenchFailure($"Unknown contender '{unknown}': --contenders takes raw, worker, mt, mt-inbox (Azurite and Kafka have options of their own).");
 
         output.WriteLine($"bench compare: {messages:N0} messages per run, {rounds} rounds, prefetch {string.Join(',', prefetches)}; {Environment.ProcessorCount} cores, load average {ProcessStats.LoadAverage()}");
         output.WriteLine("one hop per message: consume order.confirmed from quorum queue delivery.create-note, publish one confirmed follow-on, ack after the confirm");
+        var total = System.Diagnostics.Stopwatch.StartNew();
         var broker = new RabbitMqFixture();
         await broker.InitializeAsync();
 
@@ -61,7 +64,7 @@ public static class CompareBench
         output.WriteLine("pipeline in process (target <= 4 KiB allocated per event), Table operations for the idempotency record:");
         PipelineBench.Print(await PipelineBench.MeasureAsync(Processing.Storage.TableServiceClientFactory.InMemoryConnectionString, 20_000, 16), output);
         if (azuriteMessages > 0) PipelineBench.Print(await PipelineBench.MeasureAsync("UseDevelopmentStorage=true", Math.Min(azuriteMessages, 2_000), 16), output);
-        output.WriteLine($"load average at the end {ProcessStats.LoadAverage()}");
+        output.WriteLine($"load average at the end {ProcessStats.LoadAverage()}; the whole run took {total.Elapsed:mm\\:ss}");
         return 0;
     }
 }

@@ -4,6 +4,7 @@ using EventProcessors.Bench.Harness;
 
 // bench <mode> [options]; README "Benchmarks". The contender modes are the child processes compare, memory and soak start.
 var mode = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "compare";
+if (args.Any(a => a is "--help" or "-h" or "help")) return Usage(0);
 var options = new BenchArgs(args.Length > 0 && mode == args[0] ? args[1..] : args);
 try
 {
@@ -11,8 +12,10 @@ try
     {
         "pipeline" => await PipelineBench.RunAsync(options),
         "compare" => await CompareBench.RunAsync(options),
+        "memory" => await MemoryBench.RunAsync(options),
+        "soak" => await SoakBench.RunAsync(options),
         "contender" => await ContenderHost.RunAsync(options),
-        _ => Usage(),
+        _ => Usage(2),
     };
 }
 catch (BenchFailure failure)
@@ -21,15 +24,15 @@ catch (BenchFailure failure)
     return 1;
 }
 
-static int Usage()
+static int Usage(int exitCode)
 {
     Console.Error.WriteLine("""
         usage: bench [compare|pipeline|memory|soak] [options]
           compare   side by side on one RabbitMQ broker (and Kafka on librdkafka's mock cluster); --messages 20000 --rounds 4
-                    --prefetch 64[,8] --contenders raw,worker,mt,mt-inbox --azurite-messages 1000 --kafka-messages 20000 (0: skip)
+                    --prefetch 64[,8] --contenders raw,worker,mt,mt-inbox --azurite-messages 500 --kafka-messages 5000 (0: skip)
           pipeline  the pipeline in process: --storage inmemory|<connection string> --events 20000 --concurrency 16
           memory    the worker's peak RSS after --messages 100000 (in-memory tables, prefetch 64)
-          soak      serve fed continuously for --minutes 10 at --rate 80/s, RSS sampled every --sample 5 s (--storage, default Azurite)
+          soak      serve fed for --minutes 10 at --rate 50/s (--backlog 1000 ahead at most), RSS every --sample 5 s, FAIL above --max-slope 10 MB/100k (--storage, default Azurite)
         """);
-    return 2;
+    return exitCode;
 }

@@ -31,10 +31,11 @@ public static class WorkerContender
         {
             return await LocalHostCli.ServeAsync(LocalHostServiceCollectionExtensions.BuildConfiguration(settings), stop);
         }
-        catch (ObjectDisposedException e) when (stop.IsCancellationRequested)
+        catch (Exception e) when (stop.IsCancellationRequested && e is ObjectDisposedException or OperationCanceledException)
         {
-            // serve on main flushes telemetry from a host RunAsync already disposed: it has drained by then, so the run counts,
-            // but say so (the harness's drain checks still decide whether anything was lost).
+            // serve on main flushes telemetry from a host RunAsync already disposed, and a stop during start-up (a short run can
+            // finish before every idle queue is subscribed) cancels the start: either way it has drained, so say so and let the
+            // harness's drain checks decide whether anything was lost.
             Console.Error.WriteLine($"serve threw on shutdown, after draining: {e.Message}");
             return 0;
         }

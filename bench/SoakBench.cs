@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Globalization;
+using EventProcessors.Bench.Harness;
+using EventProcessors.TestSupport;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+namespace EventProcessors.Bench;
+
+/// <summary>
+/// Mode <c>soak</c>: <c>serve</c> fed continuously (<c>--rate</c> messages per second into <c>delivery.create-note</c>, at most
+/// <c>--backlog</c> (1,000) ahead of what it has handled, so a worker slower than the rate stays busy without a queue that outlives the run) for <c>--minutes</c>,
+/// its RSS sampled every <c>--sample</c> seconds against the messages it has handled (follow-ons counted). Prints start, end and max RSS
+/// and the slope (least squares, MB per 100,000 messages, over the samples after the first fifth of the run, when JIT and pools have
+/// settled); exits 1, saying FAIL, when the slope exceeds <c>--max-slope</c> MB per 100,000 (default 10) or the run did not drain.
+/// Default storage is Azurite: with in-memory tables every record the worker writes stays in its memory by design.
+/// </summary>
+public static class SoakBench
+{
+    public static async Task<int> RunAsync(BenchArgs args)
+    {
+        var duration = TimeSpan.FromMinutes(args.Double("minutes", 10));
+        var rate = args.Int("rate", 50);
+        var sampleEvery = TimeSpan.FromSeconds(args.Double("sample", 5));
+        var maxSlope = args.Double("max-slope", 10);
+        var prefetch = args.Int("prefetch", 64);
+        var storage = args.Text("storage", "UseDevelopmentStorage=true");
+        var backlog = args.Int("backlog", 1_000);
+        Console.WriteLine($"bench soak: serve for {duration.TotalMinutes:F1} min at up to {rate} msgs/s ({backlog} ahead at most), storage {storage}, RSS every {sampleEvery.TotalSeconds:F0} s; load average {ProcessStats.LoadAverage()}");
+
+        var broker = new RabbitMqFixture();
+        await broker.InitializeAsync();
+        await using var vhost = await broker.CreateVirtualHostAsync("soak");
+        await RabbitRun.PrepareAsync(vhost.Uri, audit: false);
+        await using var connection = await new ConnectionFactory { Uri = vhost.Uri, ClientProvidedName = "bench-soak" }.CreateConnectionAsync();
+        var run = Guid.NewGuid().ToString("N")[..8];
+
+        // Follow-ons are taken off as they come (the harness's CPU, not the worker's), so the broker's memory stays flat too.
+        long handled = 0;
+        await using var counter = await connection.CreateChannelAsync();
+        var consumer = new AsyncEventingBasicConsumer(counter);
+        consumer.ReceivedAsync += (_, _) => { Interlocked.Increment(ref handled); return Task.CompletedTask; };
+        await counter.BasicConsumeAsync(Messages.FollowOnQueue, autoAck: true, consumer);
+
+        await using var child = ChildProcess.Start("worker", ["worker", "--uri", vhost.Uri.ToString(), "--prefetch", prefetch.ToString(CultureInfo.InvariantCulture),
+            "--audit", "false", "--run", run, "--storage", storage]);
+        var samples = new List<(double Seconds, long Handled, double RssMb)>();
+        var clock = Stopwatch.StartNew();
+        var published = 0;
+        var nextSample = TimeSpan.Zero;
+        while (clock.Elapsed < duration)
+        {
+            child.ThrowIfExited();
+            // Publish what the rate owes by now, in one confirmed batch every 100 ms, never more than the backlog ahead.
+            var owed = Math.Min((int)(clock.Elapsed.TotalSeconds * rate) - published, backlog - (published - (int)Interlocked.Read(ref handled)));
+            if (owed > 0)
+            {
+                await RabbitRun.PreloadAsync(connection, run, published, owed);
+                published += owed;
+            }
+            if (clock.Elapsed >= nextSample)
+            {
+                var sample = (clock.Elapsed.TotalSeconds, Interlocked.Read(ref handled), child.Rss / (1024.0 * 1024.0));
+                samples.Add(sample);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {sample.Item1,6:F0} s  {sample.Item2,8:N0} handled  RSS {sample.Item3,6:F1} MB  (load {ProcessStats.LoadAverage()})"));
+                nextSample += sampleEvery;
+            }
+            await Task.Delay(100);
+        }
+
+        var drain = Stopwatch.StartNew();
+        while (Interlocked.Read(ref handled) < published && drain.Elapsed < TimeSpan.FromMinutes(5)) await Task.Delay(200);
+        var peak = child.PeakRss / (1024.0 * 1024.0);
+        var exit = await child.StopAsync(TimeSpan.FromSeconds(60));
+        var left = (await counter.QueueDeclarePassiveAsync(Messages.InputQueue)).MessageCount;
+        var final = Interlocked.Read(ref handled);
+
+        var settled = samples.Where(s => s.Seconds >= duration.TotalSeconds / 5).ToArray();
+        var slope = SlopePer100k(settled.Select(s => ((double)s.Handled, s.RssMb)).ToArray());
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"published {published:N0}, handled {final:N0}, left in queue {left}; RSS start {settled.FirstOrDefault().RssMb:F1} MB (after {duration.TotalSeconds / 5:F0} s), end {samples[^1].RssMb:F1} MB, max {samples.Max(s => s.RssMb):F1} MB, peak (VmHWM) {peak:F1} MB"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"slope {slope:F2} MB per 100,000 messages (limit {maxSlope:F0}); load average {ProcessStats.LoadAverage()}"));
+        var failures = new List<string>();
+        if (exit != 0) failures.Add($"the worker exited with {exit}");
+        if (final != published || left != 0) failures.Add($"did not drain: {published} published, {final} follow-ons, {left} left");
+        if (slope > maxSlope) failures.Add($"memory grows: {slope:F2} MB per 100,000 messages");
+        if (failures.Count == 0) return 0;
+        Console.WriteLine("FAIL: " + string.Join("; ", failures));
+        return 1;
+    }
+
+    /// <summary>Least-squares slope of RSS (MB) over messages handled, per 100,000 messages; 0 with fewer than two distinct points.</summary>
+    public static double SlopePer100k(IReadOnlyList<(double Handled, double RssMb)> points)
+    {
+        if (points.Count < 2) return 0;
+        var meanX = points.Average(p => p.Handled);
+        var meanY = points.Average(p => p.RssMb);
+        var sxx = points.Sum(p => (p.Handled - meanX) * (p.Handled - meanX));
+        if (sxx == 0) return 0;
+        return points.Sum(p => (p.Handled - meanX) * (p.RssMb - meanY)) / sxx * 100_000;
+    }
+}
