@@ -38,6 +38,8 @@ public sealed class TimelineTests
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
+            [LocalHostSettingNames.Transport] = "inmemory",
+            [Processing.Hosting.SettingNames.TableStorage] = "inmemory",
             ["LocalHost:TimelineCapacity"] = "20",
             ["EventStore:Audit"] = "false",
         }).Build();
@@ -48,8 +50,9 @@ public sealed class TimelineTests
         var transport = services.GetRequiredService<IMessageTransport>();
         await worker.StartAsync(CancellationToken.None);
         const int messages = 40;
+        var run = Guid.NewGuid().ToString("N")[..8];
         for (var i = 0; i < messages; i++)
-            await transport.PublishAsync(Destinations.CollectorExchange, EventTypes.Collector.OrderConfirmed, new OutboundMessage(OrderConfirmed(i)), CancellationToken.None);
+            await transport.PublishAsync(Destinations.CollectorExchange, EventTypes.Collector.OrderConfirmed, new OutboundMessage(OrderConfirmed($"{run}-{i}")), CancellationToken.None);
 
         var timeline = services.GetRequiredService<TimelineRecorder>();
         await completed.WaitForAsync(messages, TimeSpan.FromSeconds(180), () => string.Join('\n', timeline.Entries.Select(TimelineRecorder.Format)));
@@ -57,10 +60,10 @@ public sealed class TimelineTests
 
         Assert.Equal(20, timeline.Capacity);
         Assert.Equal(20, timeline.Entries.Count); // of the 200+ entries recorded (received, completed, published per message and action)
-        Assert.True(completed.Total > 5 * messages, $"{completed.Total} entries");
+        Assert.True(completed.Total >= 5 * messages, $"{completed.Total} entries");
     }
 
-    private static byte[] OrderConfirmed(int i) => Encoding.UTF8.GetBytes($$$"""
+    private static byte[] OrderConfirmed(string i) => Encoding.UTF8.GetBytes($$$"""
         {"type":"order.confirmed","timestamp":"2024-01-15T10:40:00.000Z","tenantId":"tenant-123","source":"orders-service","correlationId":"corr-{{{i}}}",
          "data":{"orderId":"o-{{{i}}}","orderNumber":"ORD-{{{i}}}","customerId":"c-1","shippingAddressId":"addr-1","lineItems":[{"productId":"p-1","description":"Product Name","quantity":5,"unit":"pcs"}]}}
         """);
