@@ -13,6 +13,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace EventProcessors.LocalHost.Hosting;
 
@@ -38,7 +39,7 @@ public static class LocalHostServiceCollectionExtensions
         services.AddEventProcessing(configuration);
         services.AddOptions<WorkerOptions>().Bind(configuration.GetSection(WorkerOptions.SectionName));
         services.TryAddSingleton(sp => new RecordWriter(sp.GetRequiredService<ITableServiceClient>()));
-        services.TryAddSingleton<TimelineRecorder>();
+        services.TryAddSingleton(sp => new TimelineRecorder(sp.GetRequiredService<IOptions<WorkerOptions>>().Value.TimelineCapacity));
         services.AddSingleton<ITimelineObserver>(sp => sp.GetRequiredService<TimelineRecorder>());
         services.TryAddSingleton<IMessageTransport>(sp =>
         {

@@ -60,25 +60,40 @@ public sealed class CompositeTimelineObserver(IEnumerable<ITimelineObserver> obs
     }
 }
 
-/// <summary>Keeps every entry, and lets a caller wait (bounded) until a condition over them holds.</summary>
+/// <summary>
+/// Keeps the latest <see cref="Capacity"/> entries (older ones are dropped, so a serving worker's memory does not grow with
+/// the messages it handles), and lets a caller wait (bounded) until a condition over them holds.
+/// </summary>
 public sealed class TimelineRecorder : ITimelineObserver
 {
+    /// <summary>Entries kept by default: every hop of a demo or a test, a few thousand messages of a serving worker.</summary>
+    public const int DefaultCapacity = 10_000;
+
     private readonly ConcurrentQueue<TimelineEntry> _entries = new();
     private readonly object _gate = new();
-    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _count;
+    private TaskCompletionSource? _changed;
 
+    public TimelineRecorder(int capacity = DefaultCapacity) =>
+        Capacity = capacity > 0 ? capacity : throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "The timeline must keep at least one entry.");
+
+    public int Capacity { get; }
+
+    /// <summary>The entries kept, oldest first.</summary>
     public IReadOnlyList<TimelineEntry> Entries => _entries.ToArray();
 
     public void Record(TimelineEntry entry)
     {
         _entries.Enqueue(entry);
-        TaskCompletionSource changed;
+        if (Interlocked.Increment(ref _count) > Capacity && _entries.TryDequeue(out _)) Interlocked.Decrement(ref _count);
+        TaskCompletionSource? changed;
         lock (_gate)
         {
+            // Only a waiter needs the signal; without one, recording allocates nothing.
             changed = _changed;
-            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _changed = null;
         }
-        changed.TrySetResult();
+        changed?.TrySetResult();
     }
 
     public IEnumerable<TimelineEntry> OfKind(TimelineKind kind) => Entries.Where(e => e.Kind == kind);
@@ -90,7 +105,7 @@ public sealed class TimelineRecorder : ITimelineObserver
         while (true)
         {
             Task changed;
-            lock (_gate) changed = _changed.Task;
+            lock (_gate) changed = (_changed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
             if (condition(Entries)) return;
             try
             {

@@ -54,6 +54,12 @@ public sealed class WorkerOptions
     /// <summary>Also run RouteOutbox: republish what the Function App put in <c>collector-events.outbox</c>. Default true.</summary>
     public bool RouteOutbox { get; set; } = true;
 
+    /// <summary>
+    /// Entries the in-process timeline keeps (every delivery, verdict and publish; the demo prints it, tests read it); older
+    /// ones are dropped, so a serving worker's memory stays flat. Default <see cref="Timeline.TimelineRecorder.DefaultCapacity"/>.
+    /// </summary>
+    public int TimelineCapacity { get; set; } = Timeline.TimelineRecorder.DefaultCapacity;
+
     /// <summary>Quorum queue <c>x-delivery-limit</c>: deliveries after which the broker dead-letters a message. Default 20.</summary>
     public int DeliveryLimit { get; set; } = Transport.TopologyDefinition.DefaultDeliveryLimit;
 }

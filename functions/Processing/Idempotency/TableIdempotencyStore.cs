@@ -404,7 +404,8 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
 
     private async Task WriteOutcomeAsync(TableEntity record, byte[] data, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var chunks = data.Chunk(ChunkBytes).ToArray();
+        // An outcome within one property (nearly all of them) is stored as it is, without a chunked copy.
+        var chunks = data.Length <= ChunkBytes ? [data] : data.Chunk(ChunkBytes).ToArray();
         record[Fields.OutcomeChunks] = chunks.Length;
         if (chunks.Length <= ChunksPerEntity)
         {

@@ -218,16 +218,20 @@ public sealed class EventPipeline
             ["TenantId"] = e?.TenantId,
         });
 
+    /// <summary>
+    /// Handled and duplicate events are logged at Debug: one line per message through a console logger costs a large share
+    /// of the worker's time, and the handled/duplicate counters carry the counts. Dead letters and retries stay warnings.
+    /// </summary>
     private void Log(ConsumerDefinition consumer, ProcessingResult result)
     {
         switch (result.Status)
         {
             case ProcessingStatus.Completed:
-                _logger.LogInformation("{Consumer} handled {EventType} {EventId}: {Events} events, {Records} records",
+                _logger.LogDebug("{Consumer} handled {EventType} {EventId}: {Events} events, {Records} records",
                     consumer.Name, result.Event!.Type, result.Event.Id, result.Outcome.Events.Count, result.Outcome.Records.Count);
                 break;
             case ProcessingStatus.Duplicate:
-                _logger.LogInformation("{Consumer} suppressed duplicate {EventType} {EventId}", consumer.Name, result.Event!.Type, result.Event.Id);
+                _logger.LogDebug("{Consumer} suppressed duplicate {EventType} {EventId}", consumer.Name, result.Event!.Type, result.Event.Id);
                 break;
             case ProcessingStatus.DeadLettered:
                 _logger.LogWarning("{Consumer} dead-lettered {EventType} {EventId}: {Reason}", consumer.Name, result.Event?.Type, result.Event?.Id, result.Error);

@@ -45,7 +45,10 @@ public sealed class SqlTableAttribute(string name) : Attribute
 {
     public string Name { get; } = name;
 
-    public static string NameOf(Type rowType) =>
-        rowType.GetCustomAttribute<SqlTableAttribute>()?.Name
-        ?? throw new InvalidOperationException($"{rowType.Name} has no [SqlTable] attribute naming its table.");
+    /// <summary>The table of <paramref name="rowType"/>, read from its attribute once per type (every record written asks).</summary>
+    public static string NameOf(Type rowType) => Names.GetOrAdd(rowType, static type =>
+        type.GetCustomAttribute<SqlTableAttribute>()?.Name
+        ?? throw new InvalidOperationException($"{type.Name} has no [SqlTable] attribute naming its table."));
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, string> Names = new();
 }

@@ -26,10 +26,14 @@ internal static class InMemoryEntities
         return copy;
     }
 
-    /// <summary><paramref name="stored"/> with <paramref name="changes"/>' properties laid over it.</summary>
+    /// <summary>
+    /// <paramref name="stored"/> with <paramref name="changes"/>' properties laid over it. The stored values are already
+    /// normalised private copies (they never leave the table uncopied), so they are shared rather than copied again.
+    /// </summary>
     public static TableEntity Merge(TableEntity stored, TableEntity changes)
     {
-        var merged = Copy(stored);
+        var merged = new TableEntity(stored.PartitionKey, stored.RowKey);
+        foreach (var (name, value) in stored.Properties()) merged[name] = value;
         foreach (var (name, value) in changes.Properties()) merged[name] = Normalise(name, value);
         return merged;
     }
@@ -60,6 +64,7 @@ internal static class InMemoryEntities
         string or int or long or double or bool or Guid => value,
         byte[] bytes => bytes.Clone(),
         BinaryData data => data.ToArray(),
+        DateTimeOffset { Offset.Ticks: 0 } => value,
         DateTimeOffset d => d.ToUniversalTime(),
         DateTime d => new DateTimeOffset(d.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(d, DateTimeKind.Utc) : d).ToUniversalTime(),
         Enum e => e.ToString(),

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Azure;
 using Azure.Data.Tables;
 using Azure.Data.Tables.Models;
@@ -6,68 +7,77 @@ namespace EventProcessors.Processing.Storage;
 
 /// <summary>
 /// The entities of one in-memory table, ordered by PartitionKey then RowKey (ordinal) as the service returns them.
-/// Every operation takes the table's lock; stored entities are private copies that never leave it.
+/// Each partition has a lock of its own, so writers to different partitions never wait for each other; an operation
+/// (and a transaction, which the service confines to one partition) takes its partition's lock. Queries walk the
+/// partitions in key order, each under its lock: like the service's, they are not a snapshot across partitions.
+/// Stored entities are private copies that never leave the table.
 /// </summary>
 internal sealed class InMemoryTable
 {
-    private readonly Lock _sync = new();
-    private readonly SortedSet<TableEntity> _entities = new(KeyComparer.Instance);
+    private readonly ConcurrentDictionary<string, Partition> _partitions = new(StringComparer.Ordinal);
+    private readonly Lock _partitionKeysGate = new();
+    private readonly SortedSet<string> _partitionKeys = new(StringComparer.Ordinal);
     private readonly Func<DateTimeOffset> _nextTimestamp;
 
     public InMemoryTable(Func<DateTimeOffset> nextTimestamp) => _nextTimestamp = nextTimestamp;
 
     public ETag Insert(TableEntity entity)
     {
-        lock (_sync)
+        var partition = PartitionOf(entity.PartitionKey);
+        lock (partition.Sync)
         {
-            if (_entities.Contains(entity)) throw AlreadyExists();
-            return Store(InMemoryEntities.Copy(entity));
+            if (partition.Rows.Contains(entity)) throw AlreadyExists();
+            return Store(partition, InMemoryEntities.Copy(entity));
         }
     }
 
     public TableEntity? Get(string partitionKey, string rowKey)
     {
-        lock (_sync)
+        if (!_partitions.TryGetValue(partitionKey, out var partition)) return null;
+        lock (partition.Sync)
         {
-            return _entities.TryGetValue(new TableEntity(partitionKey, rowKey), out var stored) ? InMemoryEntities.Copy(stored) : null;
+            return partition.Rows.TryGetValue(new TableEntity(partitionKey, rowKey), out var stored) ? InMemoryEntities.Copy(stored) : null;
         }
     }
 
     /// <summary>Updates an existing entity whose ETag matches; <paramref name="ifMatch"/> null means insert-or-update.</summary>
     public ETag Write(TableEntity entity, ETag? ifMatch, TableUpdateMode mode)
     {
-        lock (_sync)
+        var partition = PartitionOf(entity.PartitionKey);
+        lock (partition.Sync)
         {
-            var updated = Updated(entity, ifMatch, mode);
-            _entities.Remove(updated);
-            return Store(updated);
+            var updated = Updated(partition, entity, ifMatch, mode);
+            partition.Rows.Remove(updated);
+            return Store(partition, updated);
         }
     }
 
     public bool Delete(string partitionKey, string rowKey, ETag ifMatch)
     {
-        lock (_sync)
+        if (!_partitions.TryGetValue(partitionKey, out var partition)) return false;
+        lock (partition.Sync)
         {
-            if (!_entities.TryGetValue(new TableEntity(partitionKey, rowKey), out var stored)) return false;
+            if (!partition.Rows.TryGetValue(new TableEntity(partitionKey, rowKey), out var stored)) return false;
             CheckETag(stored, ifMatch);
-            return _entities.Remove(stored);
+            return partition.Rows.Remove(stored);
         }
     }
 
     /// <summary>
-    /// Applies a validated batch all or none: every action is checked against the stored state before anything is
+    /// Applies a validated batch (one partition) all or none: every action is checked against the stored state before anything is
     /// written, and the first failure throws <see cref="TableTransactionFailedException"/> with its index.
     /// </summary>
     public IReadOnlyList<ETag> Transact(IReadOnlyList<TableTransactionAction> batch)
     {
-        lock (_sync)
+        var partition = PartitionOf(batch[0].Entity.PartitionKey);
+        lock (partition.Sync)
         {
             var results = new TableEntity?[batch.Count];
             for (var i = 0; i < batch.Count; i++)
             {
                 try
                 {
-                    results[i] = Decide(batch[i]);
+                    results[i] = Decide(partition, batch[i]);
                 }
                 catch (RequestFailedException e)
                 {
@@ -79,8 +89,8 @@ internal sealed class InMemoryTable
             var etags = new ETag[batch.Count];
             for (var i = 0; i < batch.Count; i++)
             {
-                _entities.Remove(new TableEntity(batch[i].Entity.PartitionKey, batch[i].Entity.RowKey));
-                if (results[i] is { } entity) etags[i] = Store(entity);
+                partition.Rows.Remove(new TableEntity(batch[i].Entity.PartitionKey, batch[i].Entity.RowKey));
+                if (results[i] is { } entity) etags[i] = Store(partition, entity);
             }
             return etags;
         }
@@ -89,24 +99,47 @@ internal sealed class InMemoryTable
     /// <summary>Up to <paramref name="pageSize"/> matches from <paramref name="from"/> on, and the keys of the next match.</summary>
     public (List<TableEntity> Entities, string? ContinuationToken) Query(Func<TableEntity, bool>? filter, IReadOnlyList<string>? select, int pageSize, TableEntity? from)
     {
-        lock (_sync)
+        string[] partitionKeys;
+        lock (_partitionKeysGate)
         {
-            if (_entities.Count == 0 || from is not null && KeyComparer.Instance.Compare(from, _entities.Max) > 0)
-                return ([], null);
-            var candidates = from is null ? _entities : _entities.GetViewBetween(from, _entities.Max!);
-            var page = new List<TableEntity>();
-            foreach (var entity in candidates)
+            if (_partitionKeys.Count == 0 || from is not null && string.CompareOrdinal(from.PartitionKey, _partitionKeys.Max) > 0) return ([], null);
+            partitionKeys = [.. from is null ? _partitionKeys : _partitionKeys.GetViewBetween(from.PartitionKey, _partitionKeys.Max!)];
+        }
+        var page = new List<TableEntity>();
+        foreach (var partitionKey in partitionKeys)
+        {
+            var partition = _partitions[partitionKey];
+            lock (partition.Sync)
             {
-                if (filter is not null && !filter(entity)) continue;
-                if (page.Count == pageSize) return (page, TableContinuationToken.Encode(entity.PartitionKey, entity.RowKey));
-                page.Add(InMemoryEntities.Copy(entity, select));
+                if (partition.Rows.Count == 0) continue;
+                var candidates = from is null || from.PartitionKey != partitionKey ? partition.Rows
+                    : RowKeyComparer.Instance.Compare(from, partition.Rows.Max) > 0 ? null
+                    : partition.Rows.GetViewBetween(from, partition.Rows.Max!);
+                if (candidates is null) continue;
+                foreach (var entity in candidates)
+                {
+                    if (filter is not null && !filter(entity)) continue;
+                    if (page.Count == pageSize) return (page, TableContinuationToken.Encode(entity.PartitionKey, entity.RowKey));
+                    page.Add(InMemoryEntities.Copy(entity, select));
+                }
             }
-            return (page, null);
+        }
+        return (page, null);
+    }
+
+    private Partition PartitionOf(string partitionKey)
+    {
+        if (_partitions.TryGetValue(partitionKey, out var existing)) return existing;
+        lock (_partitionKeysGate)
+        {
+            var partition = _partitions.GetOrAdd(partitionKey, _ => new Partition());
+            _partitionKeys.Add(partitionKey);
+            return partition;
         }
     }
 
     // The new state of one batch action's row (null: deleted), without writing it.
-    private TableEntity? Decide(TableTransactionAction action)
+    private TableEntity? Decide(Partition partition, TableTransactionAction action)
     {
         var entity = InMemoryEntities.Require(action.Entity);
         // A batch action without an ETag is unconditional.
@@ -115,35 +148,35 @@ internal sealed class InMemoryTable
         {
             case TableTransactionActionType.Add:
                 TableServiceRules.ValidateEntity(entity);
-                return _entities.Contains(entity) ? throw AlreadyExists() : InMemoryEntities.Copy(entity);
+                return partition.Rows.Contains(entity) ? throw AlreadyExists() : InMemoryEntities.Copy(entity);
             case TableTransactionActionType.Delete:
-                if (!_entities.TryGetValue(entity, out var stored)) throw NotFound();
+                if (!partition.Rows.TryGetValue(entity, out var stored)) throw NotFound();
                 CheckETag(stored, etag);
                 return null;
             case TableTransactionActionType.UpdateMerge or TableTransactionActionType.UpdateReplace:
                 TableServiceRules.ValidateEntity(entity);
-                return Updated(entity, etag, action.ActionType == TableTransactionActionType.UpdateMerge ? TableUpdateMode.Merge : TableUpdateMode.Replace);
+                return Updated(partition, entity, etag, action.ActionType == TableTransactionActionType.UpdateMerge ? TableUpdateMode.Merge : TableUpdateMode.Replace);
             default:
                 TableServiceRules.ValidateEntity(entity);
-                return Updated(entity, null, action.ActionType == TableTransactionActionType.UpsertMerge ? TableUpdateMode.Merge : TableUpdateMode.Replace);
+                return Updated(partition, entity, null, action.ActionType == TableTransactionActionType.UpsertMerge ? TableUpdateMode.Merge : TableUpdateMode.Replace);
         }
     }
 
-    private TableEntity Updated(TableEntity entity, ETag? ifMatch, TableUpdateMode mode)
+    private static TableEntity Updated(Partition partition, TableEntity entity, ETag? ifMatch, TableUpdateMode mode)
     {
-        if (!_entities.TryGetValue(entity, out var stored))
+        if (!partition.Rows.TryGetValue(entity, out var stored))
             return ifMatch is null ? InMemoryEntities.Copy(entity) : throw NotFound();
         if (ifMatch is { } etag) CheckETag(stored, etag);
         return mode == TableUpdateMode.Merge ? InMemoryEntities.Merge(stored, entity) : InMemoryEntities.Copy(entity);
     }
 
-    private ETag Store(TableEntity entity)
+    private ETag Store(Partition partition, TableEntity entity)
     {
         var timestamp = _nextTimestamp();
         entity.Timestamp = timestamp;
         // The service's ETag form: W/"datetime'<URL-encoded timestamp>'".
-        entity.ETag = new ETag($"W/\"datetime'{Uri.EscapeDataString(timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture))}'\"");
-        _entities.Add(entity);
+        entity.ETag = new ETag(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"W/\"datetime'{timestamp.UtcDateTime:yyyy-MM-dd'T'HH'%3A'mm'%3A'ss.fffffff'Z'}'\""));
+        partition.Rows.Add(entity);
         return entity.ETag;
     }
 
@@ -160,14 +193,17 @@ internal sealed class InMemoryTable
     private static RequestFailedException NotFound() =>
         TableServiceRules.Error(404, TableErrorCode.ResourceNotFound.ToString(), "The specified resource does not exist.");
 
-    private sealed class KeyComparer : IComparer<TableEntity>
+    /// <summary>The rows of one partition, ordered by RowKey, and the lock every operation on them takes.</summary>
+    private sealed class Partition
     {
-        public static readonly KeyComparer Instance = new();
+        public Lock Sync { get; } = new();
+        public SortedSet<TableEntity> Rows { get; } = new(RowKeyComparer.Instance);
+    }
 
-        public int Compare(TableEntity? x, TableEntity? y)
-        {
-            var byPartition = string.CompareOrdinal(x!.PartitionKey, y!.PartitionKey);
-            return byPartition != 0 ? byPartition : string.CompareOrdinal(x.RowKey, y.RowKey);
-        }
+    private sealed class RowKeyComparer : IComparer<TableEntity>
+    {
+        public static readonly RowKeyComparer Instance = new();
+
+        public int Compare(TableEntity? x, TableEntity? y) => string.CompareOrdinal(x!.RowKey, y!.RowKey);
     }
 }

@@ -15,6 +15,8 @@ public static class StorageKeys
     /// <summary>Percent-encodes the forbidden characters, '%' itself and the '|' used to join key parts.</summary>
     public static string Escape(string value)
     {
+        // Most ids need nothing escaped: return them as they are, without a copy.
+        if (value.Length <= MaxReadableLength * 2 && !NeedsEscaping(value)) return value;
         var builder = new StringBuilder(value.Length);
         foreach (var c in value)
         {
@@ -30,6 +32,15 @@ public static class StorageKeys
             : escaped[..MaxReadableLength] + "~" + Hash(value);
     }
 
+    private static bool NeedsEscaping(string value)
+    {
+        foreach (var c in value)
+        {
+            if (c is '/' or '\\' or '#' or '?' or '%' or '|' || char.IsControl(c)) return true;
+        }
+        return false;
+    }
+
     /// <summary>Escapes each part and joins them with '|'.</summary>
     public static string Join(params string[] parts) => string.Join('|', parts.Select(Escape));
 
@@ -37,7 +48,12 @@ public static class StorageKeys
     public static int Bucket(string value, int buckets)
     {
         Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes(value), hash);
+        // Keys are short: their UTF-8 fits on the stack, so bucketing allocates nothing.
+        var length = Encoding.UTF8.GetMaxByteCount(value.Length);
+        byte[]? rented = null;
+        var utf8 = length <= 1024 ? stackalloc byte[1024] : (rented = System.Buffers.ArrayPool<byte>.Shared.Rent(length));
+        SHA256.HashData(utf8[..Encoding.UTF8.GetBytes(value, utf8)], hash);
+        if (rented is not null) System.Buffers.ArrayPool<byte>.Shared.Return(rented);
         return (int)(BitConverter.ToUInt32(hash) % (uint)buckets);
     }
 

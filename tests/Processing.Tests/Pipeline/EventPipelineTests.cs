@@ -6,6 +6,7 @@ using EventProcessors.Processing.Idempotency;
 using EventProcessors.Processing.Pipeline;
 using EventProcessors.Processing.Storage;
 using EventProcessors.Processing.Telemetry;
+using Microsoft.Extensions.Logging;
 
 namespace EventProcessors.Processing.Tests.Pipeline;
 
@@ -255,6 +256,21 @@ public sealed class EventPipelineTests
         Assert.Equal("order.created", scope["EventType"]);
         Assert.Equal("corr-123", scope["CorrelationId"]);
         Assert.Equal("tenant-123", scope["TenantId"]);
+    }
+
+    [Fact]
+    public async Task Handled_and_duplicate_events_log_at_debug_and_dead_letters_stay_warnings()
+    {
+        var action = new ScriptedAction();
+        await _harness.ProcessAsync(PipelineHarness.OrderCreated(), action);
+        await _harness.ProcessAsync(PipelineHarness.OrderCreated(), action);
+        await _harness.ProcessAsync(PipelineHarness.OrderCreated(quantity: "\"five\""), action);
+
+        var entries = _harness.Logger.Entries.ToArray();
+        Assert.DoesNotContain(entries, e => e.Level == LogLevel.Information);
+        Assert.Contains(entries, e => e.Level == LogLevel.Debug && e.Message.Contains("handled order.created", StringComparison.Ordinal));
+        Assert.Contains(entries, e => e.Level == LogLevel.Debug && e.Message.Contains("suppressed duplicate order.created", StringComparison.Ordinal));
+        Assert.Contains(entries, e => e.Level == LogLevel.Warning && e.Message.Contains("dead-lettered order.created", StringComparison.Ordinal));
     }
 
     /// <summary>A worker that dies between handling and completing: neither its completion nor its release reaches the store.</summary>

@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Collections.Concurrent;
 using System.Text;
 using EventProcessors.Contracts;
 using Microsoft.Extensions.Logging;
@@ -28,26 +27,34 @@ public sealed class RabbitMqOptions
 
     /// <summary>The connection name the broker shows. Default <c>event-processors-localhost</c>.</summary>
     public string ClientName { get; set; } = "event-processors-localhost";
+
+    /// <summary>
+    /// Publishing channels (confirm mode) every handler of the connection shares; a message's key picks its channel, so one
+    /// entity's events keep their order. Default 1: one channel lets the broker confirm many publishes at once.
+    /// </summary>
+    public int PublishChannels { get; set; } = 1;
 }
 
 /// <summary>
 /// RabbitMQ over RabbitMQ.Client 7 (async API). One connection with automatic connection and topology recovery; per
-/// subscription one channel with manual acks and prefetch = <c>basic.qos</c> (handlers run off the dispatcher, at most prefetch at once); a
-/// pool of publishing channels with publisher confirmations tracked by the client, so <see cref="PublishAsync"/> returns
-/// only after the broker confirmed. Deliveries received before a connection or channel was lost are never settled on the
+/// subscription one channel with manual acks and prefetch = <c>basic.qos</c> (handlers run off the dispatcher, at most prefetch at once);
+/// <see cref="RabbitMqOptions.PublishChannels"/> shared publishing channels in confirm mode (<see cref="ConfirmChannel"/>), so
+/// <see cref="PublishAsync"/> returns only after the broker confirmed, while the broker confirms concurrent publishes in batches. Deliveries received before a connection or channel was lost are never settled on the
 /// recovered channel (their tags are void): the broker has already put them back in the queue.
 /// </summary>
 public sealed class RabbitMqTransport : IMessageTransport
 {
     private readonly IConnection _connection;
     private readonly ILogger _logger;
-    private readonly ConcurrentBag<IChannel> _publishChannels = [];
+    private readonly Task<ConfirmChannel>?[] _publishChannels;
+    private readonly Lock _publishGate = new();
     private readonly List<Subscription> _subscriptions = [];
     private long _connectionGeneration;
 
-    private RabbitMqTransport(IConnection connection, ILogger logger)
+    private RabbitMqTransport(IConnection connection, int publishChannels, ILogger logger)
     {
         _connection = connection;
+        _publishChannels = new Task<ConfirmChannel>?[Math.Max(1, publishChannels)];
         _logger = logger;
         _connection.ConnectionShutdownAsync += (_, args) =>
         {
@@ -85,7 +92,7 @@ public sealed class RabbitMqTransport : IMessageTransport
         {
             try
             {
-                return new RabbitMqTransport(await factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false), logger);
+                return new RabbitMqTransport(await factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false), options.PublishChannels, logger);
             }
             catch (BrokerUnreachableException e) when (DateTimeOffset.UtcNow < deadline)
             {
@@ -202,33 +209,50 @@ public sealed class RabbitMqTransport : IMessageTransport
 
     private async Task PublishConfirmedAsync(string exchange, string routingKey, OutboundMessage message, CancellationToken cancellationToken)
     {
-        IChannel? channel = null;
-        while (channel is null && _publishChannels.TryTake(out var pooled))
+        var properties = new BasicProperties
         {
-            if (pooled.IsOpen) channel = pooled;
-            else await DisposeQuietlyAsync(pooled).ConfigureAwait(false);
+            ContentType = message.ContentType,
+            MessageId = message.MessageId,
+            CorrelationId = message.CorrelationId,
+            Type = message.Type,
+            Persistent = true,
+            Headers = message.Headers is null ? null : ToAmqpTable(message.Headers),
+        };
+        if (message.Timestamp is { } timestamp) properties.Timestamp = new AmqpTimestamp(timestamp.ToUnixTimeSeconds());
+        var slot = _publishChannels.Length == 1 ? 0 : (int)((uint)StringComparer.Ordinal.GetHashCode(message.Key ?? message.MessageId ?? routingKey) % (uint)_publishChannels.Length);
+        var channel = await PublishChannelAsync(slot, cancellationToken).ConfigureAwait(false);
+        var confirmed = await channel.PublishAsync(exchange, routingKey, properties, message.Body, cancellationToken).ConfigureAwait(false);
+        await confirmed.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The publishing channel of <paramref name="slot"/>; a lost one is replaced (and closed) by the first publish that finds it so.</summary>
+    private async Task<ConfirmChannel> PublishChannelAsync(int slot, CancellationToken cancellationToken)
+    {
+        Task<ConfirmChannel> opening;
+        ConfirmChannel? lost = null;
+        lock (_publishGate)
+        {
+            var current = _publishChannels[slot];
+            if (current is { IsCompletedSuccessfully: true } && current.Result.IsUsable) return current.Result;
+            if (current is { IsCompleted: false }) opening = current;
+            else
+            {
+                if (current is { IsCompletedSuccessfully: true }) lost = current.Result;
+                opening = _publishChannels[slot] = ConfirmChannel.OpenAsync(_connection, CancellationToken.None);
+            }
         }
-        channel ??= await _connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
-            cancellationToken).ConfigureAwait(false);
+        if (lost is not null) _ = lost.DisposeAsync().AsTask();
         try
         {
-            var properties = new BasicProperties
-            {
-                ContentType = message.ContentType,
-                MessageId = message.MessageId,
-                CorrelationId = message.CorrelationId,
-                Type = message.Type,
-                Persistent = true,
-                Headers = message.Headers is null ? null : ToAmqpTable(message.Headers),
-            };
-            if (message.Timestamp is { } timestamp) properties.Timestamp = new AmqpTimestamp(timestamp.ToUnixTimeSeconds());
-            // With confirmation tracking, this completes when the broker confirms (and throws on a nack or return).
-            await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, properties, message.Body, cancellationToken).ConfigureAwait(false);
-            _publishChannels.Add(channel);
+            return await opening.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch
+        catch (Exception) when (opening.IsFaulted)
         {
-            await DisposeQuietlyAsync(channel).ConfigureAwait(false);
+            // Opening failed (the connection is down or recovering): the next publish tries again.
+            lock (_publishGate)
+            {
+                if (_publishChannels[slot] == opening) _publishChannels[slot] = null;
+            }
             throw;
         }
     }
@@ -290,7 +314,10 @@ public sealed class RabbitMqTransport : IMessageTransport
         Subscription[] subscriptions;
         lock (_subscriptions) subscriptions = _subscriptions.ToArray();
         foreach (var subscription in subscriptions) await subscription.DisposeAsync().ConfigureAwait(false);
-        while (_publishChannels.TryTake(out var channel)) await DisposeQuietlyAsync(channel).ConfigureAwait(false);
+        foreach (var publisher in _publishChannels)
+        {
+            if (publisher is { IsCompletedSuccessfully: true }) await publisher.Result.DisposeAsync().ConfigureAwait(false);
+        }
         try
         {
             if (_connection.IsOpen) await _connection.CloseAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
