@@ -27,17 +27,6 @@ public static class WorkerContender
         };
         if (rabbit is not null) settings[SettingNames.RabbitMQConnection] = rabbit.ToString();
         if (storage != "inmemory") settings[SettingNames.TableNamePrefix] = "b" + run;
-        try
-        {
-            return await LocalHostCli.ServeAsync(LocalHostServiceCollectionExtensions.BuildConfiguration(settings), stop);
-        }
-        catch (Exception e) when (stop.IsCancellationRequested && e is ObjectDisposedException or OperationCanceledException)
-        {
-            // serve on main flushes telemetry from a host RunAsync already disposed, and a stop during start-up (a short run can
-            // finish before every idle queue is subscribed) cancels the start: either way it has drained, so say so and let the
-            // harness's drain checks decide whether anything was lost.
-            Console.Error.WriteLine($"serve threw on shutdown, after draining: {e.Message}");
-            return 0;
-        }
+        return await LocalHostCli.ServeAsync(LocalHostServiceCollectionExtensions.BuildConfiguration(settings), stop);
     }
 }
