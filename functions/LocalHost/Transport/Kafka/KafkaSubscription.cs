@@ -8,7 +8,8 @@ using Microsoft.Extensions.Logging;
 namespace EventProcessors.LocalHost.Transport.Kafka;
 
 /// <summary>
-/// One action's consumer: consumer group <see cref="Queue"/> on <see cref="KafkaOptions.Topic"/>, offsets committed by hand.
+/// One action's consumer: consumer group <see cref="Queue"/> on its topic (<see cref="KafkaOptions.Topic"/>, or the dead-letter topic for
+/// the audit of dead letters), offsets committed by hand.
 /// <list type="bullet">
 /// <item>Order: records of one key (the entity id) run one after the other, in offset order; different keys and partitions run in
 /// parallel, at most <c>prefetch</c> handlers at once (<c>LocalHost__Prefetch</c>).</item>
@@ -31,6 +32,7 @@ internal sealed class KafkaSubscription : ISubscription
     private readonly KafkaTransport _transport;
     private readonly KafkaOptions _options;
     private readonly Func<Delivery, CancellationToken, Task> _handler;
+    private readonly string _topic;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _concurrency;
     private readonly IConsumer<byte[]?, byte[]?> _consumer;
@@ -47,9 +49,10 @@ internal sealed class KafkaSubscription : ISubscription
     private volatile bool _closing;
     private volatile bool _aborted;
 
-    public KafkaSubscription(KafkaTransport transport, string group, int prefetch, Func<Delivery, CancellationToken, Task> handler, ILogger logger)
+    public KafkaSubscription(KafkaTransport transport, string topic, string group, int prefetch, Func<Delivery, CancellationToken, Task> handler, ILogger logger)
     {
         _transport = transport;
+        _topic = topic;
         _options = transport.Options;
         _handler = handler;
         _logger = logger;
@@ -81,7 +84,7 @@ internal sealed class KafkaSubscription : ISubscription
 
     public void Start()
     {
-        _consumer.Subscribe(_options.Topic);
+        _consumer.Subscribe(_topic);
         _thread = new Thread(Run) { IsBackground = true, Name = "kafka " + Queue };
         _thread.Start();
     }
