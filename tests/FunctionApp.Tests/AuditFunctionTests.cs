@@ -1,19 +1,23 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using EventProcessors.FunctionApp.Audit;
+using EventProcessors.FunctionApp.Tests.Harness;
+using EventProcessors.Processing.Actions;
 using EventProcessors.Processing.EventStore;
+using EventProcessors.TestSupport;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
+using RabbitMQ.Client;
 
 namespace EventProcessors.FunctionApp.Tests;
 
 /// <summary>
 /// The event store's audit functions: what the host indexes (functions.metadata) and what one invocation stores, over the
-/// services Program.cs registers (tables in memory).
+/// services Program.cs registers (tables in memory); the dead-letter copy under the RabbitMQ trigger's rules on a real broker.
 /// </summary>
-public sealed class AuditFunctionTests
+public sealed class AuditFunctionTests(RabbitMqFixture broker, AzuriteFixture storage) : IClassFixture<RabbitMqFixture>, IClassFixture<AzuriteFixture>
 {
-    public static readonly string[] Names = ["AuditCollectorEvents", "AuditMesEvents", "AuditMesDeadLetters", "SweepEventStore"];
+    public static readonly string[] Names = ["AuditCollectorEvents", "AuditDeadLetters", "AuditMesEvents", "AuditMesDeadLetters", "SweepEventStore"];
 
     private static readonly Dictionary<string, JsonObject> Metadata = JsonNode.Parse(
             File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "functions.metadata")))!.AsArray()
@@ -39,6 +43,9 @@ public sealed class AuditFunctionTests
 
         var sweep = Assert.Single(Bindings("SweepEventStore"));
         Assert.Equal(("timerTrigger", "0 30 * * * *"), ((string?)sweep["type"], (string?)sweep["schedule"]));
+
+        trigger = Assert.Single(Bindings("AuditDeadLetters"));
+        Assert.Equal(("rabbitMQTrigger", "audit.dead-letters"), ((string?)trigger["type"], (string?)trigger["queueName"]));
 
         var deadLetters = Bindings("AuditMesDeadLetters");
         trigger = Assert.Single(deadLetters);
@@ -93,5 +100,51 @@ public sealed class AuditFunctionTests
         Assert.Equal(ConsumerState.DeadLettered, inspection.State);
         Assert.Equal("InvalidValue: no such part", inspection.Reason);
         Assert.All(node.Consumers.Where(c => c.Consumer != "CreateInspection"), c => Assert.Equal(ConsumerState.Pending, c.State));
+    }
+
+    [Fact]
+    public async Task Collector_dead_letters_the_functions_write_and_the_broker_makes_are_audited_from_a_copy_and_stay_in_their_dead_letter_queue()
+    {
+        await using var vhost = await broker.CreateVirtualHostAsync("fa-audit");
+        await Topology.DeclareAsync(vhost.Uri);
+        var sql = new SqlOutputStandIn();
+        await using var services = HarnessHost.Services(storage.ConnectionString, HarnessHost.NewTablePrefix(), vhost.Uri);
+        // The action and the audit functions as two host instances, so that only the action's SQL output can be made to fail.
+        await using var action = await RabbitMQTriggerHarness.StartAsync(vhost.Uri, services, sql, prefetchCount: 16, "CreateOrderFromOffer");
+        await using var audit = await RabbitMQTriggerHarness.StartAsync(vhost.Uri, services, new SqlOutputStandIn(), prefetchCount: 16, "AuditCollectorEvents", "AuditDeadLetters");
+        var (invalidTenant, rejectedTenant) = (FunctionHost.NewTenant(), FunctionHost.NewTenant());
+        var queue = Consumers.CreateOrderFromOffer.Queue;
+
+        // One offer the function dead-letters itself (its total is no amount), one whose SQL output keeps failing until the trigger rejects it.
+        var invalid = CollectorEvents.OfferApproved(invalidTenant).Replace("\"grandTotal\":\"1500.00\"", "\"grandTotal\":\"fifteen hundred\"", StringComparison.Ordinal);
+        await Topology.PublishAsync(vhost.Uri, Destinations.CollectorExchange, "offer.approved", invalid,
+            new BasicProperties { MessageId = "offer-invalid", ContentType = "application/json", DeliveryMode = DeliveryModes.Persistent });
+        var tracer = services.GetRequiredService<EventTracer>();
+        var invalidOutcome = await DeadLetteredAsync(tracer, invalidTenant);
+        Assert.Contains("at $.data.grandTotal", invalidOutcome.Reason, StringComparison.Ordinal);
+
+        sql.Fail();
+        await Topology.PublishAsync(vhost.Uri, Destinations.CollectorExchange, "offer.approved", CollectorEvents.OfferApproved(rejectedTenant),
+            new BasicProperties { MessageId = "offer-rejected", ContentType = "application/json", DeliveryMode = DeliveryModes.Persistent });
+        var rejectedOutcome = await DeadLetteredAsync(tracer, rejectedTenant);
+        Assert.Contains(queue, rejectedOutcome.Reason, StringComparison.Ordinal);
+
+        // The operator's dead-letter queue still holds both: the audit read a copy, not the queue.
+        Assert.Equal(2u, await Topology.CountAsync(vhost.Uri, Destinations.DeadLetterQueue(queue)));
+        Assert.Equal(0u, await Topology.CountAsync(vhost.Uri, Destinations.AuditDeadLetters));
+        Assert.Equal(2, audit.Invocations.Count(i => i is { Function: "AuditDeadLetters", Succeeded: true }));
+    }
+
+    private static async Task<ConsumerOutcome> DeadLetteredAsync(EventTracer tracer, string tenant, string correlation = "corr-123")
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            var flow = await tracer.TraceAsync(tenant, correlation);
+            var outcome = flow.Nodes.SelectMany(n => n.Consumers).FirstOrDefault(c => c is { Consumer: "CreateOrderFromOffer", State: ConsumerState.DeadLettered });
+            if (outcome is not null) return outcome;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{correlation}: no dead letter of CreateOrderFromOffer in the trace ({flow.Nodes.Count()} event(s), {flow.UnmatchedDeadLetters.Count} unmatched dead letter(s)).");
+            await Task.Delay(100);
+        }
     }
 }

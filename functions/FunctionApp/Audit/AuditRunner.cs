@@ -21,6 +21,13 @@ public sealed class AuditRunner(EventRecorder recorder)
         return EventRow.From(stored);
     }
 
+    public Task RecordCollectorDeadLetterAsync(string message, FunctionContext context)
+    {
+        var data = context.BindingContext?.BindingData;
+        var where = new TransportInfo(TransportInfo.CollectorBus, Text(data, "Exchange") ?? Destinations.DeadLetterExchange, Text(data, "RoutingKey"));
+        return recorder.RecordDeadLetterAsync(RabbitMQMessages.ToInbound(message, data), where, context.CancellationToken);
+    }
+
     public async Task<EventRow> RecordMesAsync(KafkaRecord record, FunctionContext context)
     {
         var inbound = KafkaMessages.ToInbound(record);

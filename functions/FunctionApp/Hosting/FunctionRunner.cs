@@ -44,7 +44,8 @@ public sealed class FunctionRunner
     /// <summary>
     /// A Collector function (RabbitMQ trigger). Everything that must not be lost once the trigger acknowledges the input
     /// is published here with publisher confirms before the function returns: follow-ons to the outbox, a copy for the
-    /// next attempt to <c>&lt;queue&gt;.retry</c>, a dead letter to <c>&lt;queue&gt;.dead-letter</c>. Only the rows are
+    /// next attempt to <c>&lt;queue&gt;.retry</c>, a dead letter to <c>&lt;queue&gt;.dead-letter</c> (through the dead-letter
+    /// exchange, so the audit queue bound there gets its copy). Only the rows are
     /// left to the SQL output binding (it upserts by key; when it fails the trigger redelivers and the duplicate writes
     /// them again). Throws only when publishing fails, so the trigger redelivers the message.
     /// </summary>
@@ -111,7 +112,7 @@ public sealed class FunctionRunner
     {
         var letter = new CollectorDeadLetter(reason, consumer.Name, consumer.Queue, Encoding.UTF8.GetString(inbound.Body.Span), _time.GetUtcNow(),
             inbound.MessageId, inbound.ContentType, KeptHeaders(inbound) is { Count: > 0 } kept ? kept : null);
-        await _publisher.PublishAsync("", Destinations.DeadLetterQueue(consumer.Queue),
+        await _publisher.PublishAsync(Destinations.DeadLetterExchange, Destinations.DeadLetterQueue(consumer.Queue),
             [new AmqpMessage(Encoding.UTF8.GetBytes(letter.ToJson()), inbound.MessageId, "application/json")], cancellationToken).ConfigureAwait(false);
     }
 

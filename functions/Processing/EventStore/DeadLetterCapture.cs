@@ -34,7 +34,9 @@ public sealed class DeadLetterCapture
         else if (CollectorDeadLetter.TryRead(message.Body.Span) is { } collector)
         {
             (consumer, code, reason) = (collector.Consumer, collector.Reason.Code, Describe(collector.Reason));
-            original = new InboundMessage(Encoding.UTF8.GetBytes(collector.OriginalBody), ContentType: "application/json");
+            // The original as it arrived: an event without an id of its own takes it from its message id, so the dead letter joins the stored event.
+            original = new InboundMessage(Encoding.UTF8.GetBytes(collector.OriginalBody), collector.OriginalHeaders,
+                collector.OriginalContentType ?? "application/json", collector.OriginalMessageId);
         }
         else if (TryReadKafka(message, out var kafka, out var kafkaConsumer, out var kafkaCode, out var kafkaReason))
         {
