@@ -1,12 +1,19 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using EventProcessors.FunctionApp.Audit;
+using Azure;
+using Azure.Data.Tables;
+using Confluent.Kafka;
+using EventProcessors.Contracts;
 using EventProcessors.FunctionApp.Tests.Harness;
 using EventProcessors.Processing.Actions;
 using EventProcessors.Processing.EventStore;
+using EventProcessors.Processing.Storage;
 using EventProcessors.TestSupport;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 
 namespace EventProcessors.FunctionApp.Tests;
@@ -38,7 +45,8 @@ public sealed class AuditFunctionTests(RabbitMqFixture broker, AzuriteFixture st
         var mes = Bindings("AuditMesEvents");
         trigger = Assert.Single(mes, b => (string?)b["direction"] == "In");
         Assert.Equal(("kafkaTrigger", "mes-events", "audit.mes-events"), ((string?)trigger["type"], (string?)trigger["topic"], (string?)trigger["consumerGroup"]));
-        Assert.Equal("dbo.Events", (string?)Assert.Single(mes, b => (string?)b["direction"] == "Out")["commandText"]);
+        Assert.Equal([("sql", "dbo.Events"), ("kafka", "mes-events.dead-letter")],
+            mes.Where(b => (string?)b["direction"] == "Out").Select(b => ((string?)b["type"], (string?)(b["commandText"] ?? b["topic"]))).OrderByDescending(b => b.Item1));
         Assert.Equal(8, (int)Metadata["AuditMesEvents"]["retry"]!["maxRetryCount"]!); // the MES functions' retry
 
         var sweep = Assert.Single(Bindings("SweepEventStore"));
@@ -145,6 +153,130 @@ public sealed class AuditFunctionTests(RabbitMqFixture broker, AzuriteFixture st
             if (outcome is not null) return outcome;
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"{correlation}: no dead letter of CreateOrderFromOffer in the trace ({flow.Nodes.Count()} event(s), {flow.UnmatchedDeadLetters.Count} unmatched dead letter(s)).");
             await Task.Delay(100);
+        }
+    }
+
+    [Fact]
+    public async Task An_MES_record_is_never_committed_past_while_the_store_is_down_longer_than_the_retries_and_is_stored_once_when_it_answers()
+    {
+        using var kafka = KafkaMockCluster.StartMock(brokers: 1);
+        kafka.CreateTopic(Destinations.MesTopic, 2);
+        kafka.CreateTopic(Destinations.MesDeadLetterTopic, 1);
+        var outage = new OutageTables();
+        var sql = new SqlOutputStandIn();
+        await using var services = AuditServices(outage, new Dictionary<string, string?> { ["FunctionApp:KafkaHoldLimit"] = "00:00:00.300" });
+        var tenant = FunctionHost.NewTenant();
+        await ProduceAsync(kafka, tenant, "wo-1", "wo-2", "wo-3");
+        outage.Down = true;
+
+        await using var host = new KafkaTriggerHarness(kafka.BootstrapServers, services, sql, "AuditMesEvents", KafkaHostOptions.FromHostJson());
+        // The outage outlasts two whole deliveries of a record (its first attempt and the eight retries of each): nothing is committed past it.
+        await WaitForAsync(() => host.Invocations.Count(i => !i.Succeeded) >= 2 * 9, "two failed deliveries");
+        Assert.All(host.Committed(Destinations.MesTopic, 2), offset => Assert.True(offset < 0, $"committed {offset} during the outage"));
+        Assert.Empty(host.Skipped);
+
+        outage.Down = false;
+        await WaitForAsync(() => host.Committed(Destinations.MesTopic, 2).Where(o => o > 0).Sum() == 3, "every offset committed");
+        Assert.Empty(host.Skipped);
+        Assert.Equal(3, sql.Rows("dbo.Events").Count);
+        var stored = (await services.GetRequiredService<IEventStore>().QueryAsync(new EventQuery { Tenant = tenant })).Events;
+        Assert.Equal(["evt-wo-1", "evt-wo-2", "evt-wo-3"], stored.Select(e => e.Id).Order());
+        Assert.All(stored, e => Assert.Equal(1, e.Seen));
+        Assert.Empty(KafkaRecords(kafka, Destinations.MesDeadLetterTopic));
+    }
+
+    [Fact]
+    public async Task An_MES_record_whose_SQL_copy_keeps_failing_is_stored_and_dead_lettered_instead_of_blocking_or_being_skipped()
+    {
+        using var kafka = KafkaMockCluster.StartMock(brokers: 1);
+        kafka.CreateTopic(Destinations.MesTopic, 1);
+        kafka.CreateTopic(Destinations.MesDeadLetterTopic, 1);
+        var sql = new SqlOutputStandIn();
+        await using var services = AuditServices(new OutageTables(), new Dictionary<string, string?> { ["FunctionApp:KafkaOutputDeliveries"] = "1" });
+        var tenant = FunctionHost.NewTenant();
+        await ProduceAsync(kafka, tenant, "wo-stuck", "wo-next");
+        sql.Fail();
+
+        await using var host = new KafkaTriggerHarness(kafka.BootstrapServers, services, sql, "AuditMesEvents", KafkaHostOptions.FromHostJson());
+        await WaitForAsync(() => KafkaRecords(kafka, Destinations.MesDeadLetterTopic).Count == 2, "both dead letters");
+        await WaitForAsync(() => host.Committed(Destinations.MesTopic, 1).Single() == 2, "both offsets committed");
+
+        Assert.Empty(host.Skipped);
+        var letters = KafkaRecords(kafka, Destinations.MesDeadLetterTopic).Select(r => JsonNode.Parse(r)!).ToArray();
+        Assert.All(letters, l => Assert.Equal(("OutputFailed", "AuditMesEvents", "audit.mes-events"),
+            ((string?)l["reason"]!["code"], (string?)l["consumer"], (string?)l["consumerGroup"])));
+        var stored = (await services.GetRequiredService<IEventStore>().QueryAsync(new EventQuery { Tenant = tenant })).Events;
+        Assert.Equal(["evt-wo-next", "evt-wo-stuck"], stored.Select(e => e.Id).Order());
+    }
+
+    private ServiceProvider AuditServices(OutageTables outage, Dictionary<string, string?> settings) =>
+        HarnessHost.Services(storage.ConnectionString, HarnessHost.NewTablePrefix(), broker.BaseUri, s => s.Replace(ServiceDescriptor.Singleton<IEventStore>(sp =>
+            new TableEventStore(outage.Over(sp.GetRequiredService<ITableServiceClient>()), sp.GetRequiredService<IOptions<EventStoreOptions>>(), TimeProvider.System))),
+            settings);
+
+    private static async Task ProduceAsync(KafkaMockCluster kafka, string tenant, params string[] workOrders)
+    {
+        using var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers, Acks = Acks.All }).Build();
+        foreach (var workOrder in workOrders)
+            await producer.ProduceAsync(Destinations.MesTopic, new Message<string, string>
+            {
+                Key = workOrder,
+                Value = MesEvents.MesEnvelope(EventTypes.Mes.WorkOrderCreated, tenant, MesEvents.WorkOrderCreated(workOrder, "WO-" + workOrder), "evt-" + workOrder),
+            });
+    }
+
+    private static IReadOnlyList<string> KafkaRecords(KafkaMockCluster kafka, string topic)
+    {
+        using var consumer = new ConsumerBuilder<Ignore, string>(new ConsumerConfig { BootstrapServers = kafka.BootstrapServers, GroupId = "reader-" + Guid.NewGuid().ToString("N") }).Build();
+        var partition = new TopicPartition(topic, 0);
+        var end = consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10)).High.Value;
+        var values = new List<string>();
+        if (end == 0) return values;
+        consumer.Assign(new TopicPartitionOffset(partition, Offset.Beginning));
+        while (values.Count < end && consumer.Consume(TimeSpan.FromSeconds(10)) is { } record) values.Add(record.Message.Value);
+        return values;
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"No {what} within 90 s.");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>
+    /// The event store's tables answering 503 while <see cref="Down"/>, as Table Storage does in an outage. A stand-in: Azurite can be
+    /// paused or stopped but not made to answer an outage status on demand, and only the audit's store may fail here.
+    /// </summary>
+    private sealed class OutageTables
+    {
+        public volatile bool Down;
+
+        public ITableServiceClient Over(ITableServiceClient inner) => new Service(this, inner);
+
+        private sealed class Service(OutageTables outage, ITableServiceClient inner) : ITableServiceClient
+        {
+            public ITableClient GetTableClient(string tableName) => new Client(outage, inner.GetTableClient(tableName));
+        }
+
+        private sealed class Client(OutageTables outage, ITableClient inner) : DelegatingTableClient(inner)
+        {
+            public override Task<TableEntity?> GetEntityAsync(string partitionKey, string rowKey, CancellationToken cancellationToken = default) =>
+                Gate(() => base.GetEntityAsync(partitionKey, rowKey, cancellationToken));
+
+            public override Task<ETag> AddEntityAsync(TableEntity entity, CancellationToken cancellationToken = default) =>
+                Gate(() => base.AddEntityAsync(entity, cancellationToken));
+
+            public override Task<ETag> UpsertEntityAsync(TableEntity entity, TableUpdateMode mode, CancellationToken cancellationToken = default) =>
+                Gate(() => base.UpsertEntityAsync(entity, mode, cancellationToken));
+
+            public override Task<ETag> UpdateEntityAsync(TableEntity entity, ETag ifMatch, TableUpdateMode mode, CancellationToken cancellationToken = default) =>
+                Gate(() => base.UpdateEntityAsync(entity, ifMatch, mode, cancellationToken));
+
+            private Task<T> Gate<T>(Func<Task<T>> call) => outage.Down ? Task.FromException<T>(new RequestFailedException(503, "Server Busy (outage stand-in)")) : call();
         }
     }
 }
