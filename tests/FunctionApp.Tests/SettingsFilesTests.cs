@@ -15,7 +15,7 @@ public sealed class SettingsFilesTests
         JsonNode.Parse(RepositoryFiles.Read(file), documentOptions: new() { CommentHandling = System.Text.Json.JsonCommentHandling.Skip })!.AsObject();
 
     [Fact]
-    public void Host_json_makes_Kafka_keep_failed_offsets_and_sets_prefetch_logging_and_sampling()
+    public void Host_json_makes_Kafka_keep_failed_offsets_and_sets_prefetch_logging_and_OpenTelemetry()
     {
         var host = Read("host.json");
 
@@ -25,9 +25,10 @@ public sealed class SettingsFilesTests
         Assert.Equal(-1, (int)kafka["maxRetries"]!); // never force-commit past a failed record: the final attempt dead-letters instead
         Assert.True((int)host["extensions"]!["rabbitMQ"]!["prefetchCount"]! > 0);
         Assert.NotNull(host["logging"]!["logLevel"]!["default"]);
-        var sampling = host["logging"]!["applicationInsights"]!["samplingSettings"]!;
-        Assert.True((bool)sampling["isEnabled"]!);
-        Assert.Contains("Exception", (string?)sampling["excludedTypes"]);
+        // In OpenTelemetry mode the host ignores logging.applicationInsights (sampling is the exporter's, README
+        // "Observability"); the Functions team flags mixing the two as a misconfiguration (azure-functions-host#11366).
+        Assert.Equal("OpenTelemetry", (string?)host["telemetryMode"]);
+        Assert.Null(host["logging"]!["applicationInsights"]);
     }
 
     [Fact]

@@ -13,8 +13,7 @@ namespace EventProcessors.TestSupport;
 /// </summary>
 public sealed class PrivateAzurite : IAsyncDisposable
 {
-    // Azurite's well-known development account (published in its documentation; not a secret).
-    private const string DevelopmentAccountName = "devstoreaccount1";
+    // Azurite's well-known development account key (published in its documentation; not a secret).
     private const string DevelopmentAccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private readonly Process _process;
@@ -25,8 +24,8 @@ public sealed class PrivateAzurite : IAsyncDisposable
         _process = process;
         _location = location;
         Port = port;
-        ConnectionString = $"DefaultEndpointsProtocol=http;AccountName={DevelopmentAccountName};" +
-            $"AccountKey={DevelopmentAccountKey};TableEndpoint=http://127.0.0.1:{port}/{DevelopmentAccountName};";
+        ConnectionString = $"DefaultEndpointsProtocol=http;AccountName={TableServiceClientFactory.DevelopmentAccountName};" +
+            $"AccountKey={DevelopmentAccountKey};TableEndpoint=http://127.0.0.1:{port}/{TableServiceClientFactory.DevelopmentAccountName};";
     }
 
     public int Port { get; }

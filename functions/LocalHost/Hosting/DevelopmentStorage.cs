@@ -9,9 +9,6 @@ namespace EventProcessors.LocalHost.Hosting;
 /// </summary>
 public static class DevelopmentStorage
 {
-    /// <summary>The account name of Azurite's well-known development credentials.</summary>
-    private const string DevelopmentAccountName = "devstoreaccount1";
-
     /// <summary>The warning <c>serve</c> prints for <paramref name="tableStorage"/> (the <c>TableStorage</c> setting), or null for a real account.</summary>
     public static string? Warning(string? tableStorage)
     {
@@ -19,7 +16,7 @@ public static class DevelopmentStorage
         var what = value.Equals(TableServiceClientFactory.InMemoryConnectionString, StringComparison.OrdinalIgnoreCase)
             ? "in-memory storage: every idempotency record and business record is lost when the worker stops"
             : value.Contains("UseDevelopmentStorage=true", StringComparison.OrdinalIgnoreCase)
-              || value.Contains(DevelopmentAccountName, StringComparison.OrdinalIgnoreCase)
+              || value.Contains(TableServiceClientFactory.DevelopmentAccountName, StringComparison.OrdinalIgnoreCase)
                 ? "development storage (Azurite): it saves its tables every few seconds and loses acknowledged writes when it is killed"
                 : null;
         return what is null

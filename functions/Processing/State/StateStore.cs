@@ -35,13 +35,8 @@ public sealed class StateStore<T>(ITableServiceClient tables, string tableName) 
         _entities.Table.SubmitAsync(StateTable.Partition(tenant, StorageKeys.Escape(id)), [StateWrite.Upsert(EntityStore<T>.DocumentRow, value)], cancellationToken);
 
     /// <summary>Deletes the document (rebuilding a projection); false when there was none.</summary>
-    public async Task<bool> DeleteAsync(string tenant, string id, CancellationToken cancellationToken = default)
-    {
-        var partition = StateTable.Partition(tenant, StorageKeys.Escape(id));
-        if (await _entities.Table.GetAsync<T>(partition, EntityStore<T>.DocumentRow, cancellationToken).ConfigureAwait(false) is null) return false;
-        await _entities.Table.SubmitAsync(partition, [StateWrite.Delete(EntityStore<T>.DocumentRow)], cancellationToken).ConfigureAwait(false);
-        return true;
-    }
+    public Task<bool> DeleteAsync(string tenant, string id, CancellationToken cancellationToken = default) =>
+        _entities.Table.DeleteAsync(StateTable.Partition(tenant, StorageKeys.Escape(id)), EntityStore<T>.DocumentRow, cancellationToken);
 
     /// <summary>Every document of <paramref name="tenant"/> whose id starts with <paramref name="idPrefix"/>, in id order.</summary>
     public IAsyncEnumerable<T> ListAsync(string tenant, string idPrefix = "", CancellationToken cancellationToken = default) =>

@@ -130,6 +130,13 @@ public sealed class StateTable
         }
     }
 
+    /// <summary>Deletes one row in one request; false when it did not exist.</summary>
+    public async Task<bool> DeleteAsync(string partition, string row, CancellationToken cancellationToken)
+    {
+        await EnsureAsync(cancellationToken).ConfigureAwait(false);
+        return await _table.DeleteEntityAsync(partition, row, ETag.All, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// Upserts rows of any number of partitions: each partition's rows in batches of <see cref="MaxBatchSize"/>, at most
     /// <see cref="MaxConcurrentRequests"/> batches at once. Writing a row again changes nothing, so a re-run repeats it safely.

@@ -9,6 +9,9 @@ public static class TableServiceClientFactory
     /// <summary>The connection string that selects <see cref="InMemoryTableServiceClient"/> (case-insensitive).</summary>
     public const string InMemoryConnectionString = "inmemory";
 
+    /// <summary>The account name of Azurite's well-known development credentials (what <c>UseDevelopmentStorage=true</c> means).</summary>
+    public const string DevelopmentAccountName = "devstoreaccount1";
+
     /// <summary>
     /// An in-memory account for <c>ConnectionString=inmemory</c>, the SDK with Entra ID for
     /// <see cref="TableStorageOptions.TableServiceUri"/> (needs <paramref name="credential"/>), otherwise the SDK with the

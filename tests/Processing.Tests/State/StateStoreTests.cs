@@ -1,0 +1,28 @@
+using EventProcessors.Processing.State;
+using EventProcessors.Processing.Storage;
+using EventProcessors.TestSupport;
+
+namespace EventProcessors.Processing.Tests.State;
+
+public sealed class StateStoreTests
+{
+    private sealed record Part(string PartId, string Description);
+
+    [Fact]
+    public async Task Delete_removes_one_tenants_document_in_one_request_and_says_when_there_was_none()
+    {
+        var tables = new CountingTables(new InMemoryTableServiceClient());
+        var store = new StateStore<Part>(tables, "Parts");
+        await store.PutAsync("tenant-a", "P-1", new Part("P-1", "Bracket"));
+        await store.PutAsync("tenant-b", "P-1", new Part("P-1", "Bracket, other tenant"));
+        tables.Reset();
+
+        Assert.True(await store.DeleteAsync("tenant-a", "P-1"));
+        Assert.Equal(1, tables.Requests);
+        Assert.Equal(1, tables.ByOperation["DeleteEntity"]);
+
+        Assert.False(await store.DeleteAsync("tenant-a", "P-1"));
+        Assert.Null(await store.GetAsync("tenant-a", "P-1"));
+        Assert.Equal("Bracket, other tenant", (await store.GetAsync("tenant-b", "P-1"))!.Value.Description);
+    }
+}
