@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using EventProcessors.LocalHost.Demo;
 using EventProcessors.LocalHost.Hosting;
@@ -71,9 +70,9 @@ public sealed class EventStoreKafkaFlowTests(RabbitMqFixture rabbit, AzuriteFixt
             correlation = demo.Correlation("wo");
             var tracer = host.Services.GetRequiredService<EventTracer>();
             var onTopic = Records(kafka, correlation).Count;
-            flow = await EventuallyAsync(() => tracer.TraceAsync(ActionContext.DefaultTenant, correlation),
+            flow = await EventStoreFlowTests.EventuallyAsync(() => tracer.TraceAsync(ActionContext.DefaultTenant, correlation),
                 f => f.Nodes.Count() == onTopic && f.Nodes.SelectMany(n => n.Consumers).All(c => c.State == ConsumerState.Completed));
-            poison = await EventuallyAsync(() => tracer.TraceAsync(ActionContext.DefaultTenant, poisonCorrelation),
+            poison = await EventStoreFlowTests.EventuallyAsync(() => tracer.TraceAsync(ActionContext.DefaultTenant, poisonCorrelation),
                 f => f.Nodes.Any(n => n.Consumers.Any(c => c.State == ConsumerState.DeadLettered)));
         }
         await host.StopAsync();
@@ -102,8 +101,7 @@ public sealed class EventStoreKafkaFlowTests(RabbitMqFixture rabbit, AzuriteFixt
         Assert.Contains("$.data.quantity", dead.Reason);
 
         // events trace, as an operator runs it against the same store.
-        var file = Path.Combine(Path.GetTempPath(), $"events-{Guid.NewGuid():N}.json");
-        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new { Values = settings.ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value) }));
+        var file = await EventStoreFlowTests.SettingsFileAsync(settings);
         try
         {
             var (exit, text, errors) = await CliRun.RunAsync("events", "trace", correlation, "--settings", file);
@@ -133,16 +131,5 @@ public sealed class EventStoreKafkaFlowTests(RabbitMqFixture rabbit, AzuriteFixt
             if (e?.CorrelationId == correlation) records[e.Id] = (record.Partition.Value, record.Offset.Value);
         }
         return records;
-    }
-
-    private static async Task<FlowTrace> EventuallyAsync(Func<Task<FlowTrace>> trace, Func<FlowTrace, bool> done)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            var flow = await trace();
-            if (done(flow) || DateTime.UtcNow > deadline) return flow;
-            await Task.Delay(100);
-        }
     }
 }
