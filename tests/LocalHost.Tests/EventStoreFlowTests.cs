@@ -104,8 +104,7 @@ public sealed class EventStoreFlowTests(RabbitMqFixture rabbit, AzuriteFixture a
         if (tables == "azurite")
         {
             // The operator's view of the same flow, from another process: events trace against the same storage.
-            var file = Path.Combine(Path.GetTempPath(), $"events-{Guid.NewGuid():N}.json");
-            await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new { Values = settings.ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value) }));
+            var file = await SettingsFileAsync(settings);
             try
             {
                 var (exit, text, errors) = await CliRun.RunAsync("events", "trace", correlation, "--tenant", tenant, "--settings", file);
@@ -136,7 +135,15 @@ public sealed class EventStoreFlowTests(RabbitMqFixture rabbit, AzuriteFixture a
         ["LocalHost:RetryBaseDelay"] = "00:00:00.010",
     };
 
-    private static async Task<FlowTrace> EventuallyAsync(Func<Task<FlowTrace>> trace, Func<FlowTrace, bool> done)
+    /// <summary>A local.settings.json-shaped file of <paramref name="settings"/>, for the CLI's <c>--settings</c> (another process's view).</summary>
+    internal static async Task<string> SettingsFileAsync(IReadOnlyDictionary<string, string?> settings)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"events-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new { Values = settings.ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value) }));
+        return file;
+    }
+
+    internal static async Task<FlowTrace> EventuallyAsync(Func<Task<FlowTrace>> trace, Func<FlowTrace, bool> done)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (true)

@@ -1,6 +1,7 @@
 using EventProcessors.FunctionApp.Hosting;
 using EventProcessors.Processing.Actions;
 using EventProcessors.Processing.EventStore;
+using EventProcessors.Processing.Pipeline;
 using Microsoft.Azure.Functions.Worker;
 
 namespace EventProcessors.FunctionApp.Audit;
@@ -9,9 +10,10 @@ namespace EventProcessors.FunctionApp.Audit;
 /// What the audit functions do, written once: the trigger's message to an <see cref="Contracts.InboundMessage"/> with its
 /// transport coordinates, appended by the <see cref="EventRecorder"/> to the event store (Table Storage, the same
 /// account as the idempotency records), and the <c>dbo.Events</c> row for the SQL output made from the event as stored.
-/// A storage failure throws, so the trigger delivers the message again.
+/// A storage failure throws, so the trigger delivers the message again; an MES record is settled by the MES functions'
+/// own rule (<see cref="FunctionRunner"/>).
 /// </summary>
-public sealed class AuditRunner(EventRecorder recorder)
+public sealed class AuditRunner(EventRecorder recorder, FunctionRunner runner)
 {
     public async Task<EventRow> RecordCollectorAsync(string message, FunctionContext context)
     {
@@ -21,12 +23,29 @@ public sealed class AuditRunner(EventRecorder recorder)
         return EventRow.From(stored);
     }
 
-    public async Task<EventRow> RecordMesAsync(KafkaRecord record, FunctionContext context)
+    public Task RecordCollectorDeadLetterAsync(string message, FunctionContext context)
+    {
+        var data = context.BindingContext?.BindingData;
+        var where = new TransportInfo(TransportInfo.CollectorBus, Text(data, "Exchange") ?? Destinations.DeadLetterExchange, Text(data, "RoutingKey"));
+        return recorder.RecordDeadLetterAsync(RabbitMQMessages.ToInbound(message, data), where, context.CancellationToken);
+    }
+
+    public Task<FunctionOutputs> RecordMesAsync(KafkaRecord record, FunctionContext context)
     {
         var inbound = KafkaMessages.ToInbound(record);
         var where = new TransportInfo(TransportInfo.MesBus, record.Topic ?? Destinations.MesTopic, inbound.Key, record.Partition, record.Offset);
-        var (_, stored) = await recorder.RecordAsync(inbound, where, context.CancellationToken).ConfigureAwait(false);
-        return EventRow.From(stored);
+        return runner.RunMesAsync(Consumers.AuditMesEvents, record, context, async cancellationToken =>
+        {
+            try
+            {
+                var (_, stored) = await recorder.RecordAsync(inbound, where, cancellationToken).ConfigureAwait(false);
+                return new ProcessingResult(ProcessingStatus.Completed, null, new ProcessingOutcome([], [OutcomeRecord.From(EventRow.From(stored))]));
+            }
+            catch (Exception ex) when (Failures.IsOutage(ex, cancellationToken))
+            {
+                return ProcessingResult.StoreUnavailable(null, "event store: " + ex.Message);
+            }
+        });
     }
 
     public Task RecordMesDeadLetterAsync(KafkaRecord record, FunctionContext context)

@@ -1,3 +1,4 @@
+using EventProcessors.Processing.Actions;
 using EventProcessors.Processing.Hosting;
 using Microsoft.Extensions.Configuration;
 using RabbitMQ.Client;
@@ -40,9 +41,9 @@ public sealed class RabbitMQConfirmedPublisher(IConfiguration configuration) : I
         try
         {
             var channel = await ChannelAsync(cancellationToken).ConfigureAwait(false);
-            // Straight to a queue (outbox, retry, dead letter) the message must be routable: a missing queue is returned
-            // and fails the publish. Through the topic exchange, an event type nobody subscribes to is dropped, as designed.
-            var mandatory = exchange.Length == 0;
+            // Straight to a queue (outbox, retry) or through the dead-letter exchange the message must be routable: a missing
+            // queue is returned and fails the publish. Through the topic exchange, an event type nobody subscribes to is dropped, as designed.
+            var mandatory = exchange.Length == 0 || exchange == Destinations.DeadLetterExchange;
             foreach (var message in messages)
                 await channel.BasicPublishAsync(exchange, routingKey, mandatory, Properties(message), message.Body, cancellationToken).ConfigureAwait(false);
         }

@@ -45,7 +45,8 @@ public sealed class FunctionRunner
     /// <summary>
     /// A Collector function (RabbitMQ trigger). Everything that must not be lost once the trigger acknowledges the input
     /// is published here with publisher confirms before the function returns: follow-ons to the outbox, a copy for the
-    /// next attempt to <c>&lt;queue&gt;.retry</c>, a dead letter to <c>&lt;queue&gt;.dead-letter</c>. Only the rows are
+    /// next attempt to <c>&lt;queue&gt;.retry</c>, a dead letter to <c>&lt;queue&gt;.dead-letter</c> (through the dead-letter
+    /// exchange, so the audit queue bound there gets its copy). Only the rows are
     /// left to the SQL output binding (it upserts by key; when it fails the trigger redelivers and the duplicate writes
     /// them again). Throws only when publishing fails, so the trigger redelivers the message.
     /// </summary>
@@ -117,7 +118,7 @@ public sealed class FunctionRunner
     {
         var letter = new CollectorDeadLetter(reason, consumer.Name, consumer.Queue, Encoding.UTF8.GetString(inbound.Body.Span), _time.GetUtcNow(),
             inbound.MessageId, inbound.ContentType, KeptHeaders(inbound) is { Count: > 0 } kept ? kept : null);
-        await _publisher.PublishAsync("", Destinations.DeadLetterQueue(consumer.Queue),
+        await _publisher.PublishAsync(Destinations.DeadLetterExchange, Destinations.DeadLetterQueue(consumer.Queue),
             [new AmqpMessage(Encoding.UTF8.GetBytes(letter.ToJson()), inbound.MessageId, "application/json")], cancellationToken).ConfigureAwait(false);
     }
 
@@ -135,22 +136,34 @@ public sealed class FunctionRunner
     /// failure, also outside the pipeline, is retried, and on the final attempt the record goes to
     /// <c>mes-events.dead-letter</c> instead: the invocation succeeds with either the outcome or a dead letter.
     /// </summary>
-    public async Task<FunctionOutputs> RunMesAsync(string functionName, KafkaRecord record, FunctionContext context)
+    public Task<FunctionOutputs> RunMesAsync(string functionName, KafkaRecord record, FunctionContext context)
     {
         var action = Action(functionName);
+        var inbound = KafkaMessages.ToInbound(record);
+        return RunMesAsync(action.Definition, record, context, cancellationToken => _pipeline.ProcessAsync(inbound, action, cancellationToken));
+    }
+
+    /// <summary>
+    /// The same rule for any work on one MES record that reports itself as a <see cref="ProcessingResult"/> (the audit's
+    /// append: an unreachable store as <see cref="ProcessingResult.StoreUnavailable"/>, the stored event's row as its record).
+    /// </summary>
+    public async Task<FunctionOutputs> RunMesAsync(ConsumerDefinition consumer, KafkaRecord record, FunctionContext context,
+        Func<CancellationToken, Task<ProcessingResult>> process)
+    {
+        var functionName = consumer.Name;
         var attempt = (context.RetryContext?.RetryCount ?? 0) + 1;
         var final = IsFinalAttempt(context);
         await ConfirmPreviousOutputsAsync(action.Definition, record, context.CancellationToken).ConfigureAwait(false);
         ProcessingResult result;
         try
         {
-            result = await ProcessHoldingAsync(KafkaMessages.ToInbound(record), action, context.CancellationToken).ConfigureAwait(false);
+            result = await ProcessHoldingAsync(process, context.CancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (final && !context.CancellationToken.IsCancellationRequested)
         {
             _logger.LogError(ex, "{Function} dead-letters {Topic}/{Partition}@{Offset}: the invocation failed on attempt {Attempt}",
                 functionName, record.Topic, record.Partition, record.Offset, attempt);
-            return DeadLetter(action.Definition, record, "FunctionFailed", ex.Message, attempt);
+            return DeadLetter(consumer, record, "FunctionFailed", ex.Message, attempt);
         }
         switch (result.Status)
         {
@@ -159,17 +172,17 @@ public sealed class FunctionRunner
             case ProcessingStatus.Retry when !final:
                 throw new RetryableFunctionException($"{functionName}: {result.RetryReason} (attempt {attempt})");
             case ProcessingStatus.Retry:
-                ProcessingTelemetry.RecordDeadLetter(action.Definition, result.Event?.Type, "RetriesExhausted");
+                ProcessingTelemetry.RecordDeadLetter(consumer, result.Event?.Type, "RetriesExhausted");
                 _logger.LogError("{Function} dead-letters {Topic}/{Partition}@{Offset} after attempt {Attempt}: {Reason}",
                     functionName, record.Topic, record.Partition, record.Offset, attempt, result.RetryReason);
-                return DeadLetter(action.Definition, record, "RetriesExhausted", result.RetryReason ?? "retries exhausted", attempt);
+                return DeadLetter(consumer, record, "RetriesExhausted", result.RetryReason ?? "retries exhausted", attempt);
             case ProcessingStatus.DeadLettered:
                 var error = result.Error!;
-                return DeadLetter(action.Definition, record, error.Code.ToString(), error.Message, attempt, error.Path);
+                return DeadLetter(consumer, record, error.Code.ToString(), error.Message, attempt, error.Path);
             default:
                 if (!result.ShouldPublish) return FunctionOutputs.None;
-                if (final && OutputsFailedBefore(action.Definition, record))
-                    return DeadLetter(action.Definition, record, "OutputFailed",
+                if (final && OutputsFailedBefore(consumer, record))
+                    return DeadLetter(consumer, record, "OutputFailed",
                         $"the host could not write this record's follow-ons or rows in {_options.KafkaOutputDeliveries} deliveries; its outcome is recorded and a replay writes them", attempt);
                 var now = _time.GetUtcNow();
                 var events = result.Outcome.Events.Count == 0 ? null : result.Outcome.Events.Select(e => KafkaMessages.Output(e, now)).ToArray();
@@ -196,12 +209,12 @@ public sealed class FunctionRunner
     private static string PartitionOf(ConsumerDefinition consumer, KafkaRecord record) => $"{consumer.Queue}/{record.Topic}/{record.Partition}";
 
     /// <summary>The pipeline, run again while the event's lease is held elsewhere or the store does not answer (not attempts).</summary>
-    private async Task<ProcessingResult> ProcessHoldingAsync(InboundMessage inbound, IConsumerAction action, CancellationToken cancellationToken)
+    private async Task<ProcessingResult> ProcessHoldingAsync(Func<CancellationToken, Task<ProcessingResult>> process, CancellationToken cancellationToken)
     {
         var deadline = _time.GetUtcNow() + _options.KafkaHoldLimit;
         for (var holds = 1; ; holds++)
         {
-            var result = await _pipeline.ProcessAsync(inbound, action, cancellationToken).ConfigureAwait(false);
+            var result = await process(cancellationToken).ConfigureAwait(false);
             if (result is not { Status: ProcessingStatus.Retry } || (!result.Unavailable && result.RetryAfter is null)) return result;
             var wait = result.RetryAfter is { } after && !result.Unavailable
                 ? TimeSpan.FromTicks(Math.Clamp(after.Ticks, TimeSpan.FromMilliseconds(100).Ticks, _options.RetryMaxDelay.Ticks))

@@ -1,4 +1,5 @@
 using EventProcessors.LocalHost.Transport;
+using EventProcessors.LocalHost.Transport.Kafka;
 using EventProcessors.Processing.Actions;
 using EventProcessors.Processing.EventStore;
 using EventProcessors.Processing.Pipeline;
@@ -12,7 +13,9 @@ namespace EventProcessors.LocalHost.Audit;
 /// The event store's audit consumer in the self-hosted worker, over whichever transport the worker runs: queue
 /// <c>audit.collector-events</c> bound with <c>#</c> to <c>collector-events</c>, <c>audit.mes-events</c> likewise to
 /// <c>mes-events</c>, and <c>audit.dead-letters</c> bound to the dead-letter exchange with every dead-letter queue's key.
-/// Each message is appended (<see cref="EventRecorder"/>) and then acknowledged; a storage failure requeues it after a
+/// With MES on Kafka (<see cref="MesOnKafkaTransport"/>) <c>audit.mes-events</c> is a consumer group on the topic (partition and
+/// offset kept) and consumer group <c>audit.mes-events.dead-letter</c> reads the MES dead letters from the dead-letter topic, as
+/// the Function App's audit functions do. Each message is appended (<see cref="EventRecorder"/>) and then acknowledged; a storage failure requeues it after a
 /// pause, so nothing acknowledged is missing from the store. Every <see cref="EventStoreOptions.SweepInterval"/> it sweeps
 /// what each tenant's retention has expired.
 /// </summary>
@@ -53,6 +56,8 @@ public sealed class AuditWorker(IMessageTransport transport, EventRecorder recor
         await transport.DeclareAsync(Topology(), cancellationToken).ConfigureAwait(false);
         foreach (var queue in new[] { Consumers.AuditCollectorEvents.Queue, Consumers.AuditMesEvents.Queue, Destinations.AuditDeadLetters })
             _subscriptions.Add(await transport.SubscribeAsync(queue, 16, HandleAsync, cancellationToken).ConfigureAwait(false));
+        if (transport is MesOnKafkaTransport { Kafka: var kafka })
+            _subscriptions.Add(await kafka.SubscribeAsync(kafka.Options.DeadLetterTopic, Destinations.AuditMesDeadLetters, 16, HandleAsync, cancellationToken).ConfigureAwait(false));
         _sweeping = SweepAsync(_stopping.Token);
         logger.LogInformation("Audit consumer appending every event of {Collector} and {Mes} and every dead letter to the event store",
             Destinations.CollectorExchange, Destinations.MesTopic);
@@ -86,8 +91,15 @@ public sealed class AuditWorker(IMessageTransport transport, EventRecorder recor
         try
         {
             var bus = delivery.Exchange == Destinations.MesTopic || delivery.Queue == Consumers.AuditMesEvents.Queue ? TransportInfo.MesBus : TransportInfo.CollectorBus;
-            var where = new TransportInfo(bus, delivery.Exchange, delivery.RoutingKey);
-            if (delivery.Queue == Destinations.AuditDeadLetters)
+            // A Kafka record is found by topic, partition and offset; its key (the entity) stands where a routing key would.
+            var where = delivery is KafkaDelivery record
+                ? new TransportInfo(TransportInfo.MesBus, delivery.Exchange, delivery.Message.Key, record.Partition, record.Offset)
+                : new TransportInfo(bus, delivery.Exchange, delivery.RoutingKey);
+            if (delivery.Queue == Destinations.AuditMesDeadLetters)
+            {
+                await recorder.RecordDeadLetterAsync(delivery.Message, where, stopping).ConfigureAwait(false);
+            }
+            else if (delivery.Queue == Destinations.AuditDeadLetters)
             {
                 var original = delivery.Message.HeadersOrEmpty.GetValueOrDefault("x-original-exchange");
                 await recorder.RecordDeadLetterAsync(delivery.Message,

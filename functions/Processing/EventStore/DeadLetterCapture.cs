@@ -33,8 +33,10 @@ public sealed class DeadLetterCapture
         }
         else if (CollectorDeadLetter.TryRead(message.Body.Span) is { } collector)
         {
-            (consumer, code, reason) = (collector.Consumer, collector.Reason.Code, collector.Reason.Message);
-            original = new InboundMessage(Encoding.UTF8.GetBytes(collector.OriginalBody), ContentType: "application/json");
+            (consumer, code, reason) = (collector.Consumer, collector.Reason.Code, Describe(collector.Reason));
+            // The original as it arrived: an event without an id of its own takes it from its message id, so the dead letter joins the stored event.
+            original = new InboundMessage(Encoding.UTF8.GetBytes(collector.OriginalBody), collector.OriginalHeaders,
+                collector.OriginalContentType ?? "application/json", collector.OriginalMessageId);
         }
         else if (TryReadKafka(message, out var kafka, out var kafkaConsumer, out var kafkaCode, out var kafkaReason))
         {
@@ -65,6 +67,9 @@ public sealed class DeadLetterCapture
         };
     }
 
+    /// <summary>The reason as the worker's own dead letters state it: with the path of the offending field when there is one.</summary>
+    private static string Describe(DeadLetterReason reason) => reason.Path is null ? reason.Message : $"{reason.Code} at {reason.Path}: {reason.Message}";
+
     private static bool TryReadKafka(InboundMessage message, out InboundMessage original, out string consumer, out string code, out string reason)
     {
         (original, consumer, code, reason) = (message, "", "", "");
@@ -85,7 +90,8 @@ public sealed class DeadLetterCapture
                 Key: record.TryGetProperty("key", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null);
             consumer = who.GetString() ?? "";
             code = why.TryGetProperty("code", out var c) ? c.GetString() ?? "" : "";
-            reason = why.TryGetProperty("message", out var m) ? m.GetString() ?? code : code;
+            reason = Describe(new DeadLetterReason(code, why.TryGetProperty("message", out var m) ? m.GetString() ?? code : code,
+                why.TryGetProperty("path", out var at) && at.ValueKind == JsonValueKind.String ? at.GetString() : null));
             return consumer.Length > 0;
         }
         catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)

@@ -86,7 +86,8 @@ public sealed class EventTracer(IEventStore store, IIdempotencyRecords records)
 
     private static ConsumerOutcome Outcome(ConsumerDefinition consumer, IdempotencyRecord? record, StoredDeadLetter? letter, int seen)
     {
-        if (letter is not null && record?.Status is not IdempotencyStatus.Completed)
+        // A dead letter after the completion (its follow-ons or rows were never written) is what counts; one before it was replayed and completed.
+        if (letter is not null && (record is not { Status: IdempotencyStatus.Completed, CompletedAt: { } completed } || letter.DeadLetteredAt >= completed))
             return new(consumer.Name, ConsumerState.DeadLettered, record?.Attempts ?? 0, record?.CreatedAt, letter.DeadLetteredAt, Reason(letter), 0);
         return record?.Status switch
         {

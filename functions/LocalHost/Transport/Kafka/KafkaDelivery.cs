@@ -23,6 +23,10 @@ internal sealed class KafkaDelivery : Delivery
         _record = record;
     }
 
+    public int Partition => _record.Partition.Value;
+
+    public long Offset => _record.Offset.Value;
+
     /// <summary>The handler acknowledged it: its outcome is settled.</summary>
     public bool Acknowledged => _acknowledged;
 

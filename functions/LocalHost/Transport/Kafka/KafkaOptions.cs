@@ -81,6 +81,12 @@ public sealed class KafkaOptions
     /// <summary>Longest wait between in-place redeliveries of one record. Default 30 s.</summary>
     public TimeSpan RedeliveryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How often each consumer reads its partitions' lag (high watermark minus the group's committed offset) for the
+    /// <c>eventprocessors.consumer.lag</c> gauge, through the Admin API. Default 15 s; zero or less turns it off.
+    /// </summary>
+    public TimeSpan LagInterval { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>The client id brokers show. Default <c>event-processors-localhost</c>.</summary>
     public string ClientId { get; set; } = "event-processors-localhost";
 

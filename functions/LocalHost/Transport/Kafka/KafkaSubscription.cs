@@ -2,12 +2,14 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Confluent.Kafka;
 using EventProcessors.Processing.Pipeline;
+using EventProcessors.Processing.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace EventProcessors.LocalHost.Transport.Kafka;
 
 /// <summary>
-/// One action's consumer: consumer group <see cref="Queue"/> on <see cref="KafkaOptions.Topic"/>, offsets committed by hand.
+/// One action's consumer: consumer group <see cref="Queue"/> on its topic (<see cref="KafkaOptions.Topic"/>, or the dead-letter topic for
+/// the audit of dead letters), offsets committed by hand.
 /// <list type="bullet">
 /// <item>Order: records of one key (the entity id) run one after the other, in offset order; different keys and partitions run in
 /// parallel, at most <c>prefetch</c> handlers at once (<c>LocalHost__Prefetch</c>).</item>
@@ -20,6 +22,8 @@ namespace EventProcessors.LocalHost.Transport.Kafka;
 /// <item>Rebalances (KIP-848 or cooperative): a revoked partition starts nothing new, its running records get
 /// <see cref="KafkaOptions.RevokeDrainTimeout"/> to settle, the settled prefix is committed, the rest is abandoned uncommitted for its
 /// next owner. Lost partitions are abandoned at once. Newly assigned ones resume from the committed offset.</item>
+/// <item>Lag: every <see cref="KafkaOptions.LagInterval"/> each assigned partition's lag (<see cref="ConsumerLag"/>) goes to the
+/// <c>eventprocessors.consumer.lag</c> gauge; a partition that leaves this consumer is taken off it.</item>
 /// </list>
 /// Every consumer call runs on the subscription's own poll thread; handlers report settlements to it through a queue.
 /// </summary>
@@ -28,6 +32,7 @@ internal sealed class KafkaSubscription : ISubscription
     private readonly KafkaTransport _transport;
     private readonly KafkaOptions _options;
     private readonly Func<Delivery, CancellationToken, Task> _handler;
+    private readonly string _topic;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _concurrency;
     private readonly IConsumer<byte[]?, byte[]?> _consumer;
@@ -36,14 +41,18 @@ internal sealed class KafkaSubscription : ISubscription
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Stopwatch _sinceCommit = Stopwatch.StartNew();
+    private readonly IAdminClient? _admin;
+    private readonly Stopwatch _sinceLag = Stopwatch.StartNew();
+    private Task<IReadOnlyDictionary<TopicPartition, long>>? _lag;
     private TimeSpan _stopDrainTimeout;
     private Thread? _thread;
     private volatile bool _closing;
     private volatile bool _aborted;
 
-    public KafkaSubscription(KafkaTransport transport, string group, int prefetch, Func<Delivery, CancellationToken, Task> handler, ILogger logger)
+    public KafkaSubscription(KafkaTransport transport, string topic, string group, int prefetch, Func<Delivery, CancellationToken, Task> handler, ILogger logger)
     {
         _transport = transport;
+        _topic = topic;
         _options = transport.Options;
         _handler = handler;
         _logger = logger;
@@ -66,6 +75,8 @@ internal sealed class KafkaSubscription : ISubscription
             .SetErrorHandler((_, error) => _logger.Log(error.IsFatal ? LogLevel.Error : LogLevel.Warning, "Kafka consumer {Group}: {Reason} ({Code})", group, error.Reason, error.Code))
             .SetLogHandler((_, log) => KafkaTransport.Log(_logger, log))
             .Build();
+        // Shares the consumer's connections; its requests complete on their own, never on the poll thread.
+        if (_options.LagInterval > TimeSpan.Zero) _admin = new DependentAdminClientBuilder(_consumer.Handle).Build();
     }
 
     /// <summary>The consumer group (the action's queue name, as Consumers.cs names it).</summary>
@@ -73,7 +84,7 @@ internal sealed class KafkaSubscription : ISubscription
 
     public void Start()
     {
-        _consumer.Subscribe(_options.Topic);
+        _consumer.Subscribe(_topic);
         _thread = new Thread(Run) { IsBackground = true, Name = "kafka " + Queue };
         _thread.Start();
     }
@@ -109,6 +120,7 @@ internal sealed class KafkaSubscription : ISubscription
                 ApplySettlements();
                 if (_sinceCommit.Elapsed >= _options.CommitInterval) Commit(_partitions.Values);
                 ResumeDrained();
+                ReportLag();
                 ConsumeResult<byte[]?, byte[]?>? record;
                 try
                 {
@@ -136,6 +148,8 @@ internal sealed class KafkaSubscription : ISubscription
         finally
         {
             _stopping.Cancel();
+            foreach (var partition in _partitions.Keys) ForgetLag(partition);
+            _admin?.Dispose();
             _consumer.Dispose();
             _finished.TrySetResult();
         }
@@ -271,6 +285,32 @@ internal sealed class KafkaSubscription : ISubscription
         }
     }
 
+    /// <summary>Reports the last lag query's answer for the partitions still assigned, and starts the next one when it is due.</summary>
+    private void ReportLag()
+    {
+        if (_lag is { IsCompleted: true } done)
+        {
+            _lag = null;
+            if (done.IsCompletedSuccessfully)
+            {
+                foreach (var (partition, lag) in done.Result)
+                    if (_partitions.ContainsKey(partition)) BacklogTelemetry.ReportConsumerLag(Queue, partition.Topic, partition.Partition.Value, lag);
+            }
+            else
+            {
+                _logger.LogDebug(done.Exception?.GetBaseException(), "Lag of {Group} could not be read; the next interval tries again.", Queue);
+            }
+        }
+        if (_admin is null || _lag is not null || _partitions.Count == 0 || _sinceLag.Elapsed < _options.LagInterval) return;
+        _sinceLag.Restart();
+        _lag = ConsumerLag.QueryAsync(_admin, Queue, [.. _partitions.Keys], _options.AutoOffsetReset, LagTimeout);
+    }
+
+    /// <summary>How long one lag query may take; the next starts only after it answered or timed out.</summary>
+    private static readonly TimeSpan LagTimeout = TimeSpan.FromSeconds(10);
+
+    private void ForgetLag(TopicPartition partition) => BacklogTelemetry.ForgetConsumerLag(Queue, partition.Topic, partition.Partition.Value);
+
     private void OnAssigned(IEnumerable<TopicPartition> partitions)
     {
         foreach (var topicPartition in partitions)
@@ -310,6 +350,7 @@ internal sealed class KafkaSubscription : ISubscription
             // A pause would outlive the assignment in librdkafka: the partition's next assignment must fetch.
             if (partition.Paused) _consumer.Resume([partition.TopicPartition]);
             _partitions.Remove(partition.TopicPartition);
+            ForgetLag(partition.TopicPartition);
         }
     }
 

@@ -75,9 +75,13 @@ public sealed class KafkaTransport : IMessageTransport
         }
     }
 
-    public Task<ISubscription> SubscribeAsync(string queue, int prefetch, Func<Delivery, CancellationToken, Task> handler, CancellationToken cancellationToken)
+    public Task<ISubscription> SubscribeAsync(string queue, int prefetch, Func<Delivery, CancellationToken, Task> handler, CancellationToken cancellationToken) =>
+        SubscribeAsync(Options.Topic, queue, prefetch, handler, cancellationToken);
+
+    /// <summary>Consumer group <paramref name="group"/> on another topic than the MES one (the audit of <see cref="KafkaOptions.DeadLetterTopic"/>).</summary>
+    public Task<ISubscription> SubscribeAsync(string topic, string group, int prefetch, Func<Delivery, CancellationToken, Task> handler, CancellationToken cancellationToken)
     {
-        var subscription = new KafkaSubscription(this, queue, prefetch, handler, _logger);
+        var subscription = new KafkaSubscription(this, topic, group, prefetch, handler, _logger);
         lock (_subscriptions) _subscriptions.Add(subscription);
         subscription.Start();
         return Task.FromResult<ISubscription>(subscription);
