@@ -153,7 +153,7 @@ public sealed class FunctionRunner
         var functionName = consumer.Name;
         var attempt = (context.RetryContext?.RetryCount ?? 0) + 1;
         var final = IsFinalAttempt(context);
-        await ConfirmPreviousOutputsAsync(action.Definition, record, context.CancellationToken).ConfigureAwait(false);
+        await ConfirmPreviousOutputsAsync(consumer, record, context.CancellationToken).ConfigureAwait(false);
         ProcessingResult result;
         try
         {
@@ -186,7 +186,7 @@ public sealed class FunctionRunner
                         $"the host could not write this record's follow-ons or rows in {_options.KafkaOutputDeliveries} deliveries; its outcome is recorded and a replay writes them", attempt);
                 var now = _time.GetUtcNow();
                 var events = result.Outcome.Events.Count == 0 ? null : result.Outcome.Events.Select(e => KafkaMessages.Output(e, now)).ToArray();
-                _unconfirmedOutputs[PartitionOf(action.Definition, record)] = (record.Offset, result);
+                _unconfirmedOutputs[PartitionOf(consumer, record)] = (record.Offset, result);
                 return new FunctionOutputs(events, null, result.Outcome.Records);
         }
     }
