@@ -74,7 +74,10 @@ public sealed class FunctionsMetadataTests
         Assert.All(bindings.Where(b => (string?)b["type"] != "kafkaTrigger"),
             b => Assert.Equal("{}", b["properties"]!.ToJsonString()));
         var kafka = bindings.Where(b => ((string)b["type"]!).StartsWith("kafka", StringComparison.Ordinal)).ToArray();
-        Assert.Equal(8 * 3 + 2, kafka.Length); // each MES action also has its follow-on and dead-letter outputs
+        // Each MES action also has its follow-on and dead-letter outputs; AuditMesEvents its dead-letter output.
+        Assert.Equal(8 * 3 + 2 + 1, kafka.Length);
+        Assert.Contains(Metadata["AuditMesEvents"]["bindings"]!.AsArray(),
+            b => (string?)b!["type"] == "kafka" && (string?)b["direction"] == "Out" && (string?)b["topic"] == "mes-events.dead-letter");
         Assert.All(kafka, b => Assert.Equal(("SaslSsl", "Plain", "KafkaUsername", "KafkaPassword", "KafkaSslCaLocation"),
             ((string?)b["protocol"], (string?)b["authenticationMode"], (string?)b["username"], (string?)b["password"], (string?)b["sslCaLocation"])));
         Assert.All(kafkaTriggers, b => Assert.Equal(
