@@ -120,7 +120,8 @@ public sealed class EventCaptureTests
         var collectorEnvelope = new CollectorDeadLetter(new DeadLetterReason("MissingField", "employeeId is missing", "$.data.employeeId"), "CreateResource",
             "projects.create-resource", Encoding.UTF8.GetString(original.Body.Span), Now).ToJson();
         var byFunctionApp = capture.Capture(new InboundMessage(Encoding.UTF8.GetBytes(collectorEnvelope)), dlx, Now);
-        Assert.Equal(("CreateResource", "MissingField", "employeeId is missing", "evt-1", "acme"),
+        // Stated as the worker's own dead letters state it, with the offending field's path.
+        Assert.Equal(("CreateResource", "MissingField", "MissingField at $.data.employeeId: employeeId is missing", "evt-1", "acme"),
             (byFunctionApp.Consumer, byFunctionApp.Code, byFunctionApp.Reason, byFunctionApp.EventId, byFunctionApp.Tenant));
 
         var kafka = new JsonObject
