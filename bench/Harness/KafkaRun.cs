@@ -15,9 +15,6 @@ namespace EventProcessors.Bench.Harness;
 /// </summary>
 public static class KafkaRun
 {
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(10);
-    private static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(90);
-
     public static async Task<RunResult> RunAsync(string contender, int messages, int prefetch)
     {
         using var cluster = KafkaMockCluster.StartMock(brokers: 1);
@@ -40,28 +37,8 @@ public static class KafkaRun
 
         await using var child = ChildProcess.Start(contender, [contender, "--kafka", cluster.BootstrapServers, "--prefetch", prefetch.ToString(System.Globalization.CultureInfo.InvariantCulture), "--run", run]);
         // The clock starts at the first follow-on: the run's first produce is a few milliseconds after its first record was read.
-        var clock = new Stopwatch();
-        var cpuAtStart = TimeSpan.Zero;
-        var lastProgress = Stopwatch.StartNew();
-        long followOns = 0;
-        while (true)
-        {
-            child.ThrowIfExited();
-            var count = Records(mes) - messages;
-            if (!clock.IsRunning && count > 0)
-            {
-                clock.Start();
-                cpuAtStart = child.Cpu;
-            }
-            if (count != followOns) lastProgress.Restart();
-            followOns = count;
-            if (followOns >= messages) break;
-            if (lastProgress.Elapsed > StallTimeout)
-                throw new BenchFailure($"{contender}: no follow-on for {StallTimeout.TotalSeconds:F0} s at {followOns}/{messages}:\n{child.Tail}");
-            await Task.Delay(PollInterval);
-        }
-        clock.Stop();
-        var result = new RunResult(contender, prefetch, messages, clock.Elapsed, child.Cpu - cpuAtStart, child.PeakRss);
+        var result = await FollowOnWatch.MeasureAsync(child, contender, prefetch, messages,
+            () => Task.FromResult(Records(mes) > messages), () => Task.FromResult(Records(mes) - messages));
 
         // The group passes over the follow-ons too; drained means committed to the end of every partition (commits trail by an interval).
         var drained = Stopwatch.StartNew();

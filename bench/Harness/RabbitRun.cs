@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using EventProcessors.LocalHost.Audit;
 using EventProcessors.LocalHost.Transport;
 using EventProcessors.Processing.Actions;
@@ -15,9 +14,6 @@ namespace EventProcessors.Bench.Harness;
 /// </summary>
 public static class RabbitRun
 {
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(10);
-    private static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(90);
-
     public static async Task<RunResult> RunAsync(RabbitMqFixture broker, string contender, int messages, int prefetch, bool audit = false,
         IReadOnlyList<string>? extraArguments = null)
     {
@@ -34,29 +30,10 @@ public static class RabbitRun
                 .. InputQueueArguments.SelectMany(a => new[] { "--queue-argument", $"{a.Key}={a.Value}" })])
             : ChildProcess.Start(contender, [contender, .. common, "--audit", audit ? "true" : "false", "--run", run, .. extraArguments ?? []]);
 
-        // The clock (and the contender's CPU) starts when the first message leaves the queue: start-up is not throughput.
-        var clock = new Stopwatch();
-        var cpuAtStart = TimeSpan.Zero;
-        var lastProgress = Stopwatch.StartNew();
-        long followOns = 0;
-        while (true)
-        {
-            child.ThrowIfExited();
-            if (!clock.IsRunning && (await poll.QueueDeclarePassiveAsync(Messages.InputQueue)).MessageCount < messages)
-            {
-                clock.Start();
-                cpuAtStart = child.Cpu;
-            }
-            var count = (await poll.QueueDeclarePassiveAsync(Messages.FollowOnQueue)).MessageCount;
-            if (count != followOns) lastProgress.Restart();
-            followOns = count;
-            if (followOns >= messages) break;
-            if (lastProgress.Elapsed > StallTimeout)
-                throw new BenchFailure($"{contender}: no follow-on for {StallTimeout.TotalSeconds:F0} s at {followOns}/{messages}:\n{child.Tail}");
-            await Task.Delay(PollInterval);
-        }
-        clock.Stop();
-        var result = new RunResult(contender, prefetch, messages, clock.Elapsed, child.Cpu - cpuAtStart, child.PeakRss);
+        // The clock (and the contender's CPU) starts when the first message leaves the queue.
+        var result = await FollowOnWatch.MeasureAsync(child, contender, prefetch, messages,
+            async () => (await poll.QueueDeclarePassiveAsync(Messages.InputQueue)).MessageCount < messages,
+            async () => (await poll.QueueDeclarePassiveAsync(Messages.FollowOnQueue)).MessageCount);
 
         var exit = await child.StopAsync(TimeSpan.FromSeconds(60));
         if (exit != 0) throw new BenchFailure($"{contender} exited with {exit}:\n{child.Tail}");
