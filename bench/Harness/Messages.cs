@@ -46,23 +46,12 @@ public static class Messages
         if (root.TryGetProperty("type", out var type) && type.ValueEquals(MaterialReservedType)) return null;
         if (!type.ValueEquals(WorkOrderCreatedType)) throw new FormatException($"unexpected type {type}");
         var data = root.GetProperty("data");
-        var output = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(output))
+        return FollowOn(MaterialReservedType, tenant: null, writer =>
         {
-            writer.WriteStartObject();
-            writer.WriteString("specversion", "1.0");
-            writer.WriteString("id", Guid.NewGuid());
-            writer.WriteString("source", "bench");
-            writer.WriteString("type", MaterialReservedType);
-            writer.WriteString("time", DateTimeOffset.UtcNow);
-            writer.WriteStartObject("data");
             writer.WriteString("workOrderId", data.GetProperty("workOrderId").GetString());
             writer.WriteString("partId", data.GetProperty("partId").GetString());
             writer.WriteNumber("quantity", data.GetProperty("quantity").GetDecimal());
-            writer.WriteEndObject();
-            writer.WriteEndObject();
-        }
-        return output.WrittenSpan.ToArray();
+        });
     }
 
     /// <summary>
@@ -79,17 +68,8 @@ public static class Messages
         var orderId = Required("orderId");
         if (!data.TryGetProperty("lineItems", out var lines) || lines.GetArrayLength() == 0) throw new FormatException("no data.lineItems");
 
-        var output = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(output))
+        return FollowOn(FollowOnType, root.GetProperty("tenantId").GetString(), writer =>
         {
-            writer.WriteStartObject();
-            writer.WriteString("specversion", "1.0");
-            writer.WriteString("id", Guid.NewGuid());
-            writer.WriteString("source", "bench");
-            writer.WriteString("type", FollowOnType);
-            writer.WriteString("time", DateTimeOffset.UtcNow);
-            writer.WriteString("tenantid", root.GetProperty("tenantId").GetString());
-            writer.WriteStartObject("data");
             writer.WriteString("deliveryNoteId", "note-" + orderId);
             writer.WriteString("orderId", orderId);
             writer.WriteString("orderNumber", Required("orderNumber"));
@@ -97,6 +77,24 @@ public static class Messages
             writer.WriteString("shippingAddressId", Required("shippingAddressId"));
             writer.WritePropertyName("lineItems");
             lines.WriteTo(writer);
+        });
+    }
+
+    /// <summary>A structured CloudEvent of <paramref name="type"/> from source <c>bench</c>, with the data <paramref name="writeData"/> writes.</summary>
+    private static byte[] FollowOn(string type, string? tenant, Action<Utf8JsonWriter> writeData)
+    {
+        var output = new ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(output))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("specversion", "1.0");
+            writer.WriteString("id", Guid.NewGuid());
+            writer.WriteString("source", "bench");
+            writer.WriteString("type", type);
+            writer.WriteString("time", DateTimeOffset.UtcNow);
+            if (tenant is not null) writer.WriteString("tenantid", tenant);
+            writer.WriteStartObject("data");
+            writeData(writer);
             writer.WriteEndObject();
             writer.WriteEndObject();
         }
