@@ -85,22 +85,28 @@ internal static class PayloadValidator
             if (element.ValueKind != JsonValueKind.Object) return Mistyped(element, _typeInfo, path.ToString());
             foreach (var member in _members)
             {
-                if (!member.TryFind(element, out var value))
+                // Every occurrence counts: the serializer reads each duplicate of a member in turn.
+                var found = false;
+                foreach (var candidate in element.EnumerateObject())
                 {
-                    if (member.IsRequired) return Missing(member.Name, path.With(member.Name), "is missing");
-                    continue;
+                    if (!member.Matches(candidate)) continue;
+                    found = true;
+                    var error = ValidateMember(member, candidate.Value, ref path);
+                    if (error is not null) return error;
                 }
-                if (value.ValueKind == JsonValueKind.Null)
-                {
-                    if (!member.IsSetNullable) return Missing(member.Name, path.With(member.Name), "is null");
-                    continue;
-                }
-                var mark = path.Push(member.Name);
-                var error = member.Contract.Validate(value, ref path);
-                path.Pop(mark);
-                if (error is not null) return error;
+                if (!found && member.IsRequired) return Missing(member.Name, path.With(member.Name), "is missing");
             }
             return null;
+        }
+
+        private static EventError? ValidateMember(Member member, JsonElement value, ref PathBuilder path)
+        {
+            if (value.ValueKind == JsonValueKind.Null)
+                return member.IsSetNullable ? null : Missing(member.Name, path.With(member.Name), "is null");
+            var mark = path.Push(member.Name);
+            var error = member.Contract.Validate(value, ref path);
+            path.Pop(mark);
+            return error;
         }
 
         private EventError? ValidateArray(JsonElement element, ref PathBuilder path)
@@ -151,24 +157,15 @@ internal static class PayloadValidator
         public Contract Contract => _contract ??= Contract.Of(property.Options.GetTypeInfo(property.PropertyType));
 
         /// <summary>
-        /// The value of the last member whose name matches case-insensitively (web defaults match names so, and the
-        /// serializer takes the last of duplicates). Names are compared as UTF-8 unless escaped or not ASCII.
+        /// Whether <paramref name="candidate"/> is this property: names match case-insensitively (web defaults), compared
+        /// as UTF-8 unless escaped or not ASCII.
         /// </summary>
-        public bool TryFind(JsonElement obj, out JsonElement value)
+        public bool Matches(JsonProperty candidate)
         {
-            value = default;
-            var found = false;
-            foreach (var candidate in obj.EnumerateObject())
-            {
-                var raw = JsonMarshal.GetRawUtf8PropertyName(candidate);
-                var matches = _asciiName && Ascii.IsValid(raw) && raw.IndexOf((byte)'\\') < 0
-                    ? Ascii.EqualsIgnoreCase(raw, _utf8Name)
-                    : string.Equals(candidate.Name, Name, StringComparison.OrdinalIgnoreCase);
-                if (!matches) continue;
-                value = candidate.Value;
-                found = true;
-            }
-            return found;
+            var raw = JsonMarshal.GetRawUtf8PropertyName(candidate);
+            return _asciiName && Ascii.IsValid(raw) && raw.IndexOf((byte)'\\') < 0
+                ? Ascii.EqualsIgnoreCase(raw, _utf8Name)
+                : string.Equals(candidate.Name, Name, StringComparison.OrdinalIgnoreCase);
         }
     }
 
