@@ -45,7 +45,8 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
 
     // Every bucket's PartitionKey, made once rather than per request.
     private readonly string[] _partitions;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), int> _held = new();
+    // Every claim adds and removes an entry: locks for many concurrent handlers, not the default one per core.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), int> _held = new(concurrencyLevel: 64, capacity: 256);
 
     public TableIdempotencyStore(ITableServiceClient tables, IOptions<ProcessingOptions> options, TimeProvider time)
     {

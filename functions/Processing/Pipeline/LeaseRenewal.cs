@@ -41,11 +41,12 @@ internal sealed class LeaseRenewal : IAsyncDisposable
     /// <summary>When the claim began (a <see cref="TimeProvider.GetTimestamp"/>): renewals are due an interval after it.</summary>
     internal long Since { get; }
 
-    // The keeper's list of running actions (guarded by the keeper's lock): this lease is its own node.
+    // The keeper's list of running actions (guarded by its stripe's lock): this lease is its own node.
+    internal LeaseKeeper.Stripe? Stripe { get; set; }
     internal LeaseRenewal? Previous { get; set; }
     internal LeaseRenewal? Next { get; set; }
 
-    /// <summary>Starts the renewal loop (under the keeper's lock, once).</summary>
+    /// <summary>Starts the renewal loop (under its stripe's lock, once).</summary>
     internal void StartRenewing()
     {
         if (_loop is not null) return;
@@ -108,16 +109,20 @@ internal sealed class LeaseRenewal : IAsyncDisposable
 
 /// <summary>
 /// The running actions of one pipeline, looked at on one timer every half renewal interval: an action still running after
-/// half the interval gets its lease's renewal loop (<see cref="LeaseRenewal.StartRenewing"/>). The timer runs only while
-/// some action does, so an idle pipeline holds no timer.
+/// half the interval gets its lease's renewal loop (<see cref="LeaseRenewal.StartRenewing"/>). The timer stops once no action
+/// runs, so an idle pipeline holds no timer. The actions are kept in a few lists, each with a lock of its own, so concurrent
+/// handlers seldom wait for each other.
 /// </summary>
 internal sealed class LeaseKeeper
 {
-    private readonly Lock _gate = new();
+    private const int Stripes = 16;
+
+    private readonly Stripe[] _stripes = [.. Enumerable.Range(0, Stripes).Select(_ => new Stripe())];
+    private readonly Lock _timerGate = new();
     private readonly TimeSpan _look;
     private ITimer? _timer;
-    private bool _ticking;
-    private LeaseRenewal? _head;
+    private volatile bool _ticking;
+    private int _next;
 
     public LeaseKeeper(TimeSpan interval, TimeProvider time)
     {
@@ -132,39 +137,77 @@ internal sealed class LeaseKeeper
 
     public void Add(LeaseRenewal lease)
     {
-        lock (_gate)
+        var stripe = _stripes[(uint)Interlocked.Increment(ref _next) % Stripes];
+        lease.Stripe = stripe;
+        lock (stripe.Gate)
         {
-            lease.Next = _head;
-            if (_head is not null) _head.Previous = lease;
-            _head = lease;
-            if (_ticking) return;
-            _ticking = true;
-            _timer ??= Time.CreateTimer(static keeper => ((LeaseKeeper)keeper!).Look(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            _timer.Change(_look, _look);
+            lease.Next = stripe.Head;
+            if (stripe.Head is not null) stripe.Head.Previous = lease;
+            stripe.Head = lease;
         }
+        if (!_ticking) StartTicking();
     }
 
     public void Remove(LeaseRenewal lease)
     {
-        lock (_gate)
+        if (lease.Stripe is not { } stripe) return;
+        lock (stripe.Gate)
         {
-            if (lease.Previous is null && _head != lease) return; // removed already
             if (lease.Previous is not null) lease.Previous.Next = lease.Next;
-            else _head = lease.Next;
+            else if (stripe.Head == lease) stripe.Head = lease.Next;
+            else return; // removed already
             if (lease.Next is not null) lease.Next.Previous = lease.Previous;
             lease.Previous = lease.Next = null;
-            if (_head is not null || !_ticking) return;
-            _ticking = false;
-            _timer!.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void StartTicking()
+    {
+        lock (_timerGate)
+        {
+            if (_ticking) return;
+            _timer ??= Time.CreateTimer(static keeper => ((LeaseKeeper)keeper!).Look(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _timer.Change(_look, _look);
+            _ticking = true;
         }
     }
 
     private void Look()
     {
-        lock (_gate)
+        if (Visit(startDue: true)) return;
+        // Stopped by the first look that finds nothing running, not by every action that ends: a busy pipeline often runs
+        // none for a moment, and changing the timer takes the runtime's timer lock.
+        lock (_timerGate)
         {
-            for (var lease = _head; lease is not null; lease = lease.Next)
-                if (Time.GetElapsedTime(lease.Since) >= _look) lease.StartRenewing();
+            _ticking = false;
+            _timer!.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
+        if (Visit(startDue: false)) StartTicking(); // one added meanwhile may have seen the timer still ticking
+    }
+
+    /// <summary>Whether any action runs; with <paramref name="startDue"/>, starts the renewals that are due.</summary>
+    private bool Visit(bool startDue)
+    {
+        var running = false;
+        foreach (var stripe in _stripes)
+        {
+            lock (stripe.Gate)
+            {
+                for (var lease = stripe.Head; lease is not null; lease = lease.Next)
+                {
+                    running = true;
+                    if (!startDue) break;
+                    if (Time.GetElapsedTime(lease.Since) >= _look) lease.StartRenewing();
+                }
+            }
+        }
+        return running;
+    }
+
+    /// <summary>One list of running actions (this lease is its own node) and the lock that guards it.</summary>
+    internal sealed class Stripe
+    {
+        public Lock Gate { get; } = new();
+        public LeaseRenewal? Head { get; set; }
     }
 }
