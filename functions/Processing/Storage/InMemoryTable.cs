@@ -6,11 +6,12 @@ using Azure.Data.Tables.Models;
 namespace EventProcessors.Processing.Storage;
 
 /// <summary>
-/// The entities of one in-memory table, ordered by PartitionKey then RowKey (ordinal) as the service returns them.
+/// The rows of one in-memory table, ordered by PartitionKey then RowKey (ordinal) as the service returns them, each an
+/// immutable <see cref="InMemoryRows"/> array (written once, replaced whole, never handed out: callers get decoded copies).
 /// Each partition has a lock of its own, so writers to different partitions never wait for each other; an operation
-/// (and a transaction, which the service confines to one partition) takes its partition's lock. Queries walk the
-/// partitions in key order, each under its lock: like the service's, they are not a snapshot across partitions.
-/// Stored entities are private copies that never leave the table.
+/// (and a transaction, which the service confines to one partition) takes its partition's lock. Queries walk only the
+/// partitions and rows their key bounds allow, each partition under its lock: like the service's, they are not a
+/// snapshot across partitions.
 /// </summary>
 internal sealed class InMemoryTable
 {
@@ -18,48 +19,59 @@ internal sealed class InMemoryTable
     private readonly Lock _partitionKeysGate = new();
     private readonly SortedSet<string> _partitionKeys = new(StringComparer.Ordinal);
     private readonly Func<DateTimeOffset> _nextTimestamp;
+    private readonly InMemoryRows _rows = new();
 
     public InMemoryTable(Func<DateTimeOffset> nextTimestamp) => _nextTimestamp = nextTimestamp;
 
     public ETag Insert(TableEntity entity)
     {
+        var row = _rows.Encode(entity);
         var partition = PartitionOf(entity.PartitionKey);
-        lock (partition.Sync)
+        lock (partition)
         {
-            if (partition.Rows.Contains(entity)) throw AlreadyExists();
-            return Store(partition, InMemoryEntities.Copy(entity));
+            var at = partition.Find(entity.RowKey);
+            if (at >= 0) throw AlreadyExists();
+            return Store(partition, ~at, row, replaces: false);
         }
     }
 
     public TableEntity? Get(string partitionKey, string rowKey)
     {
         if (!_partitions.TryGetValue(partitionKey, out var partition)) return null;
-        lock (partition.Sync)
+        byte[] row;
+        lock (partition)
         {
-            return partition.Rows.TryGetValue(new TableEntity(partitionKey, rowKey), out var stored) ? InMemoryEntities.Copy(stored) : null;
+            var at = partition.Find(rowKey);
+            if (at < 0) return null;
+            row = partition.Rows[at];
         }
+        return _rows.Decode(partitionKey, row);
     }
 
     /// <summary>Updates an existing entity whose ETag matches; <paramref name="ifMatch"/> null means insert-or-update.</summary>
     public ETag Write(TableEntity entity, ETag? ifMatch, TableUpdateMode mode)
     {
+        // A replace needs nothing of the stored row: encoded before the lock is taken.
+        var replacement = mode == TableUpdateMode.Replace ? _rows.Encode(entity) : null;
         var partition = PartitionOf(entity.PartitionKey);
-        lock (partition.Sync)
+        lock (partition)
         {
-            var updated = Updated(partition, entity, ifMatch, mode);
-            partition.Rows.Remove(updated);
-            return Store(partition, updated);
+            var at = partition.Find(entity.RowKey);
+            var row = Updated(partition, at, entity, ifMatch, mode, replacement);
+            return Store(partition, at >= 0 ? at : ~at, row, replaces: at >= 0);
         }
     }
 
     public bool Delete(string partitionKey, string rowKey, ETag ifMatch)
     {
         if (!_partitions.TryGetValue(partitionKey, out var partition)) return false;
-        lock (partition.Sync)
+        lock (partition)
         {
-            if (!partition.Rows.TryGetValue(new TableEntity(partitionKey, rowKey), out var stored)) return false;
-            CheckETag(stored, ifMatch);
-            return partition.Rows.Remove(stored);
+            var at = partition.Find(rowKey);
+            if (at < 0) return false;
+            CheckETag(partition.Rows[at], ifMatch);
+            partition.RemoveAt(at);
+            return true;
         }
     }
 
@@ -70,9 +82,9 @@ internal sealed class InMemoryTable
     public IReadOnlyList<ETag> Transact(IReadOnlyList<TableTransactionAction> batch)
     {
         var partition = PartitionOf(batch[0].Entity.PartitionKey);
-        lock (partition.Sync)
+        lock (partition)
         {
-            var results = new TableEntity?[batch.Count];
+            var results = new byte[]?[batch.Count];
             for (var i = 0; i < batch.Count; i++)
             {
                 try
@@ -89,42 +101,57 @@ internal sealed class InMemoryTable
             var etags = new ETag[batch.Count];
             for (var i = 0; i < batch.Count; i++)
             {
-                partition.Rows.Remove(new TableEntity(batch[i].Entity.PartitionKey, batch[i].Entity.RowKey));
-                if (results[i] is { } entity) etags[i] = Store(partition, entity);
+                // The batch names each row once (validated), so every action meets the state it was decided against.
+                var at = partition.Find(batch[i].Entity.RowKey);
+                if (results[i] is { } row) etags[i] = Store(partition, at >= 0 ? at : ~at, row, replaces: at >= 0);
+                else if (at >= 0) partition.RemoveAt(at);
             }
             return etags;
         }
     }
 
-    /// <summary>Up to <paramref name="pageSize"/> matches from <paramref name="from"/> on, and the keys of the next match.</summary>
-    public (List<TableEntity> Entities, string? ContinuationToken) Query(Func<TableEntity, bool>? filter, IReadOnlyList<string>? select, int pageSize, TableEntity? from)
+    /// <summary>
+    /// Up to <paramref name="pageSize"/> matches from <paramref name="from"/> (next partition key and row key) on, and the keys of
+    /// the next match. Only partitions and rows within the query's key bounds are read; the filter decides over the rest.
+    /// </summary>
+    public (List<TableEntity> Entities, string? ContinuationToken) Query(InMemoryQuery? query, IReadOnlyList<string>? select, int pageSize,
+        (string PartitionKey, string RowKey)? from)
     {
-        string[] partitionKeys;
-        lock (_partitionKeysGate)
-        {
-            if (_partitionKeys.Count == 0 || from is not null && string.CompareOrdinal(from.PartitionKey, _partitionKeys.Max) > 0) return ([], null);
-            partitionKeys = [.. from is null ? _partitionKeys : _partitionKeys.GetViewBetween(from.PartitionKey, _partitionKeys.Max!)];
-        }
+        var (partitionBounds, rowBounds) = query is null ? (KeyBounds.All, KeyBounds.All) : (query.PartitionKeys, query.RowKeys);
+        if (from is { } next) partitionBounds = partitionBounds.From(next.PartitionKey);
         var page = new List<TableEntity>();
-        foreach (var partitionKey in partitionKeys)
+        foreach (var partitionKey in PartitionKeys(partitionBounds))
         {
-            var partition = _partitions[partitionKey];
-            lock (partition.Sync)
+            if (!_partitions.TryGetValue(partitionKey, out var partition)) continue;
+            var rows = from is { } resume && resume.PartitionKey == partitionKey ? rowBounds.From(resume.RowKey) : rowBounds;
+            lock (partition)
             {
-                if (partition.Rows.Count == 0) continue;
-                var candidates = from is null || from.PartitionKey != partitionKey ? partition.Rows
-                    : RowKeyComparer.Instance.Compare(from, partition.Rows.Max) > 0 ? null
-                    : partition.Rows.GetViewBetween(from, partition.Rows.Max!);
-                if (candidates is null) continue;
-                foreach (var entity in candidates)
+                for (var at = rows.Lower is { } lower ? partition.LowerBound(lower, rows.LowerInclusive) : 0; at < partition.Count; at++)
                 {
-                    if (filter is not null && !filter(entity)) continue;
-                    if (page.Count == pageSize) return (page, TableContinuationToken.Encode(entity.PartitionKey, entity.RowKey));
-                    page.Add(InMemoryEntities.Copy(entity, select));
+                    var row = partition.Rows[at];
+                    if (!rows.Admits(InMemoryRows.RowKey(row))) break;
+                    var entity = _rows.Decode(partitionKey, row);
+                    if (query is not null && !query.Matches(entity)) continue;
+                    if (page.Count == pageSize) return (page, TableContinuationToken.Encode(partitionKey, entity.RowKey));
+                    page.Add(select is null ? entity : _rows.Decode(partitionKey, row, select));
                 }
             }
         }
         return (page, null);
+    }
+
+    // The partition keys within the bounds, in order: one lookup for an exact key, else a copy of the sorted range.
+    private IEnumerable<string> PartitionKeys(KeyBounds bounds)
+    {
+        if (bounds.Exact is { } key) return [key];
+        lock (_partitionKeysGate)
+        {
+            if (_partitionKeys.Count == 0) return [];
+            var lower = bounds.Lower ?? _partitionKeys.Min!;
+            var upper = bounds.Upper ?? _partitionKeys.Max!;
+            if (string.CompareOrdinal(lower, upper) > 0) return [];
+            return _partitionKeys.GetViewBetween(lower, upper).Where(k => bounds.Admits(k)).ToArray();
+        }
     }
 
     private Partition PartitionOf(string partitionKey)
@@ -138,51 +165,50 @@ internal sealed class InMemoryTable
         }
     }
 
-    // The new state of one batch action's row (null: deleted), without writing it.
-    private TableEntity? Decide(Partition partition, TableTransactionAction action)
+    // The new row of one batch action (null: deleted), without writing it.
+    private byte[]? Decide(Partition partition, TableTransactionAction action)
     {
         var entity = InMemoryEntities.Require(action.Entity);
         // A batch action without an ETag is unconditional.
         var etag = action.ETag == default ? ETag.All : action.ETag;
+        var at = partition.Find(entity.RowKey);
         switch (action.ActionType)
         {
             case TableTransactionActionType.Add:
                 TableServiceRules.ValidateEntity(entity);
-                return partition.Rows.Contains(entity) ? throw AlreadyExists() : InMemoryEntities.Copy(entity);
+                return at >= 0 ? throw AlreadyExists() : _rows.Encode(entity);
             case TableTransactionActionType.Delete:
-                if (!partition.Rows.TryGetValue(entity, out var stored)) throw NotFound();
-                CheckETag(stored, etag);
+                if (at < 0) throw NotFound();
+                CheckETag(partition.Rows[at], etag);
                 return null;
             case TableTransactionActionType.UpdateMerge or TableTransactionActionType.UpdateReplace:
                 TableServiceRules.ValidateEntity(entity);
-                return Updated(partition, entity, etag, action.ActionType == TableTransactionActionType.UpdateMerge ? TableUpdateMode.Merge : TableUpdateMode.Replace);
+                return Updated(partition, at, entity, etag, action.ActionType == TableTransactionActionType.UpdateMerge ? TableUpdateMode.Merge : TableUpdateMode.Replace, null);
             default:
                 TableServiceRules.ValidateEntity(entity);
-                return Updated(partition, entity, null, action.ActionType == TableTransactionActionType.UpsertMerge ? TableUpdateMode.Merge : TableUpdateMode.Replace);
+                return Updated(partition, at, entity, null, action.ActionType == TableTransactionActionType.UpsertMerge ? TableUpdateMode.Merge : TableUpdateMode.Replace, null);
         }
     }
 
-    private static TableEntity Updated(Partition partition, TableEntity entity, ETag? ifMatch, TableUpdateMode mode)
+    private byte[] Updated(Partition partition, int at, TableEntity entity, ETag? ifMatch, TableUpdateMode mode, byte[]? replacement)
     {
-        if (!partition.Rows.TryGetValue(entity, out var stored))
-            return ifMatch is null ? InMemoryEntities.Copy(entity) : throw NotFound();
+        if (at < 0) return ifMatch is null ? replacement ?? _rows.Encode(entity) : throw NotFound();
+        var stored = partition.Rows[at];
         if (ifMatch is { } etag) CheckETag(stored, etag);
-        return mode == TableUpdateMode.Merge ? InMemoryEntities.Merge(stored, entity) : InMemoryEntities.Copy(entity);
+        return mode == TableUpdateMode.Merge ? _rows.Merge(stored, entity) : replacement ?? _rows.Encode(entity);
     }
 
-    private ETag Store(Partition partition, TableEntity entity)
+    private ETag Store(Partition partition, int at, byte[] row, bool replaces)
     {
-        var timestamp = _nextTimestamp();
-        entity.Timestamp = timestamp;
-        // The service's ETag form: W/"datetime'<URL-encoded timestamp>'".
-        entity.ETag = new ETag(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"W/\"datetime'{timestamp.UtcDateTime:yyyy-MM-dd'T'HH'%3A'mm'%3A'ss.fffffff'Z'}'\""));
-        partition.Rows.Add(entity);
-        return entity.ETag;
+        InMemoryRows.Stamp(row, _nextTimestamp());
+        if (replaces) partition.Rows[at] = row;
+        else partition.InsertAt(at, row);
+        return InMemoryRows.ETagOf(row);
     }
 
-    private static void CheckETag(TableEntity stored, ETag ifMatch)
+    private static void CheckETag(byte[] stored, ETag ifMatch)
     {
-        if (ifMatch != ETag.All && ifMatch != stored.ETag)
+        if (ifMatch != ETag.All && ifMatch != InMemoryRows.ETagOf(stored))
             throw TableServiceRules.Error(412, TableErrorCode.UpdateConditionNotSatisfied.ToString(),
                 "The update condition specified in the request was not satisfied.");
     }
@@ -193,17 +219,54 @@ internal sealed class InMemoryTable
     private static RequestFailedException NotFound() =>
         TableServiceRules.Error(404, TableErrorCode.ResourceNotFound.ToString(), "The specified resource does not exist.");
 
-    /// <summary>The rows of one partition, ordered by RowKey, and the lock every operation on them takes.</summary>
+    /// <summary>
+    /// The rows of one partition, sorted by RowKey in one array (a reference per row: most partitions of business records hold
+    /// a row or two, and an idempotency bucket's inserts move a few thousand references). The partition object is its lock.
+    /// </summary>
     private sealed class Partition
     {
-        public Lock Sync { get; } = new();
-        public SortedSet<TableEntity> Rows { get; } = new(RowKeyComparer.Instance);
-    }
+        public byte[][] Rows { get; private set; } = new byte[1][];
+        public int Count { get; private set; }
 
-    private sealed class RowKeyComparer : IComparer<TableEntity>
-    {
-        public static readonly RowKeyComparer Instance = new();
+        /// <summary>The row's index, or the bitwise complement of where it would go.</summary>
+        public int Find(string rowKey)
+        {
+            int low = 0, high = Count - 1;
+            while (low <= high)
+            {
+                var middle = low + (high - low) / 2;
+                var order = InMemoryRows.RowKey(Rows[middle]).SequenceCompareTo(rowKey);
+                if (order == 0) return middle;
+                if (order < 0) low = middle + 1;
+                else high = middle - 1;
+            }
+            return ~low;
+        }
 
-        public int Compare(TableEntity? x, TableEntity? y) => string.CompareOrdinal(x!.RowKey, y!.RowKey);
+        /// <summary>The index of the first row at or (not <paramref name="inclusive"/>) after <paramref name="rowKey"/>.</summary>
+        public int LowerBound(string rowKey, bool inclusive)
+        {
+            var at = Find(rowKey);
+            return at < 0 ? ~at : inclusive ? at : at + 1;
+        }
+
+        public void InsertAt(int at, byte[] row)
+        {
+            if (Count == Rows.Length)
+            {
+                var larger = new byte[Count * 2][];
+                Array.Copy(Rows, larger, Count);
+                Rows = larger;
+            }
+            Array.Copy(Rows, at, Rows, at + 1, Count - at);
+            Rows[at] = row;
+            Count++;
+        }
+
+        public void RemoveAt(int at)
+        {
+            Array.Copy(Rows, at + 1, Rows, at, Count - at - 1);
+            Rows[--Count] = null!;
+        }
     }
 }
