@@ -247,9 +247,6 @@ internal readonly record struct KeyBounds(string? Lower, bool LowerInclusive, st
 {
     public static readonly KeyBounds All = default;
 
-    /// <summary>The one key admitted, when both ends are that key, inclusive.</summary>
-    public string? Exact => !Empty && Lower is not null && LowerInclusive && UpperInclusive && Lower == Upper ? Lower : null;
-
     /// <summary>These bounds and also <c>key op value</c>.</summary>
     public KeyBounds Tighten(ExpressionType op, string value) => op switch
     {
@@ -260,25 +257,6 @@ internal readonly record struct KeyBounds(string? Lower, bool LowerInclusive, st
         ExpressionType.LessThanOrEqual => AtMost(value, true),
         _ => this,
     };
-
-    /// <summary>These bounds from <paramref name="key"/> on (a continuation).</summary>
-    public KeyBounds From(string key) => AtLeast(key, true);
-
-    public bool Admits(ReadOnlySpan<char> key)
-    {
-        if (Empty) return false;
-        if (Lower is not null)
-        {
-            var order = key.SequenceCompareTo(Lower);
-            if (order < 0 || order == 0 && !LowerInclusive) return false;
-        }
-        if (Upper is not null)
-        {
-            var order = key.SequenceCompareTo(Upper);
-            if (order > 0 || order == 0 && !UpperInclusive) return false;
-        }
-        return true;
-    }
 
     private KeyBounds AtLeast(string value, bool inclusive)
     {

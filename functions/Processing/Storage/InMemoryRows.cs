@@ -12,15 +12,17 @@ namespace EventProcessors.Processing.Storage;
 /// <summary>
 /// How an in-memory table holds a row: one immutable <see cref="byte"/> array per row instead of a <see cref="TableEntity"/>
 /// dictionary of boxed values (a tenth of the memory: the tables of <c>serve</c> keep every idempotency record and business
-/// record). Layout: the write's timestamp (UTC ticks, 8 bytes, from which the ETag follows), the RowKey (length, then its
-/// UTF-16 code units, so rows compare ordinally without decoding), then each property as its name's number in the table's
+/// record). Layout: the write's timestamp (UTC ticks, 8 bytes, from which the ETag follows), the PartitionKey and the RowKey
+/// (each a length, then its characters: one byte each when all are ASCII, else UTF-16 code units, so rows compare ordinally
+/// without decoding), then each property as its name's number in the table's
 /// <see cref="PropertyNames"/>, a type tag and the value: strings as UTF-8 (lower-case GUID text as its 16 bytes), numbers
 /// and times in fixed width. Values are normalised as the service returns them (see <see cref="InMemoryEntities"/>).
 /// </summary>
 internal sealed class InMemoryRows
 {
     private const int TicksBytes = 8;
-    private const int KeyStart = TicksBytes + 4;
+    // A key's length word: its number of characters, with this bit set when each is one ASCII byte.
+    private const int AsciiKey = 1 << 30;
 
     private enum Tag : byte { Utf8, Utf16, GuidText, Int32, Int64, Double, True, False, Guid, Time, Binary }
 
@@ -29,7 +31,7 @@ internal sealed class InMemoryRows
     /// <summary>The row of <paramref name="entity"/> (its own properties, normalised), stamped later by <see cref="Stamp"/>.</summary>
     public byte[] Encode(TableEntity entity)
     {
-        var writer = new RowWriter(entity.RowKey);
+        var writer = new RowWriter(entity.PartitionKey, entity.RowKey);
         foreach (var (name, value) in entity.Properties()) writer.Property(_names.IdOf(name), InMemoryEntities.Normalise(name, value));
         return writer.ToArray();
     }
@@ -39,7 +41,7 @@ internal sealed class InMemoryRows
     {
         var overrides = new Dictionary<int, object>();
         foreach (var (name, value) in changes.Properties()) overrides[_names.IdOf(name)] = InMemoryEntities.Normalise(name, value);
-        var writer = new RowWriter(changes.RowKey);
+        var writer = new RowWriter(changes.PartitionKey, changes.RowKey);
         var reader = new RowReader(stored);
         while (reader.Next(out var id, out _, out _, out var whole))
         {
@@ -56,17 +58,58 @@ internal sealed class InMemoryRows
 
     public static DateTimeOffset Timestamp(byte[] row) => new(BinaryPrimitives.ReadInt64LittleEndian(row), TimeSpan.Zero);
 
-    public static ReadOnlySpan<char> RowKey(byte[] row) =>
-        MemoryMarshal.Cast<byte, char>(row.AsSpan(KeyStart, 2 * BinaryPrimitives.ReadInt32LittleEndian(row.AsSpan(TicksBytes))));
+    public static string PartitionKey(byte[] row) => KeyText(row, TicksBytes);
+
+    public static string RowKey(byte[] row) => KeyText(row, KeyEnd(row, TicksBytes));
+
+    /// <summary>The row's PartitionKey against <paramref name="key"/>, ordinally: negative, zero or positive.</summary>
+    public static int ComparePartitionKey(byte[] row, string key) => CompareKey(row, TicksBytes, key);
+
+    /// <summary>The row's RowKey against <paramref name="key"/>, ordinally.</summary>
+    public static int CompareRowKey(byte[] row, string key) => CompareKey(row, KeyEnd(row, TicksBytes), key);
+
+    /// <summary>The row's (PartitionKey, RowKey) against the given keys: the table's order.</summary>
+    public static int CompareKeys(byte[] row, string partitionKey, string rowKey)
+    {
+        var order = CompareKey(row, TicksBytes, partitionKey);
+        return order != 0 ? order : CompareKey(row, KeyEnd(row, TicksBytes), rowKey);
+    }
+
+    private static int KeyEnd(byte[] row, int at)
+    {
+        var word = BinaryPrimitives.ReadInt32LittleEndian(row.AsSpan(at));
+        return at + 4 + ((word & AsciiKey) != 0 ? word & ~AsciiKey : 2 * word);
+    }
+
+    private static string KeyText(byte[] row, int at)
+    {
+        var word = BinaryPrimitives.ReadInt32LittleEndian(row.AsSpan(at));
+        return (word & AsciiKey) != 0
+            ? Encoding.ASCII.GetString(row, at + 4, word & ~AsciiKey)
+            : new string(MemoryMarshal.Cast<byte, char>(row.AsSpan(at + 4, 2 * word)));
+    }
+
+    private static int CompareKey(byte[] row, int at, string key)
+    {
+        var word = BinaryPrimitives.ReadInt32LittleEndian(row.AsSpan(at));
+        if ((word & AsciiKey) == 0) return MemoryMarshal.Cast<byte, char>(row.AsSpan(at + 4, 2 * word)).SequenceCompareTo(key);
+        var bytes = row.AsSpan(at + 4, word & ~AsciiKey);
+        var common = Math.Min(bytes.Length, key.Length);
+        for (var i = 0; i < common; i++)
+        {
+            if (bytes[i] != key[i]) return bytes[i] - key[i];
+        }
+        return bytes.Length - key.Length;
+    }
 
     /// <summary>The ETag of the write that stored <paramref name="row"/>, in the service's form <c>W/"datetime'&lt;URL-encoded timestamp&gt;'"</c>.</summary>
     public static ETag ETagOf(byte[] row) => new(string.Create(CultureInfo.InvariantCulture,
         $"W/\"datetime'{Timestamp(row).UtcDateTime:yyyy-MM-dd'T'HH'%3A'mm'%3A'ss.fffffff'Z'}'\""));
 
     /// <summary>The row as the SDK returns an entity: keys, ETag, Timestamp, then the properties (only the <paramref name="select"/>ed ones if given).</summary>
-    public TableEntity Decode(string partitionKey, byte[] row, IReadOnlyList<string>? select = null)
+    public TableEntity Decode(byte[] row, IReadOnlyList<string>? select = null)
     {
-        var entity = new TableEntity(partitionKey, RowKey(row).ToString()) { ETag = ETagOf(row), Timestamp = Timestamp(row) };
+        var entity = new TableEntity(PartitionKey(row), RowKey(row)) { ETag = ETagOf(row), Timestamp = Timestamp(row) };
         var names = _names.Snapshot;
         var reader = new RowReader(row);
         while (reader.Next(out var id, out var tag, out var payload, out _))
@@ -112,12 +155,26 @@ internal sealed class InMemoryRows
         private byte[] _buffer;
         private int _length;
 
-        public RowWriter(string rowKey)
+        public RowWriter(string partitionKey, string rowKey)
         {
-            _buffer = ArrayPool<byte>.Shared.Rent(KeyStart + 2 * rowKey.Length + 256);
-            BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(TicksBytes), rowKey.Length);
-            MemoryMarshal.AsBytes(rowKey.AsSpan()).CopyTo(_buffer.AsSpan(KeyStart));
-            _length = KeyStart + 2 * rowKey.Length;
+            _buffer = ArrayPool<byte>.Shared.Rent(TicksBytes + 8 + 2 * (partitionKey.Length + rowKey.Length) + 256);
+            _length = TicksBytes;
+            Key(partitionKey);
+            Key(rowKey);
+        }
+
+        private void Key(string key)
+        {
+            if (Ascii.IsValid(key))
+            {
+                BinaryPrimitives.WriteInt32LittleEndian(Reserve(4), key.Length | AsciiKey);
+                Ascii.FromUtf16(key, Reserve(key.Length), out _);
+            }
+            else
+            {
+                BinaryPrimitives.WriteInt32LittleEndian(Reserve(4), key.Length);
+                MemoryMarshal.AsBytes(key.AsSpan()).CopyTo(Reserve(2 * key.Length));
+            }
         }
 
         public void Raw(ReadOnlySpan<byte> bytes) => bytes.CopyTo(Reserve(bytes.Length));
@@ -224,7 +281,7 @@ internal sealed class InMemoryRows
     /// <summary>Walks a row's properties: each one's name number, tag, value bytes, and all of its bytes.</summary>
     private ref struct RowReader(byte[] row)
     {
-        private int _position = KeyStart + 2 * BinaryPrimitives.ReadInt32LittleEndian(row.AsSpan(TicksBytes));
+        private int _position = KeyEnd(row, KeyEnd(row, TicksBytes));
 
         public bool Next(out int id, out Tag tag, out ReadOnlySpan<byte> payload, out ReadOnlySpan<byte> whole)
         {

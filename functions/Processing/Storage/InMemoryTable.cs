@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Azure;
 using Azure.Data.Tables;
 using Azure.Data.Tables.Models;
@@ -7,17 +6,19 @@ namespace EventProcessors.Processing.Storage;
 
 /// <summary>
 /// The rows of one in-memory table, ordered by PartitionKey then RowKey (ordinal) as the service returns them, each an
-/// immutable <see cref="InMemoryRows"/> array (written once, replaced whole, never handed out: callers get decoded copies).
-/// Each partition has a lock of its own, so writers to different partitions never wait for each other; an operation
-/// (and a transaction, which the service confines to one partition) takes its partition's lock. Queries walk only the
-/// partitions and rows their key bounds allow, each partition under its lock: like the service's, they are not a
-/// snapshot across partitions.
+/// immutable <see cref="InMemoryRows"/> array: written once, replaced whole, never handed out (callers get decoded copies).
+/// One lock per table guards the order, held only to find, check and place rows: rows are encoded before it is taken (but for
+/// a merge, which needs the stored row) and decoded after it is let go, so an operation or a transaction (one partition, as
+/// the service confines it) is atomic without holding the lock for the copying. Queries read only the rows within their key
+/// bounds, a batch of rows per lock; like the service's, they are not a snapshot.
 /// </summary>
 internal sealed class InMemoryTable
 {
-    private readonly ConcurrentDictionary<string, Partition> _partitions = new(StringComparer.Ordinal);
-    private readonly Lock _partitionKeysGate = new();
-    private readonly SortedSet<string> _partitionKeys = new(StringComparer.Ordinal);
+    // Rows a query takes per turn of the lock, so that a long scan lets writers in between.
+    private const int QueryBatch = 256;
+
+    private readonly Lock _gate = new();
+    private readonly InMemorySortedRows _order = new();
     private readonly Func<DateTimeOffset> _nextTimestamp;
     private readonly InMemoryRows _rows = new();
 
@@ -26,51 +27,45 @@ internal sealed class InMemoryTable
     public ETag Insert(TableEntity entity)
     {
         var row = _rows.Encode(entity);
-        var partition = PartitionOf(entity.PartitionKey);
-        lock (partition)
+        lock (_gate)
         {
-            var at = partition.Find(entity.RowKey);
-            if (at >= 0) throw AlreadyExists();
-            return Store(partition, ~at, row, replaces: false);
+            var at = _order.Seek(entity.PartitionKey, entity.RowKey, out var found);
+            if (found) throw AlreadyExists();
+            return Store(at, row, replaces: false);
         }
     }
 
     public TableEntity? Get(string partitionKey, string rowKey)
     {
-        if (!_partitions.TryGetValue(partitionKey, out var partition)) return null;
-        byte[] row;
-        lock (partition)
+        byte[]? row;
+        lock (_gate)
         {
-            var at = partition.Find(rowKey);
-            if (at < 0) return null;
-            row = partition.Rows[at];
+            var at = _order.Seek(partitionKey, rowKey, out var found);
+            row = found ? _order.At(ref at) : null;
         }
-        return _rows.Decode(partitionKey, row);
+        return row is null ? null : _rows.Decode(row);
     }
 
     /// <summary>Updates an existing entity whose ETag matches; <paramref name="ifMatch"/> null means insert-or-update.</summary>
     public ETag Write(TableEntity entity, ETag? ifMatch, TableUpdateMode mode)
     {
-        // A replace needs nothing of the stored row: encoded before the lock is taken.
         var replacement = mode == TableUpdateMode.Replace ? _rows.Encode(entity) : null;
-        var partition = PartitionOf(entity.PartitionKey);
-        lock (partition)
+        lock (_gate)
         {
-            var at = partition.Find(entity.RowKey);
-            var row = Updated(partition, at, entity, ifMatch, mode, replacement);
-            return Store(partition, at >= 0 ? at : ~at, row, replaces: at >= 0);
+            var at = _order.Seek(entity.PartitionKey, entity.RowKey, out var found);
+            var row = Updated(found ? _order.At(ref at) : null, entity, ifMatch, mode, replacement);
+            return Store(at, row, replaces: found);
         }
     }
 
     public bool Delete(string partitionKey, string rowKey, ETag ifMatch)
     {
-        if (!_partitions.TryGetValue(partitionKey, out var partition)) return false;
-        lock (partition)
+        lock (_gate)
         {
-            var at = partition.Find(rowKey);
-            if (at < 0) return false;
-            CheckETag(partition.Rows[at], ifMatch);
-            partition.RemoveAt(at);
+            var at = _order.Seek(partitionKey, rowKey, out var found);
+            if (!found) return false;
+            CheckETag(_order.At(ref at)!, ifMatch);
+            _order.Remove(at);
             return true;
         }
     }
@@ -81,15 +76,18 @@ internal sealed class InMemoryTable
     /// </summary>
     public IReadOnlyList<ETag> Transact(IReadOnlyList<TableTransactionAction> batch)
     {
-        var partition = PartitionOf(batch[0].Entity.PartitionKey);
-        lock (partition)
+        var entities = batch.Select(a => InMemoryEntities.Require(a.Entity)).ToArray();
+        // What needs nothing of the stored rows is encoded before the lock is taken.
+        var encoded = batch.Select((a, i) => a.ActionType is TableTransactionActionType.Add or TableTransactionActionType.UpdateReplace
+            or TableTransactionActionType.UpsertReplace ? TryEncode(entities[i]) : null).ToArray();
+        lock (_gate)
         {
             var results = new byte[]?[batch.Count];
             for (var i = 0; i < batch.Count; i++)
             {
                 try
                 {
-                    results[i] = Decide(partition, batch[i]);
+                    results[i] = Decide(batch[i], entities[i], encoded[i]);
                 }
                 catch (RequestFailedException e)
                 {
@@ -102,9 +100,9 @@ internal sealed class InMemoryTable
             for (var i = 0; i < batch.Count; i++)
             {
                 // The batch names each row once (validated), so every action meets the state it was decided against.
-                var at = partition.Find(batch[i].Entity.RowKey);
-                if (results[i] is { } row) etags[i] = Store(partition, at >= 0 ? at : ~at, row, replaces: at >= 0);
-                else if (at >= 0) partition.RemoveAt(at);
+                var at = _order.Seek(entities[i].PartitionKey, entities[i].RowKey, out var found);
+                if (results[i] is { } row) etags[i] = Store(at, row, replaces: found);
+                else if (found) _order.Remove(at);
             }
             return etags;
         }
@@ -112,97 +110,129 @@ internal sealed class InMemoryTable
 
     /// <summary>
     /// Up to <paramref name="pageSize"/> matches from <paramref name="from"/> (next partition key and row key) on, and the keys of
-    /// the next match. Only partitions and rows within the query's key bounds are read; the filter decides over the rest.
+    /// the next match. Only rows within the query's key bounds are read; the filter decides over those.
     /// </summary>
     public (List<TableEntity> Entities, string? ContinuationToken) Query(InMemoryQuery? query, IReadOnlyList<string>? select, int pageSize,
         (string PartitionKey, string RowKey)? from)
     {
-        var (partitionBounds, rowBounds) = query is null ? (KeyBounds.All, KeyBounds.All) : (query.PartitionKeys, query.RowKeys);
-        if (from is { } next) partitionBounds = partitionBounds.From(next.PartitionKey);
+        var partitions = query?.PartitionKeys ?? KeyBounds.All;
+        var rows = query?.RowKeys ?? KeyBounds.All;
         var page = new List<TableEntity>();
-        foreach (var partitionKey in PartitionKeys(partitionBounds))
+        if (partitions.Empty || rows.Empty) return (page, null);
+        // The next place to look: the continuation, else the lowest keys the bounds allow.
+        var (partitionKey, rowKey) = from ?? (partitions.Lower ?? "", "");
+        var batch = new List<byte[]>(QueryBatch);
+        while (true)
         {
-            if (!_partitions.TryGetValue(partitionKey, out var partition)) continue;
-            var rows = from is { } resume && resume.PartitionKey == partitionKey ? rowBounds.From(resume.RowKey) : rowBounds;
-            lock (partition)
+            batch.Clear();
+            var done = Collect(ref partitionKey, ref rowKey, partitions, rows, batch);
+            foreach (var row in batch)
             {
-                for (var at = rows.Lower is { } lower ? partition.LowerBound(lower, rows.LowerInclusive) : 0; at < partition.Count; at++)
-                {
-                    var row = partition.Rows[at];
-                    if (!rows.Admits(InMemoryRows.RowKey(row))) break;
-                    var entity = _rows.Decode(partitionKey, row);
-                    if (query is not null && !query.Matches(entity)) continue;
-                    if (page.Count == pageSize) return (page, TableContinuationToken.Encode(partitionKey, entity.RowKey));
-                    page.Add(select is null ? entity : _rows.Decode(partitionKey, row, select));
-                }
+                var entity = _rows.Decode(row);
+                if (query is not null && !query.Matches(entity)) continue;
+                if (page.Count == pageSize) return (page, TableContinuationToken.Encode(entity.PartitionKey, entity.RowKey));
+                page.Add(select is null ? entity : _rows.Decode(row, select));
             }
-        }
-        return (page, null);
-    }
-
-    // The partition keys within the bounds, in order: one lookup for an exact key, else a copy of the sorted range.
-    private IEnumerable<string> PartitionKeys(KeyBounds bounds)
-    {
-        if (bounds.Exact is { } key) return [key];
-        lock (_partitionKeysGate)
-        {
-            if (_partitionKeys.Count == 0) return [];
-            var lower = bounds.Lower ?? _partitionKeys.Min!;
-            var upper = bounds.Upper ?? _partitionKeys.Max!;
-            if (string.CompareOrdinal(lower, upper) > 0) return [];
-            return _partitionKeys.GetViewBetween(lower, upper).Where(k => bounds.Admits(k)).ToArray();
+            if (done) return (page, null);
         }
     }
 
-    private Partition PartitionOf(string partitionKey)
+    // Takes up to a batch of rows within the bounds from (partitionKey, rowKey) on, leaving those keys at the next place to look;
+    // true when the bounds hold no more rows.
+    private bool Collect(ref string partitionKey, ref string rowKey, KeyBounds partitions, KeyBounds rows, List<byte[]> batch)
     {
-        if (_partitions.TryGetValue(partitionKey, out var existing)) return existing;
-        lock (_partitionKeysGate)
+        lock (_gate)
         {
-            var partition = _partitions.GetOrAdd(partitionKey, _ => new Partition());
-            _partitionKeys.Add(partitionKey);
-            return partition;
+            var at = _order.Seek(partitionKey, rowKey, out _);
+            while (_order.At(ref at) is { } row)
+            {
+                if (batch.Count == QueryBatch)
+                {
+                    (partitionKey, rowKey) = (InMemoryRows.PartitionKey(row), InMemoryRows.RowKey(row));
+                    return false;
+                }
+                if (Before(InMemoryRows.ComparePartitionKey(row, partitions.Lower ?? ""), partitions.LowerInclusive || partitions.Lower is null))
+                {
+                    at = NextPartition(row); // only an exclusive lower bound leaves rows of that partition behind
+                    continue;
+                }
+                if (partitions.Upper is not null && After(InMemoryRows.ComparePartitionKey(row, partitions.Upper), partitions.UpperInclusive)) return true;
+                if (rows.Lower is not null && Before(InMemoryRows.CompareRowKey(row, rows.Lower), rows.LowerInclusive))
+                {
+                    at = _order.Seek(InMemoryRows.PartitionKey(row), rows.Lower, out var exact);
+                    if (exact && !rows.LowerInclusive) at = InMemorySortedRows.Next(at);
+                    continue;
+                }
+                if (rows.Upper is not null && After(InMemoryRows.CompareRowKey(row, rows.Upper), rows.UpperInclusive))
+                {
+                    at = NextPartition(row);
+                    continue;
+                }
+                batch.Add(row);
+                at = InMemorySortedRows.Next(at);
+            }
+            return true;
         }
     }
+
+    // Whether a key compared with a bound (order) lies before it, or after it, with the bound itself admitted if inclusive.
+    private static bool Before(int order, bool inclusive) => order < 0 || order == 0 && !inclusive;
+
+    private static bool After(int order, bool inclusive) => order > 0 || order == 0 && !inclusive;
+
+    // The first place of the partition after the row's: PartitionKey + "\0" is the least key above it.
+    private InMemorySortedRows.Position NextPartition(byte[] row) => _order.Seek(InMemoryRows.PartitionKey(row) + '\0', "", out _);
 
     // The new row of one batch action (null: deleted), without writing it.
-    private byte[]? Decide(Partition partition, TableTransactionAction action)
+    private byte[]? Decide(TableTransactionAction action, TableEntity entity, byte[]? encoded)
     {
-        var entity = InMemoryEntities.Require(action.Entity);
         // A batch action without an ETag is unconditional.
         var etag = action.ETag == default ? ETag.All : action.ETag;
-        var at = partition.Find(entity.RowKey);
+        var at = _order.Seek(entity.PartitionKey, entity.RowKey, out var found);
+        var stored = found ? _order.At(ref at) : null;
         switch (action.ActionType)
         {
             case TableTransactionActionType.Add:
                 TableServiceRules.ValidateEntity(entity);
-                return at >= 0 ? throw AlreadyExists() : _rows.Encode(entity);
+                return stored is not null ? throw AlreadyExists() : encoded ?? _rows.Encode(entity);
             case TableTransactionActionType.Delete:
-                if (at < 0) throw NotFound();
-                CheckETag(partition.Rows[at], etag);
+                if (stored is null) throw NotFound();
+                CheckETag(stored, etag);
                 return null;
             case TableTransactionActionType.UpdateMerge or TableTransactionActionType.UpdateReplace:
                 TableServiceRules.ValidateEntity(entity);
-                return Updated(partition, at, entity, etag, action.ActionType == TableTransactionActionType.UpdateMerge ? TableUpdateMode.Merge : TableUpdateMode.Replace, null);
+                return Updated(stored, entity, etag, action.ActionType == TableTransactionActionType.UpdateMerge ? TableUpdateMode.Merge : TableUpdateMode.Replace, encoded);
             default:
                 TableServiceRules.ValidateEntity(entity);
-                return Updated(partition, at, entity, null, action.ActionType == TableTransactionActionType.UpsertMerge ? TableUpdateMode.Merge : TableUpdateMode.Replace, null);
+                return Updated(stored, entity, null, action.ActionType == TableTransactionActionType.UpsertMerge ? TableUpdateMode.Merge : TableUpdateMode.Replace, encoded);
         }
     }
 
-    private byte[] Updated(Partition partition, int at, TableEntity entity, ETag? ifMatch, TableUpdateMode mode, byte[]? replacement)
+    private byte[] Updated(byte[]? stored, TableEntity entity, ETag? ifMatch, TableUpdateMode mode, byte[]? replacement)
     {
-        if (at < 0) return ifMatch is null ? replacement ?? _rows.Encode(entity) : throw NotFound();
-        var stored = partition.Rows[at];
+        if (stored is null) return ifMatch is null ? replacement ?? _rows.Encode(entity) : throw NotFound();
         if (ifMatch is { } etag) CheckETag(stored, etag);
         return mode == TableUpdateMode.Merge ? _rows.Merge(stored, entity) : replacement ?? _rows.Encode(entity);
     }
 
-    private ETag Store(Partition partition, int at, byte[] row, bool replaces)
+    // An entity the service would refuse fails in its turn, under the lock, so the batch reports the first failing action.
+    private byte[]? TryEncode(TableEntity entity)
+    {
+        try
+        {
+            return _rows.Encode(entity);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    private ETag Store(InMemorySortedRows.Position at, byte[] row, bool replaces)
     {
         InMemoryRows.Stamp(row, _nextTimestamp());
-        if (replaces) partition.Rows[at] = row;
-        else partition.InsertAt(at, row);
+        if (replaces) _order.Replace(at, row);
+        else _order.Insert(at, row);
         return InMemoryRows.ETagOf(row);
     }
 
@@ -218,55 +248,4 @@ internal sealed class InMemoryTable
 
     private static RequestFailedException NotFound() =>
         TableServiceRules.Error(404, TableErrorCode.ResourceNotFound.ToString(), "The specified resource does not exist.");
-
-    /// <summary>
-    /// The rows of one partition, sorted by RowKey in one array (a reference per row: most partitions of business records hold
-    /// a row or two, and an idempotency bucket's inserts move a few thousand references). The partition object is its lock.
-    /// </summary>
-    private sealed class Partition
-    {
-        public byte[][] Rows { get; private set; } = new byte[1][];
-        public int Count { get; private set; }
-
-        /// <summary>The row's index, or the bitwise complement of where it would go.</summary>
-        public int Find(string rowKey)
-        {
-            int low = 0, high = Count - 1;
-            while (low <= high)
-            {
-                var middle = low + (high - low) / 2;
-                var order = InMemoryRows.RowKey(Rows[middle]).SequenceCompareTo(rowKey);
-                if (order == 0) return middle;
-                if (order < 0) low = middle + 1;
-                else high = middle - 1;
-            }
-            return ~low;
-        }
-
-        /// <summary>The index of the first row at or (not <paramref name="inclusive"/>) after <paramref name="rowKey"/>.</summary>
-        public int LowerBound(string rowKey, bool inclusive)
-        {
-            var at = Find(rowKey);
-            return at < 0 ? ~at : inclusive ? at : at + 1;
-        }
-
-        public void InsertAt(int at, byte[] row)
-        {
-            if (Count == Rows.Length)
-            {
-                var larger = new byte[Count * 2][];
-                Array.Copy(Rows, larger, Count);
-                Rows = larger;
-            }
-            Array.Copy(Rows, at, Rows, at + 1, Count - at);
-            Rows[at] = row;
-            Count++;
-        }
-
-        public void RemoveAt(int at)
-        {
-            Array.Copy(Rows, at + 1, Rows, at, Count - at - 1);
-            Rows[--Count] = null!;
-        }
-    }
 }
