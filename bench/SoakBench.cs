@@ -13,8 +13,8 @@ namespace EventProcessors.Bench;
 /// its RSS sampled every <c>--sample</c> seconds against the messages it has handled (follow-ons counted), split as Linux counts it:
 /// anonymous memory (the GC heap and native allocations: where anything held per message would show), JIT-compiled code (the
 /// runtime's double-mapped code pages, shared memory) and mapped files (assemblies and native libraries). Prints start, end and max RSS
-/// and the slopes (least squares, MB per 100,000 messages, over the samples after the first fifth of the run, when JIT and pools have
-/// settled) of RSS and of anonymous memory; exits 1, saying FAIL, when the RSS slope exceeds <c>--max-slope</c> MB per 100,000
+/// and the slopes (least squares, MB per 100,000 messages, over the samples after the first fifth of the run and of its messages,
+/// when JIT and pools have settled) of RSS and of anonymous memory; exits 1, saying FAIL, when the RSS slope exceeds <c>--max-slope</c> MB per 100,000
 /// (default 10) or the run did not drain.
 /// Default storage is Azurite: with in-memory tables every record the worker writes stays in its memory by design.
 /// </summary>
@@ -80,11 +80,12 @@ public static class SoakBench
         var left = (await counter.QueueDeclarePassiveAsync(Messages.InputQueue)).MessageCount;
         var final = Interlocked.Read(ref handled);
 
-        var settled = samples.Where(s => s.Seconds >= duration.TotalSeconds / 5).ToArray();
+        // Settled: past the first fifth of the run and of the messages, as a worker slow to start on a loaded machine is still warming up.
+        var settled = samples.Where(s => s.Seconds >= duration.TotalSeconds / 5 && s.Handled >= final / 5).ToArray();
         var slope = SlopePer100k(settled.Select(s => ((double)s.Handled, s.RssMb)).ToArray());
         var anonSlope = SlopePer100k(settled.Select(s => ((double)s.Handled, s.AnonMb)).ToArray());
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"published {published:N0}, handled {final:N0}, left in queue {left}; RSS start {settled.FirstOrDefault().RssMb:F1} MB (after {duration.TotalSeconds / 5:F0} s), end {samples[^1].RssMb:F1} MB, max {samples.Max(s => s.RssMb):F1} MB, peak (VmHWM) {peak:F1} MB"));
+            $"published {published:N0}, handled {final:N0}, left in queue {left}; RSS start {settled.FirstOrDefault().RssMb:F1} MB (after {settled.FirstOrDefault().Seconds:F0} s), end {samples[^1].RssMb:F1} MB, max {samples.Max(s => s.RssMb):F1} MB, peak (VmHWM) {peak:F1} MB"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"slope {slope:F2} MB per 100,000 messages (limit {maxSlope:F0}), of anonymous memory {anonSlope:F2}; load average {ProcessStats.LoadAverage()}"));
         var failures = new List<string>();
