@@ -10,9 +10,12 @@ namespace EventProcessors.Bench;
 /// <summary>
 /// Mode <c>soak</c>: <c>serve</c> fed continuously (<c>--rate</c> messages per second into <c>delivery.create-note</c>, at most
 /// <c>--backlog</c> (1,000) ahead of what it has handled, so a worker slower than the rate stays busy without a queue that outlives the run) for <c>--minutes</c>,
-/// its RSS sampled every <c>--sample</c> seconds against the messages it has handled (follow-ons counted). Prints start, end and max RSS
-/// and the slope (least squares, MB per 100,000 messages, over the samples after the first fifth of the run, when JIT and pools have
-/// settled); exits 1, saying FAIL, when the slope exceeds <c>--max-slope</c> MB per 100,000 (default 10) or the run did not drain.
+/// its RSS sampled every <c>--sample</c> seconds against the messages it has handled (follow-ons counted), split as Linux counts it:
+/// anonymous memory (the GC heap and native allocations: where anything held per message would show), JIT-compiled code (the
+/// runtime's double-mapped code pages, shared memory) and mapped files (assemblies and native libraries). Prints start, end and max RSS
+/// and the slopes (least squares, MB per 100,000 messages, over the samples after the first fifth of the run and of its messages,
+/// when JIT and pools have settled) of RSS and of anonymous memory; exits 1, saying FAIL, when the RSS slope exceeds <c>--max-slope</c> MB per 100,000
+/// (default 10) or the run did not drain.
 /// Default storage is Azurite: with in-memory tables every record the worker writes stays in its memory by design.
 /// </summary>
 public static class SoakBench
@@ -44,7 +47,7 @@ public static class SoakBench
 
         await using var child = ChildProcess.Start("worker", ["worker", "--uri", vhost.Uri.ToString(), "--prefetch", prefetch.ToString(CultureInfo.InvariantCulture),
             "--audit", "false", "--run", run, "--storage", storage]);
-        var samples = new List<(double Seconds, long Handled, double RssMb)>();
+        var samples = new List<(double Seconds, long Handled, double RssMb, double AnonMb)>();
         var clock = Stopwatch.StartNew();
         var published = 0;
         var nextSample = TimeSpan.Zero;
@@ -60,9 +63,11 @@ public static class SoakBench
             }
             if (clock.Elapsed >= nextSample)
             {
-                var sample = (clock.Elapsed.TotalSeconds, Interlocked.Read(ref handled), child.Rss / (1024.0 * 1024.0));
+                var (anon, code, files) = Resident(child.Pid);
+                var sample = (clock.Elapsed.TotalSeconds, Interlocked.Read(ref handled), child.Rss / (1024.0 * 1024.0), anon);
                 samples.Add(sample);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {sample.Item1,6:F0} s  {sample.Item2,8:N0} handled  RSS {sample.Item3,6:F1} MB  (load {ProcessStats.LoadAverage()})"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  {sample.Item1,6:F0} s  {sample.Item2,8:N0} handled  RSS {sample.Item3,6:F1} MB (anonymous {anon,5:F1}, JIT code {code,4:F1}, files {files,4:F1})  (load {ProcessStats.LoadAverage()})"));
                 nextSample += sampleEvery;
             }
             await Task.Delay(100);
@@ -75,11 +80,14 @@ public static class SoakBench
         var left = (await counter.QueueDeclarePassiveAsync(Messages.InputQueue)).MessageCount;
         var final = Interlocked.Read(ref handled);
 
-        var settled = samples.Where(s => s.Seconds >= duration.TotalSeconds / 5).ToArray();
+        // Settled: past the first fifth of the run and of the messages, as a worker slow to start on a loaded machine is still warming up.
+        var settled = samples.Where(s => s.Seconds >= duration.TotalSeconds / 5 && s.Handled >= final / 5).ToArray();
         var slope = SlopePer100k(settled.Select(s => ((double)s.Handled, s.RssMb)).ToArray());
+        var anonSlope = SlopePer100k(settled.Select(s => ((double)s.Handled, s.AnonMb)).ToArray());
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"published {published:N0}, handled {final:N0}, left in queue {left}; RSS start {settled.FirstOrDefault().RssMb:F1} MB (after {duration.TotalSeconds / 5:F0} s), end {samples[^1].RssMb:F1} MB, max {samples.Max(s => s.RssMb):F1} MB, peak (VmHWM) {peak:F1} MB"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"slope {slope:F2} MB per 100,000 messages (limit {maxSlope:F0}); load average {ProcessStats.LoadAverage()}"));
+            $"published {published:N0}, handled {final:N0}, left in queue {left}; RSS start {settled.FirstOrDefault().RssMb:F1} MB (after {settled.FirstOrDefault().Seconds:F0} s), end {samples[^1].RssMb:F1} MB, max {samples.Max(s => s.RssMb):F1} MB, peak (VmHWM) {peak:F1} MB"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"slope {slope:F2} MB per 100,000 messages (limit {maxSlope:F0}), of anonymous memory {anonSlope:F2}; load average {ProcessStats.LoadAverage()}"));
         var failures = new List<string>();
         if (exit != 0) failures.Add($"the worker exited with {exit}");
         if (final != published || left != 0) failures.Add($"did not drain: {published} published, {final} follow-ons, {left} left");
@@ -87,6 +95,22 @@ public static class SoakBench
         if (failures.Count == 0) return 0;
         Console.WriteLine("FAIL: " + string.Join("; ", failures));
         return 1;
+    }
+
+    /// <summary>The resident MB of <paramref name="pid"/>: anonymous, shared memory (JIT-compiled code) and file-backed (<c>/proc/[pid]/status</c>).</summary>
+    private static (double Anonymous, double Code, double Files) Resident(int pid)
+    {
+        double anonymous = 0, code = 0, files = 0;
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            var parts = line.Split(':', 2);
+            if (parts.Length < 2 || parts[0] is not ("RssAnon" or "RssShmem" or "RssFile")) continue;
+            var mb = long.Parse(parts[1].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024.0;
+            if (parts[0] == "RssAnon") anonymous = mb;
+            else if (parts[0] == "RssShmem") code = mb;
+            else files = mb;
+        }
+        return (anonymous, code, files);
     }
 
     /// <summary>Least-squares slope of RSS (MB) over messages handled, per 100,000 messages; 0 with fewer than two distinct points.</summary>

@@ -215,10 +215,17 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
     private async Task MarkAsync(IdempotencyKey key, string field, CancellationToken cancellationToken)
     {
         var (partitionKey, rowKey) = Locate(key);
+        var marker = new TableEntity(partitionKey, rowKey) { [field] = _time.GetUtcNow() };
+        if (field == Fields.PublishedAt)
+        {
+            // A published outcome is never read again (a duplicate replays nothing), so the marker also empties its first chunk,
+            // the only one an outcome under 64 KiB has, rather than keeping it for the whole retention.
+            marker[Fields.OutcomeChunks] = 0;
+            marker[Fields.OutcomeChunk(0)] = Array.Empty<byte>();
+        }
         try
         {
-            await _table.UpdateEntityAsync(new TableEntity(partitionKey, rowKey) { [field] = _time.GetUtcNow() },
-                ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            await _table.UpdateEntityAsync(marker, ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException e) when (e.IsNotFound())
         {

@@ -68,17 +68,17 @@ public sealed class InMemoryTableClient : ITableClient
         IEnumerable<string>? select = null, CancellationToken cancellationToken = default)
     {
         var pageSize = TableServiceRules.PageSize(maxPerPage);
-        var predicate = InMemoryEntities.Compile(filter);
+        var query = InMemoryQuery.For(filter);
         var projection = select?.ToList();
         return new Pageable((token, hint) =>
         {
-            TableEntity? from = null;
+            (string, string)? from = null;
             if (token is not null)
             {
                 var (partitionKey, rowKey) = TableContinuationToken.Decode(token);
-                from = new TableEntity(partitionKey, rowKey ?? "");
+                from = (partitionKey, rowKey ?? "");
             }
-            return Table().Query(predicate, projection, hint is null ? pageSize : TableServiceRules.PageSize(hint), from);
+            return Table().Query(query, projection, hint is null ? pageSize : TableServiceRules.PageSize(hint), from);
         }, cancellationToken);
     }
 

@@ -65,6 +65,38 @@ public abstract class IdempotencyStoreContract
     }
 
     [Fact]
+    public async Task A_published_outcome_is_emptied_in_the_record_and_a_duplicate_replays_nothing()
+    {
+        var store = CreateStore();
+        var key = NewKey();
+
+        var claim = (await store.ClaimAsync(key, "order.created")).Claim!;
+        Assert.True(await store.CompleteAsync(claim, SampleOutcome(eventCount: 2)));
+        var table = Tables.GetTableClient(Options.IdempotencyTableName);
+        var completed = await RecordOf(table, key);
+        Assert.NotEmpty(completed.GetBinary("Outcome00")!);
+
+        await store.MarkPublishedAsync(key);
+        var published = await RecordOf(table, key);
+        var again = await store.ClaimAsync(key, "order.created");
+
+        Assert.Equal(0, published.GetInt32("OutcomeChunks"));
+        Assert.Empty(published.GetBinary("Outcome00")!);
+        Assert.NotNull(published.GetDateTimeOffset("PublishedAt"));
+        Assert.Equal(ClaimStatus.Completed, again.Status);
+        Assert.True(again.Published);
+        Assert.True(again.Outcome!.IsEmpty);
+    }
+
+    private static async Task<Azure.Data.Tables.TableEntity> RecordOf(ITableClient table, IdempotencyKey key)
+    {
+        var eventId = key.EventId;
+        var rows = new List<Azure.Data.Tables.TableEntity>();
+        await foreach (var row in table.QueryAsync(e => e.GetString("EventId") == eventId)) rows.Add(row);
+        return Assert.Single(rows);
+    }
+
+    [Fact]
     public async Task Sixteen_concurrent_claimers_of_one_event_give_exactly_one_holder()
     {
         var key = NewKey();

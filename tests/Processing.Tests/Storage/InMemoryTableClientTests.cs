@@ -134,6 +134,55 @@ public sealed class InMemoryTableClientTests : TableClientContractTests
         Assert.Equal((1000 - won, won), (finalA, finalB));
     }
 
+    [Fact]
+    public async Task Queries_narrowed_by_their_key_bounds_return_what_the_filter_alone_selects()
+    {
+        // Hundreds of rows over a few dozen partitions (the row order spans many 64-row leaves, some emptied by deletes), and
+        // filters of every shape the table narrows by keys, each run with two sets of captured values (one compiled shape)
+        // and in small pages, against the same filter applied to every row written.
+        var table = await NewTableAsync();
+        var random = new Random(13);
+        var rows = new Dictionary<(string, string), TableEntity>();
+        for (var i = 0; i < 900; i++)
+        {
+            var entity = Entity($"p{random.Next(30):D2}", $"r{random.Next(200):D3}", ("N", random.Next(10)), ("S", $"s{i}"));
+            await table.UpsertEntityAsync(entity, TableUpdateMode.Replace);
+            rows[(entity.PartitionKey, entity.RowKey)] = entity;
+        }
+        foreach (var key in rows.Keys.Where((_, i) => i % 3 == 0).ToList())
+        {
+            await table.DeleteEntityAsync(key.Item1, key.Item2);
+            rows.Remove(key);
+        }
+
+        foreach (var (pk, low, high, n) in new[] { ("p07", "r050", "r120", 4), ("p21", "r000", "r199", 7), ("p00", "r150", "r151", 0) })
+        {
+            var end = low + '\uffff';
+            await AssertSameAsync(e => e.PartitionKey == pk);
+            await AssertSameAsync(e => pk == e.PartitionKey && e.RowKey.CompareTo(low) >= 0 && e.RowKey.CompareTo(end) < 0);
+            await AssertSameAsync(e => e.PartitionKey.CompareTo(pk) >= 0 && e.PartitionKey.CompareTo("p25") < 0 && e.RowKey == low);
+            await AssertSameAsync(e => e.PartitionKey.CompareTo(pk) > 0 && e.RowKey.CompareTo(high) <= 0 && e.GetInt32("N") > n);
+            await AssertSameAsync(e => string.Compare(e.RowKey, low) > 0 && string.Compare(e.RowKey, high) < 0);
+            await AssertSameAsync(e => e.PartitionKey == pk || e.RowKey == high);
+            await AssertSameAsync(e => e.PartitionKey == pk && e.PartitionKey == "p99");
+        }
+
+        async Task AssertSameAsync(System.Linq.Expressions.Expression<Func<TableEntity, bool>> filter)
+        {
+            var matches = filter.Compile();
+            var expected = rows.Values.Where(e =>
+            {
+                try { return matches(e); }
+                catch (InvalidOperationException) { return false; }
+            }).OrderBy(e => e.PartitionKey, StringComparer.Ordinal).ThenBy(e => e.RowKey, StringComparer.Ordinal)
+                .Select(e => $"{e.PartitionKey}/{e.RowKey}/{e.GetString("S")}").ToList();
+            var actual = new List<string>();
+            await foreach (var page in table.QueryAsync(filter, maxPerPage: 7).AsPages())
+                actual.AddRange(page.Values.Select(e => $"{e.PartitionKey}/{e.RowKey}/{e.GetString("S")}"));
+            Assert.Equal(expected, actual);
+        }
+    }
+
     private sealed class FrozenClock(DateTimeOffset now) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => now;
