@@ -154,7 +154,11 @@ public static class LocalHostCli
 
     public static async Task<int> ServeAsync(IConfiguration configuration, CancellationToken cancellationToken)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
+        // No reload on change: it watches the working directory recursively (thousands of inotify watches started from /tmp),
+        // and a worker's settings change with a restart.
+        var initial = new ConfigurationManager();
+        initial.AddInMemoryCollection(new Dictionary<string, string?> { ["hostBuilder:reloadConfigOnChange"] = "false" });
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], Configuration = initial });
         builder.Configuration.AddConfiguration(configuration);
         builder.Logging.ClearProviders().AddSimpleConsole(o => { o.SingleLine = true; o.IncludeScopes = false; });
         builder.Services.AddLocalHost(builder.Configuration);
