@@ -493,8 +493,13 @@ public sealed class RabbitMqTransport : IMessageTransport
 
         private static InboundMessage ToInbound(IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, out IReadOnlyDictionary<string, object?> raw)
         {
-            raw = properties.Headers is { } headers ? ToAmqpTable(headers.AsReadOnly()) : new Dictionary<string, object?>();
-            return new InboundMessage(body, HeaderText.ToStrings(raw), properties.ContentType, properties.MessageId) { MessagingSystem = "rabbitmq" };
+            // A message without headers (the common case) shares one empty table instead of two new dictionaries.
+            raw = properties.Headers is { Count: > 0 } headers ? ToAmqpTable(headers.AsReadOnly()) : NoHeaders;
+            return new InboundMessage(body, raw.Count == 0 ? NoHeaderText : HeaderText.ToStrings(raw), properties.ContentType, properties.MessageId) { MessagingSystem = "rabbitmq" };
         }
+
+        private static readonly IReadOnlyDictionary<string, object?> NoHeaders = new Dictionary<string, object?>().AsReadOnly();
+
+        private static readonly IReadOnlyDictionary<string, string> NoHeaderText = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase).AsReadOnly();
     }
 }
