@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 
@@ -33,19 +34,22 @@ public sealed class EnvelopeReader(EnvelopeReaderOptions? options = null)
         if (message.Body.Length > _maxBodyBytes)
             return Fail(EventErrorCode.PayloadTooLarge, $"The body has {message.Body.Length} bytes; the limit is {_maxBodyBytes}.", "$");
 
-        JsonElement root;
+        // The document reads the body where it lies (its index pooled, returned below); only the event's data outlives
+        // it, as a copy of that subtree alone (RequiredData, ReadBinary), not of the whole body.
+        JsonDocument document;
         try
         {
-            using var document = JsonDocument.Parse(message.Body);
-            root = document.RootElement.Clone();
+            document = JsonDocument.Parse(message.Body);
         }
         catch (JsonException ex)
         {
             return Fail(EventErrorCode.UnreadableJson, $"The body is not JSON: {ex.Message}", "$");
         }
 
+        using (document)
         try
         {
+            var root = document.RootElement;
             var e = BinaryAttribute(message, "specversion") is not null ? ReadBinary(message, root)
                 : root.ValueKind != JsonValueKind.Object ? throw Problem(EventErrorCode.UnknownShape, $"The body is a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not an event object.", "$")
                 : root.TryGetProperty("specversion", out _) ? ReadStructured(root)
@@ -54,7 +58,8 @@ public sealed class EnvelopeReader(EnvelopeReaderOptions? options = null)
                 : root.TryGetProperty("payload", out _) && root.TryGetProperty("type", out _) ? ReadIntelligence(root, message)
                 : root.TryGetProperty("type", out _) && root.TryGetProperty("data", out _) ? ReadCollector(root, message)
                 : throw Problem(EventErrorCode.UnknownShape, "The JSON matches no envelope the platform documents (CloudEvents, MES, Collector, shared-events, manufacturing intelligence).", "$");
-            return ReadResult<CloudEvent>.Success(message.Key is { Length: > 0 } key && e.PartitionKey is null ? e with { PartitionKey = key } : e);
+            if (message.Key is { Length: > 0 } key && e.PartitionKey is null) e = e with { PartitionKey = key };
+            return ReadResult<CloudEvent>.Success(e);
         }
         catch (EventValidationException ex)
         {
@@ -106,7 +111,7 @@ public sealed class EnvelopeReader(EnvelopeReaderOptions? options = null)
             DataVersion = BinaryAttribute(message, "dataversion"),
             TraceParent = BinaryAttribute(message, "traceparent"),
             TraceState = BinaryAttribute(message, "tracestate"),
-            Data = body,
+            Data = body.Clone(),
         };
     }
 
@@ -171,8 +176,29 @@ public sealed class EnvelopeReader(EnvelopeReaderOptions? options = null)
     }
 
     /// <summary>The id of an event that carries none: the AMQP message_id, or a hash of the compact body.</summary>
-    private static string IdFor(JsonElement root, InboundMessage message) =>
-        message.MessageId is { Length: > 0 } messageId ? messageId : DeterministicId.From(JsonSerializer.SerializeToUtf8Bytes(root));
+    private static string IdFor(JsonElement root, InboundMessage message)
+    {
+        if (message.MessageId is { Length: > 0 } messageId) return messageId;
+        // The compact body is written into this thread's buffer (the bytes JsonSerializer would give, without their array).
+        var buffer = t_compact ??= new ArrayBufferWriter<byte>(4096);
+        var writer = t_compactWriter ??= new Utf8JsonWriter(buffer);
+        try
+        {
+            writer.Reset(buffer);
+            root.WriteTo(writer);
+            writer.Flush();
+            return DeterministicId.From(buffer.WrittenSpan);
+        }
+        finally
+        {
+            writer.Reset();
+            buffer.ResetWrittenCount();
+            if (buffer.Capacity > 64 * 1024) (t_compact, t_compactWriter) = (null, null); // a rare large body is not kept per thread
+        }
+    }
+
+    [ThreadStatic] private static ArrayBufferWriter<byte>? t_compact;
+    [ThreadStatic] private static Utf8JsonWriter? t_compactWriter;
 
     private static string? BinaryAttribute(InboundMessage message, string name)
     {
@@ -192,7 +218,7 @@ public sealed class EnvelopeReader(EnvelopeReaderOptions? options = null)
     private static JsonElement RequiredData(JsonElement root, string name)
     {
         var data = Required(root, name, "$");
-        return data.ValueKind == JsonValueKind.Object ? data
+        return data.ValueKind == JsonValueKind.Object ? data.Clone()
             : throw Problem(EventErrorCode.MistypedField, $"Field '{name}' must be an object, but is {data.ValueKind.ToString().ToLowerInvariant()}.", $"$.{name}");
     }
 

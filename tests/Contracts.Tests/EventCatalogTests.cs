@@ -319,6 +319,23 @@ public sealed partial class EventCatalogTests
             OfferError(d => d["lineItems"]!.AsArray().Add(null)));
 
     [Fact]
+    public void Member_names_match_in_any_case_or_escaped_and_every_duplicate_is_checked_as_the_serializer_reads_each()
+    {
+        var json = SeedExamples.Collector["offer.approved"];
+        var number = JsonNode.Parse(json)!["data"]!["offerNumber"]!.GetValue<string>();
+        Assert.Contains("\"offerNumber\":", json, StringComparison.Ordinal);
+
+        var escaped = ReadEnvelope(json.Replace("\"offerNumber\":", "\"\\u006FFFERNUMBER\":", StringComparison.Ordinal));
+        Assert.True(EventCatalog.TryReadPayload(escaped, out var payload, out var error), error?.ToString());
+        Assert.Equal(number, ((OfferApproved)payload).OfferNumber);
+
+        // A mistyped duplicate before the right one: the serializer would fail on it, so the validator names it.
+        var duplicated = ReadEnvelope(json.Replace("\"offerNumber\":", "\"\\u006FfferNumber\": 42, \"OFFERNUMBER\":", StringComparison.Ordinal));
+        Assert.False(EventCatalog.TryReadPayload(duplicated, out _, out var reported));
+        Assert.Equal(new EventError(EventErrorCode.MistypedField, "Field 'offerNumber' must be a string, but is the number 42.", "$.data.offerNumber"), reported);
+    }
+
+    [Fact]
     public void An_unparseable_date_is_mistyped() =>
         Assert.Equal(new EventError(EventErrorCode.MistypedField,
                 "Field 'validUntil' must be an ISO 8601 date-time string, but is the string \"next month\".", "$.data.validUntil"),

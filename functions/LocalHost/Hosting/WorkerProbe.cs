@@ -14,7 +14,8 @@ public sealed record Readiness(bool Ready, IReadOnlyList<string> Problems);
 /// <summary>
 /// The worker's readiness, checked against the real dependencies: the worker has declared its topology and started its
 /// consumers; every queue of that topology exists on the broker (which proves the broker is reachable and the topology is
-/// still there after, say, a virtual host was recreated); the idempotency table answers. The ready counts read on the way
+/// still there after, say, a virtual host was recreated; an MES action on Kafka answers its group's lag, which only a reachable
+/// cluster with the topic can); the idempotency table answers. The ready counts read on the way
 /// feed <see cref="BacklogTelemetry"/>, so the queue-depth gauge and readiness are one check.
 /// </summary>
 public sealed class WorkerProbe(EventWorker worker, IMessageTransport transport, ITableServiceClient tables, IOptions<ProcessingOptions> processing,
@@ -22,13 +23,21 @@ public sealed class WorkerProbe(EventWorker worker, IMessageTransport transport,
 {
     public async Task<Readiness> CheckAsync(CancellationToken cancellationToken)
     {
+        var problems = new List<string>();
+        if (!worker.IsRunning) problems.Add("worker: topology not declared or consumers not started");
+        // Each check has the whole timeout: a broker that hangs must not make the store look unreachable too.
+        var checks = await Task.WhenAll(Timed(CheckBrokerAsync, cancellationToken), Timed(CheckStorageAsync, cancellationToken)).ConfigureAwait(false);
+        problems.AddRange(checks.SelectMany(p => p));
+        return new Readiness(problems.Count == 0, problems);
+    }
+
+    private async Task<List<string>> Timed(Func<List<string>, CancellationToken, Task> check, CancellationToken cancellationToken)
+    {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.Value.ProbeTimeout);
         var problems = new List<string>();
-        if (!worker.IsRunning) problems.Add("worker: topology not declared or consumers not started");
-        await CheckBrokerAsync(problems, timeout.Token).ConfigureAwait(false);
-        await CheckStorageAsync(problems, timeout.Token).ConfigureAwait(false);
-        return new Readiness(problems.Count == 0, problems);
+        await check(problems, timeout.Token).ConfigureAwait(false);
+        return problems;
     }
 
     private async Task CheckBrokerAsync(List<string> problems, CancellationToken cancellationToken)
@@ -44,9 +53,13 @@ public sealed class WorkerProbe(EventWorker worker, IMessageTransport transport,
                 problems.Add($"broker: queue {queue.Name} is not declared");
                 return;
             }
+            catch (NotSupportedException)
+            {
+                // A queue the transport carries no counterpart of by design (an MES action's dead-letter queue when MES is on Kafka).
+            }
             catch (Exception ex)
             {
-                problems.Add($"broker: {transport.Name} unreachable ({ex.GetType().Name}: {ex.Message})");
+                problems.Add($"broker: {transport.Name} unreachable, asked for {queue.Name} ({ex.GetType().Name}: {ex.Message})");
                 return;
             }
         }

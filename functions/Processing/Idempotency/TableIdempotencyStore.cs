@@ -41,13 +41,19 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
     // so a Processing record owned by this instance that no other call here holds is a leftover of ours (an insert that
     // landed while its call failed, a release or completion that failed): taken over at once instead of after its lease.
     private readonly string _instance = Guid.NewGuid().ToString("N");
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), int> _held = new();
+    private long _claims;
+
+    // Every bucket's PartitionKey, made once rather than per request.
+    private readonly string[] _partitions;
+    // Every claim adds and removes an entry: locks for many concurrent handlers, not the default one per core.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), int> _held = new(concurrencyLevel: 64, capacity: 256);
 
     public TableIdempotencyStore(ITableServiceClient tables, IOptions<ProcessingOptions> options, TimeProvider time)
     {
         _options = options.Value;
         _table = tables.GetTableClient(_options.IdempotencyTableName);
         _time = time;
+        _partitions = [.. Enumerable.Range(0, _options.PartitionBuckets).Select(PartitionName)];
     }
 
     public async Task<ClaimResult> ClaimAsync(IdempotencyKey key, string eventType, bool rerunDeadLettered = false, CancellationToken cancellationToken = default)
@@ -82,7 +88,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
         CancellationToken cancellationToken)
     {
         // A fresh owner per claim call: reading our own owner back proves a write we could not see succeed was ours.
-        var owner = $"{_instance}.{Guid.NewGuid():N}";
+        var owner = string.Create(CultureInfo.InvariantCulture, $"{_instance}.{Interlocked.Increment(ref _claims):x}");
 
         for (var round = 0; round < 5; round++)
         {
@@ -461,7 +467,9 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
         return (Partition(StorageKeys.Bucket(rowKey, _options.PartitionBuckets)), rowKey);
     }
 
-    private static string Partition(int bucket) => bucket.ToString("D3", CultureInfo.InvariantCulture);
+    private string Partition(int bucket) => _partitions[bucket];
+
+    private static string PartitionName(int bucket) => bucket.ToString("D3", CultureInfo.InvariantCulture);
 
     private static string OverflowRowKey(string rowKey, int index) => $"{rowKey}~outcome~{index:D3}";
 
@@ -499,6 +507,8 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
         public const string OutcomeOverflowRows = nameof(OutcomeOverflowRows);
         /// <summary>On an expiry index row: the RowKey of the record it points to.</summary>
         public const string Record = nameof(Record);
-        public static string OutcomeChunk(int index) => $"Outcome{index:D2}";
+        public static string OutcomeChunk(int index) => index < ChunkNames.Length ? ChunkNames[index] : $"Outcome{index:D2}";
+
+        private static readonly string[] ChunkNames = [.. Enumerable.Range(0, ChunksPerEntity).Select(i => $"Outcome{i:D2}")];
     }
 }

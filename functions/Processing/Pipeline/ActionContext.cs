@@ -13,9 +13,9 @@ namespace EventProcessors.Processing.Pipeline;
 /// </summary>
 public sealed class ActionContext
 {
-    private readonly List<CloudEvent> _events = [];
-    private readonly List<OutcomeRecord> _records = [];
-    private readonly Dictionary<string, int> _emittedPerType = new(StringComparer.Ordinal);
+    // Made on first use: many actions emit or write nothing, or one of each.
+    private List<CloudEvent>? _events;
+    private List<OutcomeRecord>? _records;
 
     public ActionContext(CloudEvent @event, object payload, ConsumerDefinition consumer, TimeProvider time)
     {
@@ -53,10 +53,11 @@ public sealed class ActionContext
     public CloudEvent Emit<TPayload>(string type, TPayload payload, string? partitionKey = null, DataClassification? classification = null)
         where TPayload : notnull
     {
-        if (!Consumer.Emits.Contains(type, StringComparer.Ordinal))
+        if (!ConsumerDefinition.Lists(Consumer.Emits, type))
             throw new InvalidOperationException($"{Consumer.Name} emits {type}, which its definition does not declare.");
-        var index = _emittedPerType.GetValueOrDefault(type);
-        _emittedPerType[type] = index + 1;
+        var index = 0; // how many of this type were emitted before (an action emits a handful)
+        foreach (var earlier in _events ??= [])
+            if (string.Equals(earlier.Type, type, StringComparison.Ordinal)) index++;
         var followOn = new CloudEvent
         {
             Id = FollowOnId(Event, Consumer.Queue, type, index),
@@ -84,11 +85,13 @@ public sealed class ActionContext
     {
         if (!Consumer.Writes.Contains(typeof(TRow)))
             throw new InvalidOperationException($"{Consumer.Name} writes {typeof(TRow).Name}, which its definition does not declare.");
-        _records.Add(OutcomeRecord.From(row));
+        (_records ??= []).Add(OutcomeRecord.From(row));
     }
 
     /// <summary>What the action decided, in the order it decided it.</summary>
-    public ProcessingOutcome Outcome => new(_events.ToArray(), _records.ToArray());
+    public ProcessingOutcome Outcome => _events is null && _records is null
+        ? ProcessingOutcome.Empty
+        : new(_events?.ToArray() ?? [], _records?.ToArray() ?? []);
 
     /// <summary>
     /// The id of the <paramref name="index"/>-th follow-on of <paramref name="type"/> caused by

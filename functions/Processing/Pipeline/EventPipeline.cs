@@ -16,17 +16,19 @@ public sealed class EventPipeline
 {
     private readonly EnvelopeReader _reader;
     private readonly IIdempotencyStore _store;
-    private readonly ProcessingOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<EventPipeline> _logger;
+    private readonly LeaseKeeper _leases;
 
     public EventPipeline(IIdempotencyStore store, IOptions<ProcessingOptions> options, TimeProvider time, ILogger<EventPipeline> logger)
     {
         _reader = new EnvelopeReader(new EnvelopeReaderOptions { MaxBodyBytes = options.Value.MaxEventBytes });
         _store = store;
-        _options = options.Value;
         _time = time;
         _logger = logger;
+        var settings = options.Value;
+        var renewEvery = settings.LeaseRenewalInterval < settings.LeaseDuration / 3 ? settings.LeaseRenewalInterval : settings.LeaseDuration / 3;
+        _leases = new LeaseKeeper(renewEvery, time);
     }
 
     public async Task<ProcessingResult> ProcessAsync(InboundMessage message, IConsumerAction action, CancellationToken cancellationToken)
@@ -71,8 +73,7 @@ public sealed class EventPipeline
         }
 
         var context = new ActionContext(e, payload, consumer, _time);
-        var renewEvery = _options.LeaseRenewalInterval < _options.LeaseDuration / 3 ? _options.LeaseRenewalInterval : _options.LeaseDuration / 3;
-        await using var lease = new LeaseRenewal(_store, claimed.Claim!, renewEvery, _time, _logger, cancellationToken);
+        await using var lease = new LeaseRenewal(_leases, _store, claimed.Claim!, _logger, cancellationToken);
         try
         {
             handlerTime.Restart();
@@ -207,16 +208,7 @@ public sealed class EventPipeline
         }
     }
 
-    private IDisposable? BeginScope(ConsumerDefinition consumer, CloudEvent? e) =>
-        _logger.BeginScope(new Dictionary<string, object?>
-        {
-            ["Consumer"] = consumer.Name,
-            ["EventId"] = e?.Id,
-            ["EventType"] = e?.Type,
-            ["CorrelationId"] = e?.CorrelationId,
-            ["CausationId"] = e?.CausationId,
-            ["TenantId"] = e?.TenantId,
-        });
+    private IDisposable? BeginScope(ConsumerDefinition consumer, CloudEvent? e) => _logger.BeginScope(new EventLogScope(consumer, e));
 
     /// <summary>
     /// Handled and duplicate events are logged at Debug: one line per message through a console logger costs a large share

@@ -22,10 +22,31 @@ public sealed record ConsumerDefinition(string Name, string Queue, EventBus Bus,
     /// <summary>The bounded context, the queue name's first segment (<c>inventory</c>).</summary>
     public string BoundedContext => Queue.Split('.')[0];
 
-    /// <summary>The CloudEvents <c>source</c> of the events this action emits.</summary>
-    public string Source => $"/event-processors/{Queue}";
+    /// <summary>The queue (Collector) or consumer group (MES), for example <c>inventory.reserve-stock</c>.</summary>
+    public string Queue
+    {
+        get;
+        init
+        {
+            field = value;
+            Source = SourceOf(value);
+        }
+    } = Queue;
 
-    public bool Handles(string eventType) => Consumes.Contains(eventType, StringComparer.Ordinal);
+    /// <summary>The CloudEvents <c>source</c> of the events this action emits (made once: every follow-on carries it).</summary>
+    public string Source { get; private init; } = SourceOf(Queue);
+
+    private static string SourceOf(string queue) => $"/event-processors/{queue}";
+
+    public bool Handles(string eventType) => Lists(Consumes, eventType);
+
+    /// <summary>Whether <paramref name="types"/> holds <paramref name="type"/> (ordinal), without an enumerator per call.</summary>
+    internal static bool Lists(IReadOnlyList<string> types, string type)
+    {
+        for (var i = 0; i < types.Count; i++)
+            if (string.Equals(types[i], type, StringComparison.Ordinal)) return true;
+        return false;
+    }
 
     /// <summary>
     /// The follow-on event types the action may emit (flows.md's "emits"). <see cref="ActionContext.Emit{TPayload}"/>

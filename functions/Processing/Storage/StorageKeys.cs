@@ -42,7 +42,13 @@ public static class StorageKeys
     }
 
     /// <summary>Escapes each part and joins them with '|'.</summary>
-    public static string Join(params string[] parts) => string.Join('|', parts.Select(Escape));
+    public static string Join(params ReadOnlySpan<string> parts)
+    {
+        // Most parts need no escaping (Escape returns them as they are): joined without escaped copies or an array.
+        foreach (var part in parts)
+            if (!ReferenceEquals(Escape(part), part)) return string.Join('|', parts.ToArray().Select(Escape));
+        return string.Join('|', parts);
+    }
 
     /// <summary>A stable bucket in [0, <paramref name="buckets"/>) for spreading keys over partitions.</summary>
     public static int Bucket(string value, int buckets)

@@ -41,8 +41,9 @@ public static class MessageTracing
     /// Starts the producer span of publishing <paramref name="e"/> to <paramref name="destination"/> (an exchange or topic),
     /// continuing the event's own <c>traceparent</c> (the span that created it), else the current span. Null when nobody listens.
     /// </summary>
-    public static Activity? StartPublish(string system, string destination, CloudEvent e) =>
-        StartSend(system, destination, e.Type, e.Id, e.CorrelationId ?? e.Id, e.Type, e.TenantId, ParentOf(e));
+    public static Activity? StartPublish(string system, string destination, CloudEvent e) => ProcessingTelemetry.ActivitySource.HasListeners()
+        ? StartSend(system, destination, e.Type, e.Id, e.CorrelationId ?? e.Id, e.Type, e.TenantId, ParentOf(e))
+        : null;
 
     /// <summary>
     /// Starts a producer span for a message that is not a follow-on (a dead letter, a republished original): it continues
@@ -51,9 +52,10 @@ public static class MessageTracing
     public static Activity? StartSend(string system, string destination, string? routingKey, string? messageId, string? conversationId,
         string? eventType, string? tenantId, ActivityContext parent = default)
     {
+        if (!ProcessingTelemetry.ActivitySource.HasListeners()) return null;
         var ambient = Activity.Current;
         ActivityLink[]? links = parent != default && ambient is not null && ambient.TraceId != parent.TraceId ? [new ActivityLink(ambient.Context)] : null;
-        var activity = ProcessingTelemetry.ActivitySource.StartActivity($"publish {destination}", ActivityKind.Producer,
+        var activity = ProcessingTelemetry.ActivitySource.StartActivity(ProcessingTelemetry.SpanName("publish ", destination), ActivityKind.Producer,
             parent != default ? parent : ambient?.Context ?? default, links: links);
         if (activity is null) return null;
         activity.SetTag(MessagingTags.System, system);

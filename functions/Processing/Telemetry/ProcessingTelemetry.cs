@@ -42,10 +42,11 @@ public static class ProcessingTelemetry
     /// </summary>
     public static Activity? StartProcessing(ConsumerDefinition consumer, CloudEvent? e, InboundMessage message)
     {
+        if (!ActivitySource.HasListeners()) return null; // nobody traces: no parent to parse, no span name to make
         var parent = MessageTracing.ParentOf(e, message);
         var ambient = Activity.Current;
         ActivityLink[]? links = ambient is not null && ambient.TraceId != parent.TraceId ? [new ActivityLink(ambient.Context)] : null;
-        var activity = ActivitySource.StartActivity($"process {consumer.Name}", ActivityKind.Consumer, parent, links: links);
+        var activity = ActivitySource.StartActivity(SpanName("process ", consumer.Name), ActivityKind.Consumer, parent, links: links);
         if (activity is null) return null;
         activity.SetTag(MessagingTags.System, message.MessagingSystem ?? MessageTracing.SystemOf(consumer.Bus));
         activity.SetTag(MessagingTags.DestinationName, consumer.Bus == EventBus.Mes ? MessageTracing.MesTopic : consumer.Queue);
@@ -62,6 +63,12 @@ public static class ProcessingTelemetry
         activity.SetTag(MessagingTags.TenantId, e.TenantId);
         return activity;
     }
+
+    /// <summary>A span name (<c>process {consumer}</c>, <c>publish {destination}</c>), made once per name: there are a handful.</summary>
+    internal static string SpanName(string operation, string target) =>
+        SpanNames.GetOrAdd((operation, target), static key => key.Operation + key.Target);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Operation, string Target), string> SpanNames = new();
 
     /// <summary>Counts an invoice whose lines do not add up to the stated total; tagged by currency only (amounts are confidential).</summary>
     public static void RecordTotalMismatch(string currency) => TotalMismatches.Add(1, new KeyValuePair<string, object?>("currency", currency));

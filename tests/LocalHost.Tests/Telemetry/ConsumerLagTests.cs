@@ -51,13 +51,28 @@ public sealed class ConsumerLagTests(KafkaMockCluster kafka) : IClassFixture<Kaf
         var held = new Dictionary<int, long> { [0] = 3, [1] = options.MaxInFlightPerPartition + 4, [2] = 0 };
         await WaitForAsync(() => lag.Read(options.Topic).SequenceEqual(held.OrderBy(p => p.Key)), lag, options.Topic, "the held lag");
         Assert.Equal(0, Volatile.Read(ref handled));
+        // What readiness and the queue-depth gauge ask: the group's lag over every partition; a group that never read has it all.
+        Assert.Equal(held.Values.Sum(), await transport.CountAsync(group, CancellationToken.None));
+        Assert.Equal(held.Values.Sum(), await transport.CountAsync("lag-idle-" + run, CancellationToken.None));
 
         gate.SetResult();
         await WaitForAsync(() => lag.Read(options.Topic).SequenceEqual(held.Keys.Order().Select(p => KeyValuePair.Create(p, 0L))), lag, options.Topic, "no lag");
         Assert.Equal(3 + options.MaxInFlightPerPartition + 4, Volatile.Read(ref handled));
+        Assert.Equal(0u, await transport.CountAsync(group, CancellationToken.None));
 
         await subscription.StopAsync(TimeSpan.FromSeconds(10));
         Assert.Empty(lag.Read(options.Topic));
+    }
+
+    [Fact]
+    public async Task Counting_a_group_on_a_topic_that_does_not_exist_is_queue_not_found()
+    {
+        var options = new KafkaOptions { BootstrapServers = kafka.BootstrapServers, Topic = "missing-" + Guid.NewGuid().ToString("N")[..8] };
+        await using var transport = new KafkaTransport(options);
+
+        var missing = await Assert.ThrowsAsync<EventProcessors.LocalHost.Transport.QueueNotFoundException>(
+            () => transport.CountAsync("some-group", CancellationToken.None));
+        Assert.Equal("some-group", missing.Queue);
     }
 
     private static async Task WaitForAsync(Func<bool> condition, LagReader lag, string topic, string what)

@@ -1,5 +1,6 @@
 using System.Net;
 using EventProcessors.LocalHost.Hosting;
+using EventProcessors.Processing.Actions;
 using EventProcessors.LocalHost.Tests.Support;
 using EventProcessors.Processing.Hosting;
 using EventProcessors.TestSupport;
@@ -71,6 +72,41 @@ public sealed class HealthEndpointTests(RabbitMqFixture rabbit, AzuriteFixture a
         // The client reconnects and its topology recovery declares the queues again.
         Assert.Equal("ready", (await WaitForAsync(new Uri(health, "readyz"), HttpStatusCode.OK)).Trim());
         Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync(new Uri(health, "metrics"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Under_serve_kafka_ready_while_the_cluster_answers_every_group_not_ready_while_its_broker_is_down_and_ready_again_after()
+    {
+        using var kafka = KafkaMockCluster.StartMock(brokers: 1);
+        kafka.CreateTopic(Destinations.MesTopic, 2);
+        kafka.CreateTopic(Destinations.MesDeadLetterTopic, 1);
+        var port = IngestionListener.FreePort();
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [LocalHostSettingNames.Transport] = "inmemory",
+            [SettingNames.KafkaBrokers] = kafka.BootstrapServers,
+            [SettingNames.TableStorage] = azurite.ConnectionString,
+            [SettingNames.TableNamePrefix] = "h" + Guid.NewGuid().ToString("N")[..10],
+            ["LocalHost:Operations:HealthPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["LocalHost:Operations:ProbeTimeout"] = "00:00:05",
+        });
+        builder.Services.AddLocalHost(builder.Configuration);
+        builder.Services.AddWorkerTelemetry(builder.Configuration, operations: true);
+        _host = builder.Build();
+        await _host.StartAsync();
+        var readyz = new Uri($"http://127.0.0.1:{port}/readyz");
+
+        // Each MES action's consumer group is asked for its lag on mes-events (a topic is not a queue: this was a 503 for ever).
+        Assert.Equal("ready", (await WaitForAsync(readyz, HttpStatusCode.OK)).Trim());
+
+        kafka.BrokerDown(kafka.BrokerIds[0]);
+        var down = await WaitForAsync(readyz, HttpStatusCode.ServiceUnavailable);
+        Assert.Contains("broker: kafka", down, StringComparison.Ordinal);
+        Assert.DoesNotContain("storage:", down, StringComparison.Ordinal);
+
+        kafka.BrokerUp(kafka.BrokerIds[0]);
+        Assert.Equal("ready", (await WaitForAsync(readyz, HttpStatusCode.OK)).Trim());
     }
 
     [Fact]

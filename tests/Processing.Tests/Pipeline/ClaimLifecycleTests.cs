@@ -123,8 +123,10 @@ public sealed class ClaimLifecycleTests
         Assert.Equal(ProcessingStatus.Completed, here.Status);
     }
 
-    [Fact]
-    public async Task A_long_running_action_keeps_its_lease_and_runs_once()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // blocks its thread: the renewal must not wait for the action to yield
+    public async Task A_long_running_action_keeps_its_lease_and_runs_once(bool synchronous)
     {
         var options = new ProcessingOptions
         {
@@ -137,9 +139,12 @@ public sealed class ClaimLifecycleTests
             Microsoft.Extensions.Options.Options.Create(options), TimeProvider.System, NullLogger<EventPipeline>.Instance);
         var rival = new EventPipeline(new TableIdempotencyStore(_tables, Microsoft.Extensions.Options.Options.Create(options), TimeProvider.System),
             Microsoft.Extensions.Options.Options.Create(options), TimeProvider.System, NullLogger<EventPipeline>.Instance);
-        var action = new ScriptedAction(async (_, run) => { if (run == 1) await Task.Delay(TimeSpan.FromSeconds(4)); });
+        var action = synchronous
+            ? new ScriptedAction((_, run) => { if (run == 1) Thread.Sleep(TimeSpan.FromSeconds(4)); return Task.CompletedTask; })
+            : new ScriptedAction(async (_, run) => { if (run == 1) await Task.Delay(TimeSpan.FromSeconds(4)); });
 
-        var running = Deliver(holder, action);
+        var running = Task.Run(() => Deliver(holder, action));
+        while (action.Runs == 0) await Task.Delay(10); // the holder claimed and runs: now the rival tries
         var rivalResults = new List<ProcessingResult>();
         while (!running.IsCompleted)
         {
@@ -148,7 +153,7 @@ public sealed class ClaimLifecycleTests
         }
         var held = await running;
 
-        Assert.Equal(ProcessingStatus.Completed, held.Status);
+        Assert.True(held.Status == ProcessingStatus.Completed, $"{held.Status}: {held.RetryReason}");
         Assert.Equal(1, action.Runs);
         Assert.True(rivalResults.Count > 10, $"{rivalResults.Count} rival deliveries");
         Assert.All(rivalResults, r => Assert.True(r.Status is ProcessingStatus.Retry or ProcessingStatus.Duplicate, r.Status.ToString()));

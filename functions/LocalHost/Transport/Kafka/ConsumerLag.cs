@@ -14,7 +14,7 @@ internal static class ConsumerLag
         AutoOffsetReset reset, TimeSpan timeout)
     {
         var committed = admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(group, [.. partitions])],
-            new ListConsumerGroupOffsetsOptions { RequestTimeout = timeout });
+            new ListConsumerGroupOffsetsOptions { RequestTimeout = timeout, RequireStableOffsets = false });
         var latest = OffsetsAsync(admin, partitions, OffsetSpec.Latest(), timeout);
         var start = (await committed.ConfigureAwait(false)).Single().Partitions
             .Where(p => p.Error.Code == ErrorCode.NoError)

@@ -82,6 +82,9 @@ internal sealed class KafkaSubscription : ISubscription
     /// <summary>The consumer group (the action's queue name, as Consumers.cs names it).</summary>
     public string Queue { get; }
 
+    /// <summary>The topic the group reads.</summary>
+    public string Topic => _topic;
+
     public void Start()
     {
         _consumer.Subscribe(_topic);

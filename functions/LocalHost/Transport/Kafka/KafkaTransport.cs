@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
@@ -13,9 +15,10 @@ namespace EventProcessors.LocalHost.Transport.Kafka;
 /// thread-safe idempotent producer with <c>acks=all</c>: <see cref="PublishAsync"/> returns only once the broker acknowledged the
 /// record (its delivery report), keyed by <see cref="OutboundMessage.Key"/>, the message's headers and content type as record headers.
 /// <para>
-/// Of <see cref="IMessageTransport"/> the queue-shaped reads (<see cref="GetAsync"/>, <see cref="CountAsync"/>) do not fit: a topic
-/// hands records out by offset and never takes one off, so there is nothing to take and acknowledge. The dead-letter tools read
-/// <c>mes-events.dead-letter</c> by offset instead (<see cref="DeadLetters.KafkaDeadLetterTool"/>).
+/// Of <see cref="IMessageTransport"/> the queue-shaped take (<see cref="GetAsync"/>) does not fit: a topic hands records out by
+/// offset and never takes one off, so there is nothing to take and acknowledge. The dead-letter tools read
+/// <c>mes-events.dead-letter</c> by offset instead (<see cref="DeadLetters.KafkaDeadLetterTool"/>). <see cref="CountAsync"/>
+/// answers what waits for a consumer group: its lag.
 /// </para>
 /// </summary>
 public sealed class KafkaTransport : IMessageTransport
@@ -23,6 +26,9 @@ public sealed class KafkaTransport : IMessageTransport
     private readonly IProducer<byte[]?, byte[]?> _producer;
     private readonly ILogger _logger;
     private readonly List<KafkaSubscription> _subscriptions = [];
+    private Lazy<IAdminClient> _admin;
+    private readonly ConcurrentDictionary<string, (Task<TopicPartition[]> Lookup, long At)> _partitions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Task<uint>> _counting = new(StringComparer.Ordinal);
 
     public KafkaTransport(KafkaOptions options, ILogger? logger = null)
     {
@@ -39,7 +45,12 @@ public sealed class KafkaTransport : IMessageTransport
             .SetLogHandler((_, log) => Log(_logger, log))
             .SetErrorHandler((_, error) => _logger.LogWarning("Kafka producer: {Reason} ({Code})", error.Reason, error.Code))
             .Build();
+        _admin = NewAdmin();
     }
+
+    // Its own client, not the producer's: asking a producer's handle for a topic's metadata creates the topic.
+    private Lazy<IAdminClient> NewAdmin() => new(() => new AdminClientBuilder(new AdminClientConfig(Options.ClientConfig()) { AllowAutoCreateTopics = false })
+        .SetLogHandler((_, log) => Log(_logger, log)).Build());
 
     public string Name => "kafka";
 
@@ -120,7 +131,80 @@ public sealed class KafkaTransport : IMessageTransport
 
     public Task<DeliveryBatch> GetAsync(string queue, int max, CancellationToken cancellationToken) => throw NotAQueue();
 
-    public Task<uint> CountAsync(string queue, CancellationToken cancellationToken) => throw NotAQueue();
+    /// <summary>
+    /// The records consumer group <paramref name="queue"/> has not committed past on the topic it reads (<see cref="KafkaOptions.Topic"/>
+    /// unless it was subscribed to another), summed over the partitions: its lag, what a queue's ready count is to RabbitMQ, except
+    /// that records in progress count too. Only a reachable cluster answers; a topic that does not exist is
+    /// <see cref="QueueNotFoundException"/>.
+    /// </summary>
+    public Task<uint> CountAsync(string queue, CancellationToken cancellationToken)
+    {
+        // One question per group in flight: while the cluster is away, probes that gave up must not pile requests up behind it.
+        while (true)
+        {
+            if (_counting.TryGetValue(queue, out var running)) return running.WaitAsync(cancellationToken);
+            var answer = new TaskCompletionSource<uint>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (!_counting.TryAdd(queue, answer.Task)) continue;
+            _ = AnswerAsync(queue, answer);
+            return answer.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    private async Task AnswerAsync(string group, TaskCompletionSource<uint> answer)
+    {
+        var admin = Volatile.Read(ref _admin);
+        try
+        {
+            string topic;
+            lock (_subscriptions) topic = _subscriptions.LastOrDefault(s => s.Queue == group)?.Topic ?? Options.Topic;
+            var partitions = await PartitionsOf(topic).ConfigureAwait(false);
+            if (partitions.Length == 0) throw new QueueNotFoundException(group);
+            var lag = await ConsumerLag.QueryAsync(admin.Value, group, partitions, Options.AutoOffsetReset, AdminTimeout).ConfigureAwait(false);
+            _counting.TryRemove(KeyValuePair.Create(group, answer.Task));
+            answer.SetResult((uint)Math.Min(uint.MaxValue, lag.Values.Sum()));
+        }
+        catch (Exception e)
+        {
+            if (e is KafkaException) Replace(admin);
+            _counting.TryRemove(KeyValuePair.Create(group, answer.Task));
+            answer.SetException(e);
+        }
+    }
+
+    /// <summary>
+    /// The topic's partitions (none if it does not exist), looked up once a minute: librdkafka's metadata call blocks a thread for up
+    /// to <see cref="AdminTimeout"/> while the cluster is away, so probes share one lookup instead of each holding a thread.
+    /// </summary>
+    private Task<TopicPartition[]> PartitionsOf(string topic)
+    {
+        var now = Stopwatch.GetTimestamp();
+        return _partitions.AddOrUpdate(topic, _ => (LookUp(), now), (_, known) =>
+            known.Lookup.IsFaulted || known.Lookup.IsCanceled
+            || (known.Lookup.IsCompletedSuccessfully && (known.Lookup.Result.Length == 0 || Stopwatch.GetElapsedTime(known.At) > PartitionsRefresh))
+                ? (LookUp(), now)
+                : known).Lookup;
+
+        Task<TopicPartition[]> LookUp() => Task.Run(() =>
+        {
+            var described = Volatile.Read(ref _admin).Value.GetMetadata(topic, AdminTimeout).Topics.SingleOrDefault(t => t.Topic == topic);
+            if (described is null || described.Error.Code == ErrorCode.UnknownTopicOrPart) return [];
+            if (described.Error.Code != ErrorCode.NoError) throw new KafkaException(described.Error);
+            return described.Partitions.Select(p => new TopicPartition(topic, p.PartitionId)).ToArray();
+        });
+    }
+
+    /// <summary>
+    /// A client whose request went unanswered is replaced: after the cluster was away, its connection can stay stuck where a new
+    /// client's answers at once. The old one is disposed once its other requests had their time.
+    /// </summary>
+    private void Replace(Lazy<IAdminClient> failed)
+    {
+        if (Interlocked.CompareExchange(ref _admin, NewAdmin(), failed) != failed || !failed.IsValueCreated) return;
+        _ = Task.Delay(AdminTimeout * 2).ContinueWith(_ => failed.Value.Dispose(), TaskScheduler.Default);
+    }
+
+    private static readonly TimeSpan PartitionsRefresh = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan AdminTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>Drops every consumer as a killed process would (see <see cref="KafkaSubscription.AbortAsync"/>): nothing more is committed.</summary>
     public async Task AbortAsync()
@@ -135,6 +219,8 @@ public sealed class KafkaTransport : IMessageTransport
         KafkaSubscription[] subscriptions;
         lock (_subscriptions) subscriptions = _subscriptions.ToArray();
         foreach (var subscription in subscriptions) await subscription.DisposeAsync().ConfigureAwait(false);
+        var admin = Volatile.Read(ref _admin);
+        if (admin.IsValueCreated) admin.Value.Dispose();
         _producer.Flush(TimeSpan.FromSeconds(10));
         _producer.Dispose();
     }

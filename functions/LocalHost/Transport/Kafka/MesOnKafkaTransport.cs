@@ -79,8 +79,17 @@ public sealed class MesOnKafkaTransport(KafkaTransport kafka, IMessageTransport 
     public Task<DeliveryBatch> GetAsync(string queue, int max, CancellationToken cancellationToken) =>
         IsKafkaOnly(queue) ? kafka.GetAsync(queue, max, cancellationToken) : queues.GetAsync(queue, max, cancellationToken);
 
-    public Task<uint> CountAsync(string queue, CancellationToken cancellationToken) =>
-        IsKafkaOnly(queue) ? kafka.CountAsync(queue, cancellationToken) : queues.CountAsync(queue, cancellationToken);
+    /// <summary>
+    /// A Kafka-only queue answers its consumer group's lag. The dead-letter queue of one has no counterpart: MES dead letters of every
+    /// action go to the one dead-letter topic, so it is <see cref="NotSupportedException"/>, not a queue that went missing.
+    /// </summary>
+    public Task<uint> CountAsync(string queue, CancellationToken cancellationToken)
+    {
+        if (IsKafkaOnly(queue)) return kafka.CountAsync(queue, cancellationToken);
+        if (queue.EndsWith(DeadLetterSuffix, StringComparison.Ordinal) && IsKafkaOnly(queue[..^DeadLetterSuffix.Length]))
+            throw new NotSupportedException($"{queue}: MES dead letters on Kafka go to the topic {kafka.Options.DeadLetterTopic}, not a queue per action.");
+        return queues.CountAsync(queue, cancellationToken);
+    }
 
     public async ValueTask DisposeAsync()
     {
