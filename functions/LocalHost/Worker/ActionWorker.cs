@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using EventProcessors.Contracts;
 using EventProcessors.LocalHost.Records;
 using EventProcessors.LocalHost.Timeline;
@@ -140,23 +141,24 @@ public sealed class ActionWorker
         }
     }
 
-    /// <summary>The pipeline with in-place retries (see <see cref="BuildRetry"/>); an Unavailable result is returned at once.</summary>
+    /// <summary>
+    /// The pipeline with in-place retries (see <see cref="BuildRetry"/>); an Unavailable result is returned at once. The first
+    /// attempt runs outside Polly: most deliveries succeed at once, and only one that asks for a retry enters the retry
+    /// pipeline, which is handed that first result (not run again) and so waits and counts exactly as if it had run it.
+    /// </summary>
     private async Task<ProcessingResult> ProcessAsync(Delivery delivery, Attempts attempts, CancellationToken stopping)
     {
+        var first = await AttemptAsync(delivery, attempts, stopping).ConfigureAwait(false);
+        if (!WantsRetry(first, attempts)) return first;
         var context = ResilienceContextPool.Shared.Get(stopping);
         context.Properties.Set(AttemptsKey, attempts);
         try
         {
+            var pending = first;
             return await _retry.ExecuteAsync(async (ctx, counts) =>
             {
-                counts.Total++;
-                var attempt = await _pipeline.ProcessAsync(delivery.Message, _action, ctx.CancellationToken).ConfigureAwait(false);
-                if (attempt is { Status: ProcessingStatus.Retry, Unavailable: false })
-                {
-                    if (attempt.RetryAfter is null) counts.Failures++;
-                    else counts.LeaseWaits++;
-                }
-                return attempt;
+                if (Interlocked.Exchange(ref pending, null) is { } already) return already;
+                return await AttemptAsync(delivery, counts, ctx.CancellationToken).ConfigureAwait(false);
             }, context, attempts).ConfigureAwait(false);
         }
         finally
@@ -164,6 +166,23 @@ public sealed class ActionWorker
             ResilienceContextPool.Shared.Return(context);
         }
     }
+
+    private async Task<ProcessingResult> AttemptAsync(Delivery delivery, Attempts counts, CancellationToken cancellationToken)
+    {
+        counts.Total++;
+        var attempt = await _pipeline.ProcessAsync(delivery.Message, _action, cancellationToken).ConfigureAwait(false);
+        if (attempt is { Status: ProcessingStatus.Retry, Unavailable: false })
+        {
+            if (attempt.RetryAfter is null) counts.Failures++;
+            else counts.LeaseWaits++;
+        }
+        return attempt;
+    }
+
+    /// <summary>A result the retry strategy waits on and runs again: a transient failure with attempts left, or a lease held elsewhere.</summary>
+    private bool WantsRetry(ProcessingResult result, Attempts counts) =>
+        _options.MaxAttempts > 1 && result is { Status: ProcessingStatus.Retry, Unavailable: false }
+        && (result.RetryAfter is not null || counts.Failures < _options.MaxAttempts);
 
     /// <summary>
     /// A delivery held past <see cref="WorkerOptions.OutageHoldLimit"/> goes back to its queue as a fresh copy (confirmed,
@@ -330,8 +349,7 @@ public sealed class ActionWorker
         if (_options.MaxAttempts <= 1) return builder.Build();
         return builder.AddRetry(new RetryStrategyOptions<ProcessingResult>
         {
-            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result is { Status: ProcessingStatus.Retry, Unavailable: false } result
-                && (result.RetryAfter is not null || CountsOf(args.Context).Failures < _options.MaxAttempts)),
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result is { } result && WantsRetry(result, CountsOf(args.Context))),
             MaxRetryAttempts = int.MaxValue,
             DelayGenerator = args =>
             {
@@ -369,7 +387,21 @@ public sealed class ActionWorker
         public int LeaseWaits { get; set; }
     }
 
-    private static string Summary(ProcessingOutcome outcome) =>
-        $"{outcome.Events.Count} event(s), {outcome.Records.Count} record(s)"
-        + (outcome.Records.Count == 0 ? "" : " → " + string.Join(", ", outcome.Records.GroupBy(r => r.Table).Select(g => $"{g.Key}×{g.Count()}")));
+    /// <summary>"1 event(s), 3 record(s) → DeliveryNote×1, DeliveryNoteLine×2": tables in first-seen order, counted without LINQ (once per delivery).</summary>
+    private static string Summary(ProcessingOutcome outcome)
+    {
+        var text = new StringBuilder().Append(CultureInfo.InvariantCulture, $"{outcome.Events.Count} event(s), {outcome.Records.Count} record(s)");
+        var records = outcome.Records;
+        for (var i = 0; i < records.Count; i++)
+        {
+            var table = records[i].Table;
+            var seen = false;
+            for (var j = 0; j < i && !seen; j++) seen = records[j].Table == table;
+            if (seen) continue;
+            var count = 1;
+            for (var j = i + 1; j < records.Count; j++) if (records[j].Table == table) count++;
+            text.Append(i == 0 ? " → " : ", ").Append(table).Append('×').Append(count);
+        }
+        return text.ToString();
+    }
 }

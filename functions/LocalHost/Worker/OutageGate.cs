@@ -35,7 +35,14 @@ public sealed class OutageGate(WorkerOptions options, TimeProvider time, ILogger
     /// chosen as the probe (returns true; it must then call <see cref="Answered"/>, <see cref="Unreachable"/> or
     /// <see cref="Abandon"/>), or when a probe closed it.
     /// </summary>
-    public async Task<bool> EnterAsync(CancellationToken cancellationToken)
+    public Task<bool> EnterAsync(CancellationToken cancellationToken) =>
+        // Closed (almost always): no lock, no state machine. A delivery that slips past a gate opening this instant meets
+        // the outage itself and reports it, as one that entered just before would.
+        Volatile.Read(ref _open) ? WaitAsync(cancellationToken) : Closed;
+
+    private static readonly Task<bool> Closed = Task.FromResult(false);
+
+    private async Task<bool> WaitAsync(CancellationToken cancellationToken)
     {
         while (true)
         {

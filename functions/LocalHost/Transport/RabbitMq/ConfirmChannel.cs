@@ -80,30 +80,32 @@ internal sealed class ConfirmChannel : IAsyncDisposable
 
     private Task Settle(ulong tag, bool multiple, Exception? nack)
     {
+        if (!multiple)
+        {
+            TaskCompletionSource? one;
+            lock (_gate) _pending.Remove(tag, out one);
+            if (one is not null) Complete(one, nack);
+            return Task.CompletedTask;
+        }
         List<KeyValuePair<ulong, TaskCompletionSource>> settled = [];
         lock (_gate)
         {
-            if (!multiple)
+            // Every publish up to the tag (the dictionary is ordered by sequence number).
+            foreach (var pending in _pending)
             {
-                if (_pending.Remove(tag, out var one)) settled.Add(new(tag, one));
+                if (pending.Key > tag) break;
+                settled.Add(pending);
             }
-            else
-            {
-                // Every publish up to the tag (the dictionary is ordered by sequence number).
-                foreach (var pending in _pending)
-                {
-                    if (pending.Key > tag) break;
-                    settled.Add(pending);
-                }
-                foreach (var (sequence, _) in settled) _pending.Remove(sequence);
-            }
+            foreach (var (sequence, _) in settled) _pending.Remove(sequence);
         }
-        foreach (var (_, confirm) in settled)
-        {
-            if (nack is null) confirm.TrySetResult();
-            else confirm.TrySetException(nack);
-        }
+        foreach (var (_, confirm) in settled) Complete(confirm, nack);
         return Task.CompletedTask;
+    }
+
+    private static void Complete(TaskCompletionSource confirm, Exception? nack)
+    {
+        if (nack is null) confirm.TrySetResult();
+        else confirm.TrySetException(nack);
     }
 
     private void Lose(Exception reason)

@@ -168,13 +168,13 @@ public sealed class RabbitMqTransport : IMessageTransport
     private async Task<ISubscription> ConsumeAsync(IChannel channel, string queue, ushort concurrency, Func<Delivery, CancellationToken, Task> handler, CancellationToken cancellationToken)
     {
         await channel.BasicQosAsync(0, concurrency, false, cancellationToken).ConfigureAwait(false);
-        var subscription = new Subscription(this, channel, queue);
+        var subscription = new Subscription(this, channel, queue, handler);
         var consumer = new AsyncEventingBasicConsumer(channel);
         // The handler runs off the client's dispatcher: a slow or stuck handler never holds up the connection (its
         // shutdown, recovery or other channels). The prefetch bounds how many run at once.
         consumer.ReceivedAsync += (_, args) =>
         {
-            subscription.Dispatch(args, handler);
+            subscription.Dispatch(args);
             return Task.CompletedTask;
         };
         await channel.BasicConsumeAsync(queue, autoAck: false, consumerTag: subscription.ConsumerTag, noLocal: false, exclusive: false,
@@ -220,7 +220,10 @@ public sealed class RabbitMqTransport : IMessageTransport
         };
         if (message.Timestamp is { } timestamp) properties.Timestamp = new AmqpTimestamp(timestamp.ToUnixTimeSeconds());
         var slot = _publishChannels.Length == 1 ? 0 : (int)((uint)StringComparer.Ordinal.GetHashCode(message.Key ?? message.MessageId ?? routingKey) % (uint)_publishChannels.Length);
-        var channel = await PublishChannelAsync(slot, cancellationToken).ConfigureAwait(false);
+        // The common case, an open channel, without the lock and the opening machinery.
+        var channel = _publishChannels[slot] is { IsCompletedSuccessfully: true } open && open.Result.IsUsable
+            ? open.Result
+            : await PublishChannelAsync(slot, cancellationToken).ConfigureAwait(false);
         var confirmed = await channel.PublishAsync(exchange, routingKey, properties, message.Body, cancellationToken).ConfigureAwait(false);
         await confirmed.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -382,6 +385,7 @@ public sealed class RabbitMqTransport : IMessageTransport
     {
         private readonly RabbitMqTransport _transport;
         private readonly IChannel _channel;
+        private readonly Func<Delivery, CancellationToken, Task> _handler;
         private readonly CancellationTokenSource _stopping = new();
         private readonly object _gate = new();
         private ChannelGeneration _generation;
@@ -389,10 +393,11 @@ public sealed class RabbitMqTransport : IMessageTransport
         private TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _stopped;
 
-        public Subscription(RabbitMqTransport transport, IChannel channel, string queue)
+        public Subscription(RabbitMqTransport transport, IChannel channel, string queue, Func<Delivery, CancellationToken, Task> handler)
         {
             _transport = transport;
             _channel = channel;
+            _handler = handler;
             Queue = queue;
             ConsumerTag = $"{queue}.{Environment.MachineName}.{Guid.NewGuid():N}";
             _generation = new ChannelGeneration(transport, channel);
@@ -403,7 +408,7 @@ public sealed class RabbitMqTransport : IMessageTransport
 
         public string ConsumerTag { get; }
 
-        public void Dispatch(BasicDeliverEventArgs args, Func<Delivery, CancellationToken, Task> handler)
+        public void Dispatch(BasicDeliverEventArgs args)
         {
             ChannelGeneration generation;
             lock (_gate)
@@ -416,16 +421,17 @@ public sealed class RabbitMqTransport : IMessageTransport
             // The body's memory belongs to the client only until this callback returns: copy it now.
             var delivery = new RabbitDelivery(_channel, generation, args.DeliveryTag, Queue, args.Exchange, args.RoutingKey, args.Redelivered,
                 args.BasicProperties, args.Body.ToArray());
-            _ = Task.Run(() => RunAsync(delivery, handler));
+            // A plain thread-pool work item: no Task, and no execution context of the client's dispatcher carried into the handler.
+            ThreadPool.UnsafeQueueUserWorkItem(static run => _ = run.Subscription.RunAsync(run.Delivery), (Subscription: this, Delivery: (Delivery)delivery), preferLocal: false);
         }
 
-        private async Task RunAsync(Delivery delivery, Func<Delivery, CancellationToken, Task> handler)
+        private async Task RunAsync(Delivery delivery)
         {
             try
             {
                 try
                 {
-                    await handler(delivery, _stopping.Token).ConfigureAwait(false);
+                    await _handler(delivery, _stopping.Token).ConfigureAwait(false);
                 }
                 catch
                 {
@@ -487,8 +493,13 @@ public sealed class RabbitMqTransport : IMessageTransport
 
         private static InboundMessage ToInbound(IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, out IReadOnlyDictionary<string, object?> raw)
         {
-            raw = properties.Headers is { } headers ? ToAmqpTable(headers.AsReadOnly()) : new Dictionary<string, object?>();
-            return new InboundMessage(body, HeaderText.ToStrings(raw), properties.ContentType, properties.MessageId) { MessagingSystem = "rabbitmq" };
+            // A message without headers (the common case) shares one empty table instead of two new dictionaries.
+            raw = properties.Headers is { Count: > 0 } headers ? ToAmqpTable(headers.AsReadOnly()) : NoHeaders;
+            return new InboundMessage(body, raw.Count == 0 ? NoHeaderText : HeaderText.ToStrings(raw), properties.ContentType, properties.MessageId) { MessagingSystem = "rabbitmq" };
         }
+
+        private static readonly IReadOnlyDictionary<string, object?> NoHeaders = new Dictionary<string, object?>().AsReadOnly();
+
+        private static readonly IReadOnlyDictionary<string, string> NoHeaderText = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase).AsReadOnly();
     }
 }
