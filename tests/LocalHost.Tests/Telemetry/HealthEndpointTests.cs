@@ -39,21 +39,12 @@ public sealed class HealthEndpointTests(RabbitMqFixture rabbit, AzuriteFixture a
     [Fact]
     public async Task Ready_while_broker_and_storage_answer_not_ready_while_the_vhost_is_gone_and_ready_again_after_it_returns()
     {
-        var port = IngestionListener.FreePort();
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var port = await StartServeAsync(new Dictionary<string, string?>
         {
             [LocalHostSettingNames.Transport] = "rabbitmq",
             [SettingNames.RabbitMQConnection] = _vhost!.Uri.ToString(),
-            [SettingNames.TableStorage] = azurite.ConnectionString,
-            [SettingNames.TableNamePrefix] = "h" + Guid.NewGuid().ToString("N")[..10],
-            ["LocalHost:Operations:HealthPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["LocalHost:Operations:ProbeTimeout"] = "00:00:02",
         });
-        builder.Services.AddLocalHost(builder.Configuration);
-        builder.Services.AddWorkerTelemetry(builder.Configuration, operations: true);
-        _host = builder.Build();
-        await _host.StartAsync();
         var health = new Uri($"http://127.0.0.1:{port}/");
 
         Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync(new Uri(health, "healthz"))).StatusCode);
@@ -80,21 +71,12 @@ public sealed class HealthEndpointTests(RabbitMqFixture rabbit, AzuriteFixture a
         using var kafka = KafkaMockCluster.StartMock(brokers: 1);
         kafka.CreateTopic(Destinations.MesTopic, 2);
         kafka.CreateTopic(Destinations.MesDeadLetterTopic, 1);
-        var port = IngestionListener.FreePort();
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var port = await StartServeAsync(new Dictionary<string, string?>
         {
             [LocalHostSettingNames.Transport] = "inmemory",
             [SettingNames.KafkaBrokers] = kafka.BootstrapServers,
-            [SettingNames.TableStorage] = azurite.ConnectionString,
-            [SettingNames.TableNamePrefix] = "h" + Guid.NewGuid().ToString("N")[..10],
-            ["LocalHost:Operations:HealthPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["LocalHost:Operations:ProbeTimeout"] = "00:00:05",
         });
-        builder.Services.AddLocalHost(builder.Configuration);
-        builder.Services.AddWorkerTelemetry(builder.Configuration, operations: true);
-        _host = builder.Build();
-        await _host.StartAsync();
         var readyz = new Uri($"http://127.0.0.1:{port}/readyz");
 
         // Each MES action's consumer group is asked for its lag on mes-events (a topic is not a queue: this was a 503 for ever).
@@ -124,6 +106,22 @@ public sealed class HealthEndpointTests(RabbitMqFixture rabbit, AzuriteFixture a
         Assert.Contains("LocalHost__Operations__HealthPort", refused.Message, StringComparison.Ordinal);
         Assert.Null(endpoint.Address);
         await endpoint.StopAsync(CancellationToken.None); // was an ObjectDisposedException from the listener that never started
+    }
+
+    /// <summary>The worker as <c>serve</c> runs it with its health endpoint, on Azurite under a table prefix of its own; returns the port.</summary>
+    private async Task<int> StartServeAsync(Dictionary<string, string?> settings)
+    {
+        var port = IngestionListener.FreePort();
+        settings[SettingNames.TableStorage] = azurite.ConnectionString;
+        settings[SettingNames.TableNamePrefix] = "h" + Guid.NewGuid().ToString("N")[..10];
+        settings["LocalHost:Operations:HealthPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddLocalHost(builder.Configuration);
+        builder.Services.AddWorkerTelemetry(builder.Configuration, operations: true);
+        _host = builder.Build();
+        await _host.StartAsync();
+        return port;
     }
 
     private async Task<string> WaitForAsync(Uri uri, HttpStatusCode status)
