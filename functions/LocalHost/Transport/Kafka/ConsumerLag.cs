@@ -10,6 +10,9 @@ namespace EventProcessors.LocalHost.Transport.Kafka;
 /// </summary>
 internal static class ConsumerLag
 {
+    /// <summary>How long one admin request for offsets or metadata may take before the cluster counts as unreachable.</summary>
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
+
     public static async Task<IReadOnlyDictionary<TopicPartition, long>> QueryAsync(IAdminClient admin, string group, IReadOnlyList<TopicPartition> partitions,
         AutoOffsetReset reset, TimeSpan timeout)
     {

@@ -310,7 +310,7 @@ internal sealed class KafkaSubscription : ISubscription
     }
 
     /// <summary>How long one lag query may take; the next starts only after it answered or timed out.</summary>
-    private static readonly TimeSpan LagTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan LagTimeout = ConsumerLag.RequestTimeout;
 
     private void ForgetLag(TopicPartition partition) => BacklogTelemetry.ForgetConsumerLag(Queue, partition.Topic, partition.Partition.Value);
 

@@ -204,7 +204,7 @@ public sealed class KafkaTransport : IMessageTransport
     }
 
     private static readonly TimeSpan PartitionsRefresh = TimeSpan.FromMinutes(1);
-    private static readonly TimeSpan AdminTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan AdminTimeout = ConsumerLag.RequestTimeout;
 
     /// <summary>Drops every consumer as a killed process would (see <see cref="KafkaSubscription.AbortAsync"/>): nothing more is committed.</summary>
     public async Task AbortAsync()
