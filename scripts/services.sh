@@ -16,18 +16,39 @@ wait_port() { # port seconds name
   log "$3 did not open port $1 within $2 s"; return 1
 }
 
+# The node can be up with its 'rabbit' application stopped (5672 closed, every command failing with "requires the 'rabbit'
+# app to be running"): say why from its log, start the application again, and restart the node if that does not work.
+rabbit_running() { [ "$(timeout 30 rabbitmqctl -q eval 'rabbit:is_running().' 2>/dev/null | tail -1)" = true ]; }
+
+heal_rabbitmq() {
+  log "the RabbitMQ node is up but its application is not running; the end of its log:"
+  tail -n 25 "/var/log/rabbitmq/rabbit@$(hostname -s).log" 2>/dev/null | cut -c1-300 >&2 || true
+  timeout 120 rabbitmqctl start_app >/dev/null 2>&1 || true
+  timeout 120 rabbitmqctl await_startup >/dev/null 2>&1 || true
+  rabbit_running && { log "RabbitMQ application started again"; return 0; }
+  log "restarting the RabbitMQ node"
+  timeout 60 rabbitmqctl stop >/dev/null 2>&1 || pkill -9 -f 'beam.*rabbit@' || true
+  for _ in $(seq 1 50); do port_open 5672 || break; sleep 0.2; done
+  rabbitmq-server -detached >/dev/null 2>&1 || true
+  wait_port 5672 60 RabbitMQ
+  timeout 120 rabbitmqctl await_startup >/dev/null 2>&1 || true
+  rabbit_running || { log "RabbitMQ did not come back"; return 1; }
+}
+
 ensure_rabbitmq() {
-  if port_open 5672; then log "RabbitMQ already listening on 5672"; return; fi
+  if rabbit_running; then log "RabbitMQ already running on 5672"; return; fi
   if ! command -v rabbitmq-server >/dev/null 2>&1; then
     log "installing rabbitmq-server (apt)"
     apt-get update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server >/dev/null
   fi
+  if timeout 30 rabbitmqctl -q ping >/dev/null 2>&1; then heal_rabbitmq; return; fi
   log "starting RabbitMQ"
   rabbitmq-server -detached >/dev/null 2>&1 || true
   wait_port 5672 60 RabbitMQ
   # The port opens before the broker accepts work; wait until it reports itself running.
   timeout 60 rabbitmqctl await_startup >/dev/null 2>&1 || true
+  rabbit_running || heal_rabbitmq
 }
 
 ensure_azurite() {

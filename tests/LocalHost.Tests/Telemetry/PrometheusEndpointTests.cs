@@ -13,10 +13,19 @@ using C = EventProcessors.Contracts.EventTypes.Collector;
 
 namespace EventProcessors.LocalHost.Tests.Telemetry;
 
+/// <summary>Tests asserting exact counts of the process-wide <c>EventProcessors</c> Meter: run after the others, one at a time.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessWideMetricsCollection
+{
+    public const string Name = "Process-wide metrics";
+}
+
 /// <summary>
 /// The optional Prometheus scrape endpoint of <c>serve</c> (<c>LocalHost:Operations:PrometheusPort</c>), scraped over HTTP while
 /// the worker (embedded broker and tables) handles an order-to-cash start and a misrouted message of a type outside the catalog.
+/// Its counts are exact, and the product's Meter is process-wide: it runs alone, not beside tests whose actions it would count.
 /// </summary>
+[Collection(ProcessWideMetricsCollection.Name)]
 public sealed partial class PrometheusEndpointTests : IAsyncDisposable
 {
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
