@@ -4,7 +4,7 @@ namespace EventProcessors.Bench.Contenders;
 
 /// <summary>
 /// <c>bench contender &lt;name&gt; --uri ... --prefetch n</c>: one contender in this (child) process, until a line arrives on standard
-/// input or it closes. What each does per message is the same hop: consume <c>order.confirmed</c>, publish one confirmed
+/// input or it closes (a line <c>heap</c> asks it for its live heap instead). What each does per message is the same hop: consume <c>order.confirmed</c>, publish one confirmed
 /// follow-on, acknowledge after the confirm.
 /// </summary>
 public static class ContenderHost
@@ -15,7 +15,9 @@ public static class ContenderHost
         using var stop = new CancellationTokenSource();
         _ = Task.Run(async () =>
         {
-            await Console.In.ReadLineAsync();
+            // "heap" asks for the live heap (what a full compacting collection leaves); any other line, or the input closing, stops.
+            while (await Console.In.ReadLineAsync() == ChildProcess.LiveHeapRequest)
+                Console.WriteLine(ChildProcess.LiveHeapReply + GC.GetTotalMemory(forceFullCollection: true).ToString(System.Globalization.CultureInfo.InvariantCulture));
             await stop.CancelAsync();
         });
         var prefetch = args.Int("prefetch", 64);

@@ -10,8 +10,11 @@ namespace EventProcessors.Bench.Harness;
 public sealed class ChildProcess : IAsyncDisposable
 {
     private readonly Process _process;
+    internal const string LiveHeapRequest = "heap";
+    internal const string LiveHeapReply = "live-heap ";
     private readonly Queue<string> _tail = new();
     private readonly string _name;
+    private TaskCompletionSource<long>? _liveHeap;
 
     private ChildProcess(Process process, string name)
     {
@@ -74,6 +77,19 @@ public sealed class ChildProcess : IAsyncDisposable
         return new ChildProcess(Process.Start(start) ?? throw new BenchFailure($"{name} did not start."), name);
     }
 
+    /// <summary>
+    /// The bytes its objects hold after a full compacting collection (in-process contenders only): what it keeps, apart from
+    /// the memory the GC keeps around for allocations to come, which RSS also counts.
+    /// </summary>
+    public async Task<long> LiveHeapAsync(TimeSpan timeout)
+    {
+        var reply = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _liveHeap, reply);
+        await _process.StandardInput.WriteLineAsync(LiveHeapRequest);
+        await _process.StandardInput.FlushAsync();
+        return await reply.Task.WaitAsync(timeout);
+    }
+
     public void ThrowIfExited()
     {
         if (_process.HasExited) throw new BenchFailure($"{_name} exited ({_process.ExitCode}) mid-run:\n{Tail}");
@@ -121,6 +137,11 @@ public sealed class ChildProcess : IAsyncDisposable
     private void Keep(string? line)
     {
         if (line is null) return;
+        if (line.StartsWith(LiveHeapReply, StringComparison.Ordinal) && long.TryParse(line.AsSpan(LiveHeapReply.Length), System.Globalization.CultureInfo.InvariantCulture, out var bytes))
+        {
+            Interlocked.Exchange(ref _liveHeap, null)?.TrySetResult(bytes);
+            return;
+        }
         lock (_tail)
         {
             _tail.Enqueue(line);

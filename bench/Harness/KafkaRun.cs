@@ -9,14 +9,15 @@ namespace EventProcessors.Bench.Harness;
 
 /// <summary>
 /// One contender, one run on Kafka: a fresh librdkafka mock cluster in this (the harness's) process, so its CPU is not the contender's,
-/// with the platform's topics; <c>messages</c> <c>work-order.created</c> records pre-loaded on <c>mes-events</c>; the contender in a child
+/// with the platform's topics; <c>warmUp</c> + <c>measured</c> <c>work-order.created</c> records pre-loaded (the warm-up timed apart) on <c>mes-events</c>; the contender in a child
 /// process until one follow-on per record is on the topic; then the checks: the hop's consumer group committed to the end of every
 /// partition, nothing dead-lettered, exactly one follow-on per record.
 /// </summary>
 public static class KafkaRun
 {
-    public static async Task<RunResult> RunAsync(string contender, int messages, int prefetch)
+    public static async Task<RunResult> RunAsync(string contender, int measured, int prefetch, int warmUp = 0)
     {
+        var messages = warmUp + measured;
         using var cluster = KafkaMockCluster.StartMock(brokers: 1);
         var topics = KafkaTopics.For(new KafkaOptions { BootstrapServers = cluster.BootstrapServers });
         foreach (var topic in topics) cluster.CreateTopic(topic.Name, topic.Partitions);
@@ -37,7 +38,7 @@ public static class KafkaRun
 
         await using var child = ChildProcess.Start(contender, [contender, "--kafka", cluster.BootstrapServers, "--prefetch", prefetch.ToString(System.Globalization.CultureInfo.InvariantCulture), "--run", run]);
         // The clock starts at the first follow-on: the run's first produce is a few milliseconds after its first record was read.
-        var result = await FollowOnWatch.MeasureAsync(child, contender, prefetch, messages,
+        var result = await FollowOnWatch.MeasureAsync(child, contender, prefetch, warmUp, measured,
             () => Task.FromResult(Records(mes) > messages), () => Task.FromResult(Records(mes) - messages));
 
         // The group passes over the follow-ons too; drained means committed to the end of every partition (commits trail by an interval).

@@ -8,20 +8,21 @@ namespace EventProcessors.Bench.Harness;
 
 /// <summary>
 /// One contender, one run on RabbitMQ: a virtual host of its own with the worker's topology (so every contender meets the same
-/// durable quorum queue <c>delivery.create-note</c>), <c>messages</c> pre-loaded, the contender started in a child process, the
+/// durable quorum queue <c>delivery.create-note</c>), <c>warmUp</c> + <c>messages</c> pre-loaded (the warm-up first, timed apart), the contender started in a child process, the
 /// broker polled until every follow-on is there, then the checks that the run really drained: input queue empty, nothing
 /// unacknowledged, nothing dead-lettered, exactly one follow-on per message.
 /// </summary>
 public static class RabbitRun
 {
-    public static async Task<RunResult> RunAsync(RabbitMqFixture broker, string contender, int messages, int prefetch, bool audit = false,
+    public static async Task<RunResult> RunAsync(RabbitMqFixture broker, string contender, int messages, int prefetch, int warmUp = 0, bool audit = false,
         IReadOnlyList<string>? extraArguments = null)
     {
         await using var vhost = await broker.CreateVirtualHostAsync("bench");
         var run = Guid.NewGuid().ToString("N")[..8];
         await PrepareAsync(vhost.Uri, audit);
         await using var connection = await new ConnectionFactory { Uri = vhost.Uri, ClientProvidedName = "bench-harness" }.CreateConnectionAsync();
-        await PreloadAsync(connection, run, 0, messages);
+        var total = warmUp + messages;
+        await PreloadAsync(connection, run, 0, total);
 
         await using var poll = await connection.CreateChannelAsync();
         string[] common = ["--uri", vhost.Uri.ToString(), "--prefetch", prefetch.ToString(System.Globalization.CultureInfo.InvariantCulture)];
@@ -31,13 +32,13 @@ public static class RabbitRun
             : ChildProcess.Start(contender, [contender, .. common, "--audit", audit ? "true" : "false", "--run", run, .. extraArguments ?? []]);
 
         // The clock (and the contender's CPU) starts when the first message leaves the queue.
-        var result = await FollowOnWatch.MeasureAsync(child, contender, prefetch, messages,
-            async () => (await poll.QueueDeclarePassiveAsync(Messages.InputQueue)).MessageCount < messages,
+        var result = await FollowOnWatch.MeasureAsync(child, contender, prefetch, warmUp, messages,
+            async () => (await poll.QueueDeclarePassiveAsync(Messages.InputQueue)).MessageCount < total,
             async () => (await poll.QueueDeclarePassiveAsync(Messages.FollowOnQueue)).MessageCount);
 
         var exit = await child.StopAsync(TimeSpan.FromSeconds(60));
         if (exit != 0) throw new BenchFailure($"{contender} exited with {exit}:\n{child.Tail}");
-        await VerifyDrainedAsync(poll, contender, messages, audit, child.Tail);
+        await VerifyDrainedAsync(poll, contender, total, audit, child.Tail);
         return result;
     }
 
