@@ -65,12 +65,13 @@ public static class SoakBench
             }
             if (clock.Elapsed >= nextSample)
             {
-                var live = await child.LiveHeapAsync(TimeSpan.FromSeconds(30)) / (1024.0 * 1024.0);
+                var heap = await child.LiveHeapAsync(TimeSpan.FromSeconds(30));
+                var (live, committed) = (heap.Live / (1024.0 * 1024.0), heap.Committed / (1024.0 * 1024.0));
                 var (anon, code, files) = Resident(child.Pid);
                 var sample = (clock.Elapsed.TotalSeconds, Interlocked.Read(ref handled), child.Rss / (1024.0 * 1024.0), anon, live);
                 samples.Add(sample);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {sample.Item1,6:F0} s  {sample.Item2,8:N0} handled  live heap {live,5:F1} MB  RSS {sample.Item3,6:F1} MB (anonymous {anon,5:F1}, JIT code {code,4:F1}, files {files,4:F1})  (load {ProcessStats.LoadAverage()})"));
+                    $"  {sample.Item1,6:F0} s  {sample.Item2,8:N0} handled  live heap {live,5:F1} MB (GC committed {committed,5:F1})  RSS {sample.Item3,6:F1} MB (anonymous {anon,5:F1}, JIT code {code,4:F1}, files {files,4:F1})  (load {ProcessStats.LoadAverage()})"));
                 nextSample += sampleEvery;
             }
             await Task.Delay(100);

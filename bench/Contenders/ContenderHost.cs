@@ -15,9 +15,13 @@ public static class ContenderHost
         using var stop = new CancellationTokenSource();
         _ = Task.Run(async () =>
         {
-            // "heap" asks for the live heap (what a full compacting collection leaves); any other line, or the input closing, stops.
+            // "heap" asks for the live heap (what a full compacting collection leaves) and what the GC keeps committed beside it;
+            // any other line, or the input closing, stops.
             while (await Console.In.ReadLineAsync() == ChildProcess.LiveHeapRequest)
-                Console.WriteLine(ChildProcess.LiveHeapReply + GC.GetTotalMemory(forceFullCollection: true).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            {
+                var live = GC.GetTotalMemory(forceFullCollection: true);
+                Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{ChildProcess.LiveHeapReply}{live} {GC.GetGCMemoryInfo().TotalCommittedBytes}"));
+            }
             await stop.CancelAsync();
         });
         var prefetch = args.Int("prefetch", 64);

@@ -14,7 +14,7 @@ public sealed class ChildProcess : IAsyncDisposable
     internal const string LiveHeapReply = "live-heap ";
     private readonly Queue<string> _tail = new();
     private readonly string _name;
-    private TaskCompletionSource<long>? _liveHeap;
+    private TaskCompletionSource<(long Live, long Committed)>? _liveHeap;
 
     private ChildProcess(Process process, string name)
     {
@@ -78,12 +78,12 @@ public sealed class ChildProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// The bytes its objects hold after a full compacting collection (in-process contenders only): what it keeps, apart from
-    /// the memory the GC keeps around for allocations to come, which RSS also counts.
+    /// The bytes its objects hold after a full compacting collection (in-process contenders only), and the bytes the GC keeps
+    /// committed then: what it keeps, and the room kept for allocations to come, which RSS counts as well.
     /// </summary>
-    public async Task<long> LiveHeapAsync(TimeSpan timeout)
+    public async Task<(long Live, long Committed)> LiveHeapAsync(TimeSpan timeout)
     {
-        var reply = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reply = new TaskCompletionSource<(long, long)>(TaskCreationOptions.RunContinuationsAsynchronously);
         Volatile.Write(ref _liveHeap, reply);
         await _process.StandardInput.WriteLineAsync(LiveHeapRequest);
         await _process.StandardInput.FlushAsync();
@@ -137,9 +137,10 @@ public sealed class ChildProcess : IAsyncDisposable
     private void Keep(string? line)
     {
         if (line is null) return;
-        if (line.StartsWith(LiveHeapReply, StringComparison.Ordinal) && long.TryParse(line.AsSpan(LiveHeapReply.Length), System.Globalization.CultureInfo.InvariantCulture, out var bytes))
+        if (line.StartsWith(LiveHeapReply, StringComparison.Ordinal) && line[LiveHeapReply.Length..].Split(' ') is [var live, var committed])
         {
-            Interlocked.Exchange(ref _liveHeap, null)?.TrySetResult(bytes);
+            Interlocked.Exchange(ref _liveHeap, null)?.TrySetResult((long.Parse(live, System.Globalization.CultureInfo.InvariantCulture),
+                long.Parse(committed, System.Globalization.CultureInfo.InvariantCulture)));
             return;
         }
         lock (_tail)
