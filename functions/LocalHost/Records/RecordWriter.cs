@@ -66,7 +66,8 @@ public sealed class RecordWriter(ITableServiceClient tables)
             JsonValueKind.True => true,
             JsonValueKind.False => false,
             // decimal (money, quantities) and unknown numbers: the exact digits, as text.
-            JsonValueKind.Number when type is null && value.TryGetInt64(out var whole) && !value.GetRawText().Contains('.') => whole,
+            // TryGetInt64 takes only an integer literal (not 5.0 nor 5e0), so the exact digits are kept for those.
+            JsonValueKind.Number when type is null && value.TryGetInt64(out var whole) => whole,
             JsonValueKind.Number => value.GetRawText(),
             _ => value.GetRawText(),
         };
