@@ -3,6 +3,7 @@ using System.CommandLine;
 using EventProcessors.LocalHost.DeadLetters;
 using EventProcessors.LocalHost.Demo;
 using EventProcessors.LocalHost.Hosting;
+using EventProcessors.LocalHost.Timeline;
 using EventProcessors.LocalHost.Transport;
 using EventProcessors.LocalHost.Transport.Kafka;
 using EventProcessors.LocalHost.Transport.RabbitMq;
@@ -11,6 +12,7 @@ using EventProcessors.Processing.Actions;
 using EventProcessors.Processing.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client.Exceptions;
@@ -162,6 +164,9 @@ public static class LocalHostCli
         builder.Configuration.AddConfiguration(configuration);
         builder.Logging.ClearProviders().AddSimpleConsole(o => { o.SingleLine = true; o.IncludeScopes = false; });
         builder.Services.AddLocalHost(builder.Configuration);
+        // Nothing shows a serving worker's timeline (the demo prints its own, tests read their host's): it records none, rather
+        // than keeping the last few thousand deliveries' entries for no reader.
+        builder.Services.RemoveAll<ITimelineObserver>();
         builder.Services.AddWorkerTelemetry(builder.Configuration, operations: true);
         var drain = builder.Configuration.GetSection(WorkerOptions.SectionName).Get<WorkerOptions>()?.DrainTimeout ?? new WorkerOptions().DrainTimeout;
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = drain + TimeSpan.FromSeconds(10));

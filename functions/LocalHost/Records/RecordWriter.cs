@@ -44,16 +44,16 @@ public sealed class RecordWriter(ITableServiceClient tables)
         var types = RecordKeys.ColumnTypes(record.Table);
         foreach (var column in record.Row.EnumerateObject())
         {
-            // A NULL column is no property, as Table Storage keeps no nulls.
-            if (ToProperty(column.Value, types?.GetValueOrDefault(column.Name)) is { } value) entity[column.Name] = value;
+            // A NULL column is no property, as Table Storage keeps no nulls. (Each Name is a new string: read it once.)
+            var name = column.Name;
+            if (ToProperty(column.Value, types?.GetValueOrDefault(name)) is { } value) entity[name] = value;
         }
         return entity;
     }
 
-    private static object? ToProperty(JsonElement value, Type? declared)
+    private static object? ToProperty(JsonElement value, Type? type)
     {
         if (value.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined) return null;
-        var type = declared is null ? null : Nullable.GetUnderlyingType(declared) ?? declared;
         if (type == typeof(int) && value.TryGetInt32(out var i)) return i;
         if (type == typeof(long) && value.TryGetInt64(out var l)) return l;
         if (type == typeof(double) && value.TryGetDouble(out var d)) return d;
@@ -66,7 +66,8 @@ public sealed class RecordWriter(ITableServiceClient tables)
             JsonValueKind.True => true,
             JsonValueKind.False => false,
             // decimal (money, quantities) and unknown numbers: the exact digits, as text.
-            JsonValueKind.Number when type is null && value.TryGetInt64(out var whole) && !value.GetRawText().Contains('.') => whole,
+            // TryGetInt64 takes only an integer literal (not 5.0 nor 5e0), so the exact digits are kept for those.
+            JsonValueKind.Number when type is null && value.TryGetInt64(out var whole) => whole,
             JsonValueKind.Number => value.GetRawText(),
             _ => value.GetRawText(),
         };
@@ -95,15 +96,20 @@ public static partial class RecordKeys
     public static (string PartitionKey, string RowKey) For(OutcomeRecord record)
     {
         var columns = KeyColumns(record.Table) ?? [FirstColumn(record)];
-        var values = columns.Select(c => KeyValue(record, c)).ToArray();
-        var rowKey = values.Length == 1 ? StorageKeys.Escape(values[0]) : StorageKeys.Join(values[1..]);
-        return (StorageKeys.Escape(values[0]), rowKey);
+        var partitionKey = StorageKeys.Escape(KeyValue(record, columns[0]));
+        if (columns.Length == 1) return (partitionKey, partitionKey);
+        var rest = new string[columns.Length - 1];
+        for (var i = 1; i < columns.Length; i++) rest[i - 1] = KeyValue(record, columns[i]);
+        return (partitionKey, StorageKeys.Join(rest));
     }
 
     /// <summary>The primary key columns schema.sql declares for <paramref name="table"/>, or null if it does not know the table.</summary>
     public static string[]? KeyColumns(string table) => PrimaryKeys.Value.GetValueOrDefault(table);
 
-    /// <summary>The CLR property types of <paramref name="table"/>'s record type (a <see cref="SqlTableAttribute"/> type in a loaded assembly).</summary>
+    /// <summary>
+    /// The CLR property types of <paramref name="table"/>'s record type (a <see cref="SqlTableAttribute"/> type in a loaded assembly),
+    /// nullable ones as their underlying type (a NULL column is no property anyway).
+    /// </summary>
     public static IReadOnlyDictionary<string, Type>? ColumnTypes(string table) => RecordTypes.GetOrAdd(table, FindRecordType);
 
     private static string FirstColumn(OutcomeRecord record) =>
@@ -154,7 +160,7 @@ public static partial class RecordKeys
             catch (ReflectionTypeLoadException e) { types = e.Types.OfType<Type>().ToArray(); }
             foreach (var type in types)
                 if (type.GetCustomAttribute<SqlTableAttribute>() is { } attribute && attribute.Name == table)
-                    return type.GetProperties().ToDictionary(p => p.Name, p => p.PropertyType, StringComparer.Ordinal);
+                    return type.GetProperties().ToDictionary(p => p.Name, p => Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType, StringComparer.Ordinal);
         }
         return null;
     }

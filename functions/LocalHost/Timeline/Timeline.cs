@@ -54,6 +54,9 @@ public sealed class CompositeTimelineObserver(IEnumerable<ITimelineObserver> obs
 {
     private readonly ITimelineObserver[] _observers = observers.ToArray();
 
+    /// <summary>Whether anyone watches; a worker watched by no one makes no entries for its deliveries.</summary>
+    public bool IsWatched => _observers.Length > 0;
+
     public void Record(TimelineEntry entry)
     {
         foreach (var observer in _observers) observer.Record(entry);

@@ -75,11 +75,19 @@ public sealed record OutboundMessage(
         e.ToJsonBytes(),
         CloudEvent.JsonContentType,
         e.Id,
-        Headers: MessageTracing.TraceHeaders(publish, e).ToDictionary(h => h.Key, h => (object?)h.Value, StringComparer.Ordinal) is { Count: > 0 } trace ? trace : null,
+        Headers: TraceHeaders(publish, e),
         CorrelationId: e.CorrelationId,
         Type: e.Type,
         Timestamp: e.Time,
         Key: e.PartitionKey ?? e.Subject ?? e.Id);
+
+    /// <summary>The trace headers as AMQP application headers; null, and no dictionary made, when there is no trace context to carry.</summary>
+    private static Dictionary<string, object?>? TraceHeaders(System.Diagnostics.Activity? publish, CloudEvent e)
+    {
+        Dictionary<string, object?>? headers = null;
+        foreach (var (key, value) in MessageTracing.TraceHeaders(publish, e)) (headers ??= new(2, StringComparer.Ordinal))[key] = value;
+        return headers;
+    }
 }
 
 /// <summary>

@@ -37,6 +37,8 @@ public sealed class ActionWorker
     private readonly IMessageTransport _transport;
     private readonly RecordWriter _records;
     private readonly ITimelineObserver _observer;
+    // Every delivery makes three entries (received, verdict with its summary, published): not worth making when nobody watches.
+    private readonly bool _watched;
     private readonly OutageGate _gate;
     private readonly WorkerOptions _options;
     private readonly TimeProvider _time;
@@ -52,6 +54,7 @@ public sealed class ActionWorker
         _transport = transport;
         _records = records;
         _observer = observer;
+        _watched = observer is not CompositeTimelineObserver { IsWatched: false };
         _options = options;
         _time = time;
         _logger = logger;
@@ -82,8 +85,9 @@ public sealed class ActionWorker
 
     private async Task HandleCoreAsync(Delivery delivery, CancellationToken stopping)
     {
-        _observer.Record(new TimelineEntry(_time.GetUtcNow(), TimelineKind.Received, Consumer.Name, delivery.Message.MessageId, delivery.RoutingKey,
-            Detail: delivery.Redelivered ? "redelivered" : null));
+        if (_watched)
+            _observer.Record(new TimelineEntry(_time.GetUtcNow(), TimelineKind.Received, Consumer.Name, delivery.Message.MessageId, delivery.RoutingKey,
+                Detail: delivery.Redelivered ? "redelivered" : null));
         DateTimeOffset? heldSince = null;
         while (true)
         {
@@ -221,15 +225,16 @@ public sealed class ActionWorker
         {
             case ProcessingStatus.Completed:
             case ProcessingStatus.Duplicate:
-                _observer.Record(TimelineEntries.For(result.Status == ProcessingStatus.Completed ? TimelineKind.Completed : TimelineKind.Duplicate,
-                    Consumer.Name, e, _time, result.AlreadyPublished ? "outcome already published" : Summary(result.Outcome), attempts));
+                if (_watched)
+                    _observer.Record(TimelineEntries.For(result.Status == ProcessingStatus.Completed ? TimelineKind.Completed : TimelineKind.Duplicate,
+                        Consumer.Name, e, _time, result.AlreadyPublished ? "outcome already published" : Summary(result.Outcome), attempts));
                 if (result.ShouldPublish)
                 {
                     await _records.WriteAsync(result.Outcome.Records, stopping).ConfigureAwait(false);
                     foreach (var followOn in result.Outcome.Events)
                     {
                         await PublishAsync(followOn, stopping).ConfigureAwait(false);
-                        _observer.Record(TimelineEntries.For(TimelineKind.Published, Consumer.Name, followOn, _time, exchange: Exchange));
+                        if (_watched) _observer.Record(TimelineEntries.For(TimelineKind.Published, Consumer.Name, followOn, _time, exchange: Exchange));
                     }
                     await _pipeline.ConfirmPublishedAsync(result, stopping).ConfigureAwait(false);
                 }

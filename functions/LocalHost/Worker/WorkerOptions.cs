@@ -56,7 +56,8 @@ public sealed class WorkerOptions
 
     /// <summary>
     /// Entries the in-process timeline keeps (every delivery, verdict and publish; the demo prints it, tests read it); older
-    /// ones are dropped, so a serving worker's memory stays flat. Default <see cref="Timeline.TimelineRecorder.DefaultCapacity"/>.
+    /// ones are dropped, so a long-running host's memory stays flat (<c>serve</c> records none: nothing shows it). Default
+    /// <see cref="Timeline.TimelineRecorder.DefaultCapacity"/>.
     /// </summary>
     public int TimelineCapacity { get; set; } = Timeline.TimelineRecorder.DefaultCapacity;
 

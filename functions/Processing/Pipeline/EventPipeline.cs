@@ -216,6 +216,8 @@ public sealed class EventPipeline
     /// </summary>
     private void Log(ConsumerDefinition consumer, ProcessingResult result)
     {
+        // Without the check, every message would box its counts into a params array for a line nobody writes.
+        if (result.Status is ProcessingStatus.Completed or ProcessingStatus.Duplicate && !_logger.IsEnabled(LogLevel.Debug)) return;
         switch (result.Status)
         {
             case ProcessingStatus.Completed:

@@ -41,19 +41,28 @@ public static class TelemetrySetup
     public static IOpenTelemetryBuilder AddEventProcessorsTelemetry(this IServiceCollection services, IConfiguration configuration, TelemetryHost host,
         Action<AzureMonitorExporterOptions>? azureMonitor = null)
     {
-        AppContext.SetSwitch("Azure.Experimental.EnableActivitySource", true);
+        var connectionString = configuration[ConnectionStringSetting];
+        var endpoint = configuration[OtlpEndpointSetting];
         var builder = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource
                 .AddService(ServiceName(configuration, host), ServiceNamespace, Version, autoGenerateServiceInstanceId: false, Instance(configuration))
-                .AddAttributes([new(HostKindAttribute, HostKind(host))]))
-            .WithTracing(tracing => tracing.AddSource(ProcessingTelemetry.Name, AzureSdkSources))
+                .AddAttributes([new(HostKindAttribute, HostKind(host))]));
+        // Spans only when they go somewhere: a tracer provider without an exporter would still listen, and every message
+        // would make its consumer and producer spans (and the Azure SDK its own) for nothing. Follow-ons then carry the
+        // event's own trace context, so a trace stays one trace across a hop that exports nothing.
+        if (connectionString is { Length: > 0 } || endpoint is { Length: > 0 })
+        {
+            AppContext.SetSwitch("Azure.Experimental.EnableActivitySource", true);
+            builder.WithTracing(tracing => tracing.AddSource(ProcessingTelemetry.Name, AzureSdkSources));
+        }
+        builder
             .WithMetrics(metrics => metrics.AddMeter(ProcessingTelemetry.Name))
             .WithLogging(configureBuilder: null, options =>
             {
                 options.IncludeScopes = true;
                 options.IncludeFormattedMessage = true;
             });
-        if (configuration[ConnectionStringSetting] is { Length: > 0 } connectionString)
+        if (connectionString is { Length: > 0 })
         {
             builder.UseAzureMonitorExporter(options =>
             {
@@ -61,7 +70,7 @@ public static class TelemetrySetup
                 azureMonitor?.Invoke(options);
             });
         }
-        if (configuration[OtlpEndpointSetting] is { Length: > 0 } endpoint)
+        if (endpoint is { Length: > 0 })
         {
             // The base endpoint as the OTLP spec defines it; the exporter appends /v1/traces, /v1/metrics, /v1/logs for HTTP.
             var protocol = configuration[OtlpProtocolSetting] is "http/protobuf" ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
