@@ -42,7 +42,7 @@ public sealed class EntityStore<TRoot>(ITableServiceClient tables, string tableN
 {
     /// <summary>The row key of an entity's own document.</summary>
     public const string DocumentRow = "doc";
-    private const int MaxConflictRetries = 10;
+    internal const int MaxConflictRetries = 10;
 
     public StateTable Table { get; } = new(tables, tableName);
 

@@ -25,4 +25,24 @@ public sealed class StateStoreTests
         Assert.Null(await store.GetAsync("tenant-a", "P-1"));
         Assert.Equal("Bracket, other tenant", (await store.GetAsync("tenant-b", "P-1"))!.Value.Description);
     }
+
+    [Fact]
+    public async Task AddOrGet_inserts_a_new_document_in_one_request_and_returns_the_stored_one_when_it_exists()
+    {
+        var tables = new CountingTables(new InMemoryTableServiceClient());
+        var store = new StateStore<Part>(tables, "Parts");
+        await store.PutAsync("tenant-b", "P-1", new Part("P-1", "Bracket, other tenant"));
+        tables.Reset();
+
+        var first = await store.AddOrGetAsync("tenant-a", "P-1", new Part("P-1", "Bracket"));
+        Assert.Equal("Bracket", first.Description);
+        Assert.Equal(1, tables.Requests);
+
+        tables.Reset();
+        var second = await store.AddOrGetAsync("tenant-a", "P-1", new Part("P-1", "Bracket, re-sent"));
+        Assert.Equal("Bracket", second.Description);
+        Assert.Equal(2, tables.Requests);
+        Assert.Equal("Bracket", (await store.GetAsync("tenant-a", "P-1"))!.Value.Description);
+        Assert.Equal("Bracket, other tenant", (await store.GetAsync("tenant-b", "P-1"))!.Value.Description);
+    }
 }

@@ -34,8 +34,8 @@ public sealed class DocumentOrigins(ITableServiceClient tables)
     public async Task<(OriginClaim Claim, DocumentOrigin Origin)> ClaimAsync(
         string tenant, string kind, string sourceId, DocumentOrigin candidate, CancellationToken cancellationToken)
     {
-        var origin = await _store.UpdateAsync(tenant, $"{kind}/{sourceId}",
-            current => current is null ? (candidate, candidate) : (null, current), cancellationToken).ConfigureAwait(false);
+        // Insert first: almost every claim is a new source, which then costs one operation instead of a read and an insert.
+        var origin = await _store.AddOrGetAsync(tenant, $"{kind}/{sourceId}", candidate, cancellationToken).ConfigureAwait(false);
         var claim = origin.EventId == candidate.EventId ? OriginClaim.Owner
             : origin.DocumentId == candidate.DocumentId ? OriginClaim.AlreadyCreated
             : OriginClaim.Conflict;
