@@ -194,7 +194,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
     {
         var (partitionKey, rowKey) = Locate(claim.Key);
         var now = _time.GetUtcNow();
-        var update = new TableEntity(partitionKey, rowKey)
+        var update = new TableRow(partitionKey, rowKey)
         {
             [Fields.Status] = nameof(IdempotencyStatus.Completed),
             [Fields.LeaseExpiresAt] = now,
@@ -236,7 +236,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
     public Task ReleaseAsync(IdempotencyClaim claim, string error, CancellationToken cancellationToken = default)
     {
         var (partitionKey, rowKey) = Locate(claim.Key);
-        return UpdateIfStillOwnedAsync(claim, new TableEntity(partitionKey, rowKey)
+        return UpdateIfStillOwnedAsync(claim, new TableRow(partitionKey, rowKey, capacity: 3)
         {
             [Fields.Status] = nameof(IdempotencyStatus.Failed),
             [Fields.LeaseExpiresAt] = _time.GetUtcNow(),
@@ -248,7 +248,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
     {
         var (partitionKey, rowKey) = Locate(claim.Key);
         var now = _time.GetUtcNow();
-        var update = new TableEntity(partitionKey, rowKey)
+        var update = new TableRow(partitionKey, rowKey)
         {
             [Fields.Status] = nameof(IdempotencyStatus.DeadLettered),
             [Fields.LeaseExpiresAt] = now,
@@ -352,7 +352,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
         }
     }
 
-    private async Task UpdateIfStillOwnedAsync(IdempotencyClaim claim, TableEntity update, CancellationToken cancellationToken, bool settles = false)
+    private async Task UpdateIfStillOwnedAsync(IdempotencyClaim claim, TableRow update, CancellationToken cancellationToken, bool settles = false)
     {
         try
         {
@@ -369,10 +369,10 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
     /// matches, and writes the record's expiry index row, in one transaction: one request, and no settled record
     /// without its index row. A lost lease fails the transaction with 412 (or 404 if swept).
     /// </summary>
-    private Task SettleAsync(TableEntity update, ETag ifMatch, CancellationToken cancellationToken)
+    private Task SettleAsync(TableRow update, ETag ifMatch, CancellationToken cancellationToken)
     {
-        var expiresAt = update.GetDateTimeOffset(Fields.ExpiresAt)!.Value;
-        var index = new TableEntity(update.PartitionKey, ExpiryIndexRowKey(expiresAt, update.RowKey))
+        var expiresAt = (DateTimeOffset)update[Fields.ExpiresAt]!;
+        var index = new TableRow(update.PartitionKey, ExpiryIndexRowKey(expiresAt, update.RowKey), capacity: 2)
         {
             [Fields.Record] = update.RowKey,
             [Fields.ExpiresAt] = expiresAt,
@@ -392,7 +392,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
     /// still own moved because our own write landed without our seeing it (a renewal cancelled in flight, a retried
     /// request), so the update is made on the current ETag, or was already made. False if another worker owns it.
     /// </summary>
-    private async Task<bool> UpdateOwnedAsync(IdempotencyClaim claim, TableEntity update, bool settles, CancellationToken cancellationToken)
+    private async Task<bool> UpdateOwnedAsync(IdempotencyClaim claim, TableRow update, bool settles, CancellationToken cancellationToken)
     {
         var etag = new ETag(claim.ETag);
         for (var round = 0; round < 3; round++)
@@ -400,14 +400,14 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
             try
             {
                 if (settles) await SettleAsync(update, etag, cancellationToken).ConfigureAwait(false);
-                else await _table.UpdateEntityAsync(update, etag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                else await _table.UpdateEntityAsync(update.ToTableEntity(), etag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
                 return true;
             }
             catch (RequestFailedException e) when (e.IsPreconditionFailed() || e.IsNotFound())
             {
                 var current = await _table.GetEntityAsync(update.PartitionKey, update.RowKey, cancellationToken).ConfigureAwait(false);
                 if (current is null || current.GetString(Fields.LeaseOwner) != claim.Owner) return false;
-                if (current.GetString(Fields.Status) == update.GetString(Fields.Status)) return true; // ours landed
+                if (current.GetString(Fields.Status) == (string?)update[Fields.Status]) return true; // ours landed
                 if (current.GetString(Fields.Status) != nameof(IdempotencyStatus.Processing)) return false;
                 etag = current.ETag;
             }
@@ -415,7 +415,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
         return false;
     }
 
-    private async Task WriteOutcomeAsync(TableEntity record, byte[] data, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task WriteOutcomeAsync(TableRow record, byte[] data, DateTimeOffset now, CancellationToken cancellationToken)
     {
         // An outcome within one property (nearly all of them) is stored as it is, without a chunked copy.
         var chunks = data.Length <= ChunkBytes ? [data] : data.Chunk(ChunkBytes).ToArray();

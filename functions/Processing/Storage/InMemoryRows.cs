@@ -30,10 +30,10 @@ internal sealed class InMemoryRows
     private readonly PropertyNames _names = new();
 
     /// <summary>The row of <paramref name="entity"/> (its own properties, normalised), stamped later by <see cref="Stamp"/>.</summary>
-    public byte[] Encode(TableEntity entity)
+    public byte[] Encode(ITableEntity entity)
     {
         var writer = new RowWriter(entity.PartitionKey, entity.RowKey);
-        foreach (var (name, value) in entity)
+        foreach (var (name, value) in InMemoryEntities.Properties(entity, out _))
         {
             if (IsProperty(name, value)) writer.Property(_names.IdOf(name), InMemoryEntities.Normalise(name, value));
         }
@@ -41,17 +41,20 @@ internal sealed class InMemoryRows
     }
 
     /// <summary><paramref name="stored"/>'s properties with <paramref name="changes"/>' laid over them in place, new ones after (a merge).</summary>
-    public byte[] Merge(byte[] stored, TableEntity changes)
+    public byte[] Merge(byte[] stored, ITableEntity changes)
     {
-        // The changes by name number, in the caller's order; a pooled array searched linearly, as entities hold few properties.
-        var overrides = ArrayPool<(int Id, object? Value)>.Shared.Rent(changes.Count);
+        // The changes by name number, in the caller's order: searched linearly, as entities hold few properties (at most 252).
+        var properties = InMemoryEntities.Properties(changes, out var most);
+        Span<int> ids = most <= 64 ? stackalloc int[most] : new int[most];
+        var values = ArrayPool<object?>.Shared.Rent(most);
         var count = 0;
-        foreach (var (name, value) in changes)
+        foreach (var (name, value) in properties)
         {
             if (!IsProperty(name, value)) continue;
             var id = _names.IdOf(name);
-            var at = IndexOf(overrides, count, id);
-            overrides[at < 0 ? count++ : at] = (id, InMemoryEntities.Normalise(name, value));
+            var at = ids[..count].IndexOf(id);
+            if (at < 0) ids[at = count++] = id;
+            values[at] = InMemoryEntities.Normalise(name, value);
         }
         try
         {
@@ -59,34 +62,25 @@ internal sealed class InMemoryRows
             var reader = new RowReader(stored);
             while (reader.Next(out var id, out _, out _, out var whole))
             {
-                var at = IndexOf(overrides, count, id);
-                if (at < 0)
+                var at = ids[..count].IndexOf(id);
+                if (at < 0 || values[at] is not { } value)
                 {
                     writer.Raw(whole);
                     continue;
                 }
-                writer.Property(id, overrides[at].Value!);
-                overrides[at].Value = null;
+                writer.Property(id, value);
+                values[at] = null;
             }
             for (var i = 0; i < count; i++)
             {
-                if (overrides[i].Value is { } value) writer.Property(overrides[i].Id, value);
+                if (values[i] is { } value) writer.Property(ids[i], value);
             }
             return writer.ToArray();
         }
         finally
         {
-            ArrayPool<(int Id, object? Value)>.Shared.Return(overrides, clearArray: true);
+            ArrayPool<object?>.Shared.Return(values, clearArray: true);
         }
-    }
-
-    private static int IndexOf((int Id, object? Value)[] overrides, int count, int id)
-    {
-        for (var i = 0; i < count; i++)
-        {
-            if (overrides[i].Id == id) return i;
-        }
-        return -1;
     }
 
     // What a row holds of an entity: its custom properties (see TableClientExtensions.Properties), enumerated without a query.

@@ -97,7 +97,7 @@ internal sealed class InMemoryTable
     /// </summary>
     public IReadOnlyList<ETag> Transact(IReadOnlyList<TableTransactionAction> batch)
     {
-        var entities = new TableEntity[batch.Count];
+        var entities = new ITableEntity[batch.Count];
         // What needs nothing of the stored rows is encoded before the lock is taken; then each action's new row (null: deleted).
         var rows = new byte[]?[batch.Count];
         for (var i = 0; i < batch.Count; i++)
@@ -266,7 +266,7 @@ internal sealed class InMemoryTable
     private long Now() => _clock.GetUtcNow().UtcTicks;
 
     // The new row of one batch action (null: deleted), without writing it.
-    private byte[]? Decide(InMemorySortedRows order, TableTransactionAction action, TableEntity entity, byte[]? encoded)
+    private byte[]? Decide(InMemorySortedRows order, TableTransactionAction action, ITableEntity entity, byte[]? encoded)
     {
         // A batch action without an ETag is unconditional.
         var etag = action.ETag == default ? ETag.All : action.ETag;
@@ -290,7 +290,7 @@ internal sealed class InMemoryTable
         }
     }
 
-    private byte[] Updated(byte[]? stored, TableEntity entity, ETag? ifMatch, TableUpdateMode mode, byte[]? replacement)
+    private byte[] Updated(byte[]? stored, ITableEntity entity, ETag? ifMatch, TableUpdateMode mode, byte[]? replacement)
     {
         if (stored is null) return ifMatch is null ? replacement ?? _rows.Encode(entity) : throw NotFound();
         if (ifMatch is { } etag) CheckETag(stored, etag);
@@ -298,7 +298,7 @@ internal sealed class InMemoryTable
     }
 
     // An entity the service would refuse fails in its turn, under the lock, so the batch reports the first failing action.
-    private byte[]? TryEncode(TableEntity entity)
+    private byte[]? TryEncode(ITableEntity entity)
     {
         try
         {

@@ -96,7 +96,7 @@ internal static partial class TableServiceRules
     }
 
     /// <summary>Throws the service's 400 for invalid keys, oversized properties or an oversized entity.</summary>
-    public static void ValidateEntity(TableEntity entity)
+    public static void ValidateEntity(ITableEntity entity)
     {
         ArgumentNullException.ThrowIfNull(entity.PartitionKey, "entity.PartitionKey");
         ArgumentNullException.ThrowIfNull(entity.RowKey, "entity.RowKey");
@@ -104,7 +104,7 @@ internal static partial class TableServiceRules
 
         // Size formula from the service's documentation: 4 + 2 * key chars + per property (8 + 2 * name chars + value).
         long size = 4 + 2L * (entity.PartitionKey.Length + entity.RowKey.Length);
-        foreach (var (name, value) in entity)
+        foreach (var (name, value) in InMemoryEntities.Properties(entity, out _))
         {
             if (value is null || TableClientExtensions.IsSystemProperty(name)) continue;
             if (value is string s && s.Length > MaxStringLength || value is byte[] b && b.Length > MaxBinaryLength
