@@ -110,7 +110,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
             try
             {
                 var etag = await _table.AddEntityAsync(record, cancellationToken).ConfigureAwait(false);
-                return Acquired(key, owner, etag, 1, now);
+                return Acquired(key, (partitionKey, rowKey), owner, etag, 1, now);
             }
             catch (RequestFailedException e) when (e.IsConflict())
             {
@@ -145,7 +145,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
             case IdempotencyStatus.DeadLettered when !rerunDeadLettered:
                 return new ClaimResult(ClaimStatus.DeadLettered, Error: ReadError(existing));
             case IdempotencyStatus.Processing when existing.GetString(Fields.LeaseOwner) == owner:
-                return Acquired(key, owner, existing.ETag, attempts, now); // ambiguous commit: the write was ours
+                return Acquired(key, (existing.PartitionKey, existing.RowKey), owner, existing.ETag, attempts, now); // ambiguous commit: the write was ours
             case IdempotencyStatus.Processing when existing.GetString(Fields.LeaseOwner)?.StartsWith(_instance + ".", StringComparison.Ordinal) == true
                 && _held.GetValueOrDefault((existing.PartitionKey, existing.RowKey)) <= 1:
                 break; // a leftover of this instance (see _held): nobody runs it, take it over now
@@ -161,7 +161,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
         try
         {
             var etag = await _table.UpdateEntityAsync(existing, existing.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-            return Acquired(key, owner, etag, attempts + 1, now);
+            return Acquired(key, (existing.PartitionKey, existing.RowKey), owner, etag, attempts + 1, now);
         }
         catch (RequestFailedException e) when (e.IsPreconditionFailed() || e.IsNotFound())
         {
@@ -171,7 +171,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
 
     public async Task<IdempotencyClaim?> RenewAsync(IdempotencyClaim claim, CancellationToken cancellationToken = default)
     {
-        var (partitionKey, rowKey) = Locate(claim.Key);
+        var (partitionKey, rowKey) = Locate(claim);
         var expires = _time.GetUtcNow() + _options.LeaseDuration;
         var update = new TableEntity(partitionKey, rowKey) { [Fields.LeaseExpiresAt] = expires };
         try
@@ -192,7 +192,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
 
     public async Task<bool> CompleteAsync(IdempotencyClaim claim, ProcessingOutcome outcome, CancellationToken cancellationToken = default)
     {
-        var (partitionKey, rowKey) = Locate(claim.Key);
+        var (partitionKey, rowKey) = Locate(claim);
         var now = _time.GetUtcNow();
         var update = new TableRow(partitionKey, rowKey)
         {
@@ -235,7 +235,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
 
     public Task ReleaseAsync(IdempotencyClaim claim, string error, CancellationToken cancellationToken = default)
     {
-        var (partitionKey, rowKey) = Locate(claim.Key);
+        var (partitionKey, rowKey) = Locate(claim);
         return UpdateIfStillOwnedAsync(claim, new TableRow(partitionKey, rowKey, capacity: 3)
         {
             [Fields.Status] = nameof(IdempotencyStatus.Failed),
@@ -246,7 +246,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
 
     public Task DeadLetterAsync(IdempotencyClaim claim, EventError error, CancellationToken cancellationToken = default)
     {
-        var (partitionKey, rowKey) = Locate(claim.Key);
+        var (partitionKey, rowKey) = Locate(claim);
         var now = _time.GetUtcNow();
         var update = new TableRow(partitionKey, rowKey)
         {
@@ -465,8 +465,11 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
         record.GetString(Fields.LastError) ?? "dead-lettered",
         record.GetString(Fields.LastErrorPath));
 
-    private ClaimResult Acquired(IdempotencyKey key, string owner, ETag etag, int attempt, DateTimeOffset now) =>
-        new(ClaimStatus.Acquired, new IdempotencyClaim(key, owner, etag.ToString(), attempt, now + _options.LeaseDuration));
+    private ClaimResult Acquired(IdempotencyKey key, (string PartitionKey, string RowKey) location, string owner, ETag etag, int attempt, DateTimeOffset now) =>
+        new(ClaimStatus.Acquired, new IdempotencyClaim(key, owner, etag.ToString(), attempt, now + _options.LeaseDuration) { Location = location });
+
+    // A claim this store made knows where its record is, so the calls that hold it do not hash the key again.
+    private (string PartitionKey, string RowKey) Locate(IdempotencyClaim claim) => claim.Location ?? Locate(claim.Key);
 
     private (string PartitionKey, string RowKey) Locate(IdempotencyKey key)
     {

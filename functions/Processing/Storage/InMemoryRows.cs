@@ -274,6 +274,11 @@ internal sealed class InMemoryRows
                     Head(Tag.GuidText, 16);
                     Guid.ParseExact(s, "D").TryWriteBytes(Reserve(16));
                     break;
+                case string s when Ascii.IsValid(s):
+                    // ASCII (nearly every value) is its own UTF-8, written in place.
+                    Head(Tag.Utf8, s.Length);
+                    Ascii.FromUtf16(s, Reserve(s.Length), out _);
+                    break;
                 case string s:
                     // UTF-8 goes 6 bytes ahead (room for the tag and its length), then moves back behind them. Lone surrogates
                     // have no UTF-8 form: such text is kept as UTF-16, exactly as given.
