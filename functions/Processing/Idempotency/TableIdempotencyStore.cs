@@ -48,6 +48,8 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
     // Every claim adds and removes an entry: locks for many concurrent handlers, not the default one per core.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), int> _held = new(concurrencyLevel: 64, capacity: 256);
 
+    [ThreadStatic] private static Dictionary<string, object>? t_record;
+
     public TableIdempotencyStore(ITableServiceClient tables, IOptions<ProcessingOptions> options, TimeProvider time)
     {
         _options = options.Value;
@@ -84,7 +86,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
         }
     }
 
-    private async Task<ClaimResult> ClaimHeldAsync(IdempotencyKey key, string partitionKey, string rowKey, string eventType, bool rerunDeadLettered,
+    private async ValueTask<ClaimResult> ClaimHeldAsync(IdempotencyKey key, string partitionKey, string rowKey, string eventType, bool rerunDeadLettered,
         CancellationToken cancellationToken)
     {
         // A fresh owner per claim call: reading our own owner back proves a write we could not see succeed was ours.
@@ -93,20 +95,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
         for (var round = 0; round < 5; round++)
         {
             var now = _time.GetUtcNow();
-            var record = new TableEntity(partitionKey, rowKey)
-            {
-                [Fields.Consumer] = key.Consumer,
-                [Fields.Tenant] = key.Tenant,
-                [Fields.EventSource] = key.EventSource,
-                [Fields.EventId] = key.EventId,
-                [Fields.EventType] = eventType,
-                [Fields.Status] = nameof(IdempotencyStatus.Processing),
-                [Fields.LeaseOwner] = owner,
-                [Fields.LeaseExpiresAt] = now + _options.LeaseDuration,
-                [Fields.Attempts] = 1,
-                [Fields.CreatedAt] = now,
-                [Fields.ExpiresAt] = now + _options.Retention,
-            };
+            var record = NewRecord(partitionKey, rowKey, key, eventType, owner, now);
             try
             {
                 var etag = await _table.AddEntityAsync(record, cancellationToken).ConfigureAwait(false);
@@ -124,6 +113,35 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
             if (decided is not null) return decided;
         }
         throw new TransientProcessingException($"Could not settle the idempotency record of {key} under contention.");
+    }
+
+    /// <summary>A new record, Processing under <paramref name="owner"/>'s lease.</summary>
+    private TableEntity NewRecord(string partitionKey, string rowKey, IdempotencyKey key, string eventType, string owner, DateTimeOffset now)
+    {
+        // Gathered in this thread's dictionary, which TableEntity copies at its exact size: a third less than the entity's own
+        // dictionary growing property by property, on every claim.
+        var properties = t_record ??= new Dictionary<string, object>(13);
+        try
+        {
+            properties["PartitionKey"] = partitionKey;
+            properties["RowKey"] = rowKey;
+            properties[Fields.Consumer] = key.Consumer;
+            properties[Fields.Tenant] = key.Tenant;
+            properties[Fields.EventSource] = key.EventSource;
+            properties[Fields.EventId] = key.EventId;
+            properties[Fields.EventType] = eventType;
+            properties[Fields.Status] = nameof(IdempotencyStatus.Processing);
+            properties[Fields.LeaseOwner] = owner;
+            properties[Fields.LeaseExpiresAt] = now + _options.LeaseDuration;
+            properties[Fields.Attempts] = 1;
+            properties[Fields.CreatedAt] = now;
+            properties[Fields.ExpiresAt] = now + _options.Retention;
+            return new TableEntity(properties);
+        }
+        finally
+        {
+            properties.Clear();
+        }
     }
 
     /// <summary>Decides from an existing record; null means it changed under us and the caller should look again.</summary>

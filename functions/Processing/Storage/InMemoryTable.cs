@@ -131,12 +131,7 @@ internal sealed class InMemoryTable
                 else if (found) shard.Order.Remove(at);
             }
         }
-        var etags = new ETag[batch.Count];
-        for (var i = 0; i < batch.Count; i++)
-        {
-            if (rows[i] is { } row) etags[i] = InMemoryRows.ETagOf(row);
-        }
-        return etags;
+        return new BatchETags(rows);
     }
 
     /// <summary>
@@ -322,6 +317,24 @@ internal sealed class InMemoryTable
 
     private static RequestFailedException NotFound() =>
         TableServiceRules.Error(404, TableErrorCode.ResourceNotFound.ToString(), "The specified resource does not exist.");
+
+    /// <summary>
+    /// The new ETags of a transaction's rows (default for a delete), each made when it is read: most callers only need the
+    /// batch to have succeeded. The rows are never changed once stored, so every read gives the same ETag.
+    /// </summary>
+    private sealed class BatchETags(byte[]?[] rows) : IReadOnlyList<ETag>
+    {
+        public int Count => rows.Length;
+
+        public ETag this[int index] => rows[index] is { } row ? InMemoryRows.ETagOf(row) : default;
+
+        public IEnumerator<ETag> GetEnumerator()
+        {
+            for (var i = 0; i < rows.Length; i++) yield return this[i];
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
 
     /// <summary>One shard: its rows in key order, the lock that guards them, and the last timestamp it gave.</summary>
     private sealed class Shard
