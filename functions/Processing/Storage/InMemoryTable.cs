@@ -108,13 +108,17 @@ internal sealed class InMemoryTable
         }
         var shard = ShardFor(entities[0].PartitionKey);
         var now = Now();
+        // Where each action's row is (or goes), and whether it is there.
+        Span<InMemorySortedRows.Position> places = stackalloc InMemorySortedRows.Position[batch.Count];
+        Span<bool> stored = stackalloc bool[batch.Count];
         lock (shard.Gate)
         {
             for (var i = 0; i < batch.Count; i++)
             {
                 try
                 {
-                    rows[i] = Decide(shard.Order, batch[i], entities[i], rows[i]);
+                    places[i] = shard.Order.Seek(entities[i].PartitionKey, entities[i].RowKey, out stored[i]);
+                    rows[i] = Decide(batch[i], entities[i], stored[i] ? shard.Order.At(ref places[i]) : null, rows[i]);
                 }
                 catch (RequestFailedException e)
                 {
@@ -123,12 +127,16 @@ internal sealed class InMemoryTable
                     throw new TableTransactionFailedException(failed);
                 }
             }
+            // The batch names each row once (validated), so every action meets the state it was decided against. Replacing a row
+            // moves no other, so replacements go first, where the rows were found; inserts and deletes then look their places up again.
             for (var i = 0; i < batch.Count; i++)
             {
-                // The batch names each row once (validated), so every action meets the state it was decided against.
-                var at = shard.Order.Seek(entities[i].PartitionKey, entities[i].RowKey, out var found);
-                if (rows[i] is { } row) shard.Store(at, row, replaces: found, now);
-                else if (found) shard.Order.Remove(at);
+                if (stored[i] && rows[i] is { } row) shard.Store(places[i], row, replaces: true, now);
+            }
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (rows[i] is { } row && !stored[i]) shard.Store(shard.Order.Seek(entities[i].PartitionKey, entities[i].RowKey, out _), row, replaces: false, now);
+                else if (rows[i] is null && stored[i]) shard.Order.Remove(shard.Order.Seek(entities[i].PartitionKey, entities[i].RowKey, out _));
             }
         }
         return new BatchETags(rows);
@@ -260,13 +268,11 @@ internal sealed class InMemoryTable
 
     private long Now() => _clock.GetUtcNow().UtcTicks;
 
-    // The new row of one batch action (null: deleted), without writing it.
-    private byte[]? Decide(InMemorySortedRows order, TableTransactionAction action, ITableEntity entity, byte[]? encoded)
+    // The new row of one batch action (null: deleted) over the row stored under its keys, without writing it.
+    private byte[]? Decide(TableTransactionAction action, ITableEntity entity, byte[]? stored, byte[]? encoded)
     {
         // A batch action without an ETag is unconditional.
         var etag = action.ETag == default ? ETag.All : action.ETag;
-        var at = order.Seek(entity.PartitionKey, entity.RowKey, out var found);
-        var stored = found ? order.At(ref at) : null;
         switch (action.ActionType)
         {
             case TableTransactionActionType.Add:
