@@ -18,7 +18,12 @@ public sealed record IdempotencyKey(string Consumer, string Tenant, string Event
 }
 
 /// <summary>The right to run the handler for one key, held until <see cref="LeaseExpiresAt"/>.</summary>
-public sealed record IdempotencyClaim(IdempotencyKey Key, string Owner, string ETag, int Attempt, DateTimeOffset LeaseExpiresAt);
+public sealed record IdempotencyClaim(IdempotencyKey Key, string Owner, string ETag, int Attempt, DateTimeOffset LeaseExpiresAt)
+{
+    /// <summary>The PartitionKey and RowKey of the key's record, which follow from <see cref="Key"/>: kept by the store that
+    /// made the claim, so that completing it does not work them out again.</summary>
+    internal (string PartitionKey, string RowKey)? Location { get; init; }
+}
 
 public enum ClaimStatus
 {

@@ -48,6 +48,8 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
     // Every claim adds and removes an entry: locks for many concurrent handlers, not the default one per core.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), int> _held = new(concurrencyLevel: 64, capacity: 256);
 
+    [ThreadStatic] private static Dictionary<string, object>? t_record;
+
     public TableIdempotencyStore(ITableServiceClient tables, IOptions<ProcessingOptions> options, TimeProvider time)
     {
         _options = options.Value;
@@ -84,7 +86,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
         }
     }
 
-    private async Task<ClaimResult> ClaimHeldAsync(IdempotencyKey key, string partitionKey, string rowKey, string eventType, bool rerunDeadLettered,
+    private async ValueTask<ClaimResult> ClaimHeldAsync(IdempotencyKey key, string partitionKey, string rowKey, string eventType, bool rerunDeadLettered,
         CancellationToken cancellationToken)
     {
         // A fresh owner per claim call: reading our own owner back proves a write we could not see succeed was ours.
@@ -93,24 +95,11 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
         for (var round = 0; round < 5; round++)
         {
             var now = _time.GetUtcNow();
-            var record = new TableEntity(partitionKey, rowKey)
-            {
-                [Fields.Consumer] = key.Consumer,
-                [Fields.Tenant] = key.Tenant,
-                [Fields.EventSource] = key.EventSource,
-                [Fields.EventId] = key.EventId,
-                [Fields.EventType] = eventType,
-                [Fields.Status] = nameof(IdempotencyStatus.Processing),
-                [Fields.LeaseOwner] = owner,
-                [Fields.LeaseExpiresAt] = now + _options.LeaseDuration,
-                [Fields.Attempts] = 1,
-                [Fields.CreatedAt] = now,
-                [Fields.ExpiresAt] = now + _options.Retention,
-            };
+            var record = NewRecord(partitionKey, rowKey, key, eventType, owner, now);
             try
             {
                 var etag = await _table.AddEntityAsync(record, cancellationToken).ConfigureAwait(false);
-                return Acquired(key, owner, etag, 1, now);
+                return Acquired(key, (partitionKey, rowKey), owner, etag, 1, now);
             }
             catch (RequestFailedException e) when (e.IsConflict())
             {
@@ -124,6 +113,35 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
             if (decided is not null) return decided;
         }
         throw new TransientProcessingException($"Could not settle the idempotency record of {key} under contention.");
+    }
+
+    /// <summary>A new record, Processing under <paramref name="owner"/>'s lease.</summary>
+    private TableEntity NewRecord(string partitionKey, string rowKey, IdempotencyKey key, string eventType, string owner, DateTimeOffset now)
+    {
+        // Gathered in this thread's dictionary, which TableEntity copies at its exact size: a third less than the entity's own
+        // dictionary growing property by property, on every claim.
+        var properties = t_record ??= new Dictionary<string, object>(13);
+        try
+        {
+            properties["PartitionKey"] = partitionKey;
+            properties["RowKey"] = rowKey;
+            properties[Fields.Consumer] = key.Consumer;
+            properties[Fields.Tenant] = key.Tenant;
+            properties[Fields.EventSource] = key.EventSource;
+            properties[Fields.EventId] = key.EventId;
+            properties[Fields.EventType] = eventType;
+            properties[Fields.Status] = nameof(IdempotencyStatus.Processing);
+            properties[Fields.LeaseOwner] = owner;
+            properties[Fields.LeaseExpiresAt] = now + _options.LeaseDuration;
+            properties[Fields.Attempts] = 1;
+            properties[Fields.CreatedAt] = now;
+            properties[Fields.ExpiresAt] = now + _options.Retention;
+            return new TableEntity(properties);
+        }
+        finally
+        {
+            properties.Clear();
+        }
     }
 
     /// <summary>Decides from an existing record; null means it changed under us and the caller should look again.</summary>
@@ -145,7 +163,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
             case IdempotencyStatus.DeadLettered when !rerunDeadLettered:
                 return new ClaimResult(ClaimStatus.DeadLettered, Error: ReadError(existing));
             case IdempotencyStatus.Processing when existing.GetString(Fields.LeaseOwner) == owner:
-                return Acquired(key, owner, existing.ETag, attempts, now); // ambiguous commit: the write was ours
+                return Acquired(key, (existing.PartitionKey, existing.RowKey), owner, existing.ETag, attempts, now); // ambiguous commit: the write was ours
             case IdempotencyStatus.Processing when existing.GetString(Fields.LeaseOwner)?.StartsWith(_instance + ".", StringComparison.Ordinal) == true
                 && _held.GetValueOrDefault((existing.PartitionKey, existing.RowKey)) <= 1:
                 break; // a leftover of this instance (see _held): nobody runs it, take it over now
@@ -161,7 +179,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
         try
         {
             var etag = await _table.UpdateEntityAsync(existing, existing.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-            return Acquired(key, owner, etag, attempts + 1, now);
+            return Acquired(key, (existing.PartitionKey, existing.RowKey), owner, etag, attempts + 1, now);
         }
         catch (RequestFailedException e) when (e.IsPreconditionFailed() || e.IsNotFound())
         {
@@ -171,7 +189,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
 
     public async Task<IdempotencyClaim?> RenewAsync(IdempotencyClaim claim, CancellationToken cancellationToken = default)
     {
-        var (partitionKey, rowKey) = Locate(claim.Key);
+        var (partitionKey, rowKey) = Locate(claim);
         var expires = _time.GetUtcNow() + _options.LeaseDuration;
         var update = new TableEntity(partitionKey, rowKey) { [Fields.LeaseExpiresAt] = expires };
         try
@@ -192,9 +210,9 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
 
     public async Task<bool> CompleteAsync(IdempotencyClaim claim, ProcessingOutcome outcome, CancellationToken cancellationToken = default)
     {
-        var (partitionKey, rowKey) = Locate(claim.Key);
+        var (partitionKey, rowKey) = Locate(claim);
         var now = _time.GetUtcNow();
-        var update = new TableEntity(partitionKey, rowKey)
+        var update = new TableRow(partitionKey, rowKey)
         {
             [Fields.Status] = nameof(IdempotencyStatus.Completed),
             [Fields.LeaseExpiresAt] = now,
@@ -235,8 +253,8 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
 
     public Task ReleaseAsync(IdempotencyClaim claim, string error, CancellationToken cancellationToken = default)
     {
-        var (partitionKey, rowKey) = Locate(claim.Key);
-        return UpdateIfStillOwnedAsync(claim, new TableEntity(partitionKey, rowKey)
+        var (partitionKey, rowKey) = Locate(claim);
+        return UpdateIfStillOwnedAsync(claim, new TableRow(partitionKey, rowKey, capacity: 3)
         {
             [Fields.Status] = nameof(IdempotencyStatus.Failed),
             [Fields.LeaseExpiresAt] = _time.GetUtcNow(),
@@ -246,9 +264,9 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
 
     public Task DeadLetterAsync(IdempotencyClaim claim, EventError error, CancellationToken cancellationToken = default)
     {
-        var (partitionKey, rowKey) = Locate(claim.Key);
+        var (partitionKey, rowKey) = Locate(claim);
         var now = _time.GetUtcNow();
-        var update = new TableEntity(partitionKey, rowKey)
+        var update = new TableRow(partitionKey, rowKey)
         {
             [Fields.Status] = nameof(IdempotencyStatus.DeadLettered),
             [Fields.LeaseExpiresAt] = now,
@@ -352,7 +370,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
         }
     }
 
-    private async Task UpdateIfStillOwnedAsync(IdempotencyClaim claim, TableEntity update, CancellationToken cancellationToken, bool settles = false)
+    private async Task UpdateIfStillOwnedAsync(IdempotencyClaim claim, TableRow update, CancellationToken cancellationToken, bool settles = false)
     {
         try
         {
@@ -369,10 +387,10 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
     /// matches, and writes the record's expiry index row, in one transaction: one request, and no settled record
     /// without its index row. A lost lease fails the transaction with 412 (or 404 if swept).
     /// </summary>
-    private Task SettleAsync(TableEntity update, ETag ifMatch, CancellationToken cancellationToken)
+    private Task SettleAsync(TableRow update, ETag ifMatch, CancellationToken cancellationToken)
     {
-        var expiresAt = update.GetDateTimeOffset(Fields.ExpiresAt)!.Value;
-        var index = new TableEntity(update.PartitionKey, ExpiryIndexRowKey(expiresAt, update.RowKey))
+        var expiresAt = (DateTimeOffset)update[Fields.ExpiresAt]!;
+        var index = new TableRow(update.PartitionKey, ExpiryIndexRowKey(expiresAt, update.RowKey), capacity: 2)
         {
             [Fields.Record] = update.RowKey,
             [Fields.ExpiresAt] = expiresAt,
@@ -392,7 +410,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
     /// still own moved because our own write landed without our seeing it (a renewal cancelled in flight, a retried
     /// request), so the update is made on the current ETag, or was already made. False if another worker owns it.
     /// </summary>
-    private async Task<bool> UpdateOwnedAsync(IdempotencyClaim claim, TableEntity update, bool settles, CancellationToken cancellationToken)
+    private async Task<bool> UpdateOwnedAsync(IdempotencyClaim claim, TableRow update, bool settles, CancellationToken cancellationToken)
     {
         var etag = new ETag(claim.ETag);
         for (var round = 0; round < 3; round++)
@@ -400,14 +418,14 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
             try
             {
                 if (settles) await SettleAsync(update, etag, cancellationToken).ConfigureAwait(false);
-                else await _table.UpdateEntityAsync(update, etag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                else await _table.UpdateEntityAsync(update.ToTableEntity(), etag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
                 return true;
             }
             catch (RequestFailedException e) when (e.IsPreconditionFailed() || e.IsNotFound())
             {
                 var current = await _table.GetEntityAsync(update.PartitionKey, update.RowKey, cancellationToken).ConfigureAwait(false);
                 if (current is null || current.GetString(Fields.LeaseOwner) != claim.Owner) return false;
-                if (current.GetString(Fields.Status) == update.GetString(Fields.Status)) return true; // ours landed
+                if (current.GetString(Fields.Status) == (string?)update[Fields.Status]) return true; // ours landed
                 if (current.GetString(Fields.Status) != nameof(IdempotencyStatus.Processing)) return false;
                 etag = current.ETag;
             }
@@ -415,7 +433,7 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
         return false;
     }
 
-    private async Task WriteOutcomeAsync(TableEntity record, byte[] data, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task WriteOutcomeAsync(TableRow record, byte[] data, DateTimeOffset now, CancellationToken cancellationToken)
     {
         // An outcome within one property (nearly all of them) is stored as it is, without a chunked copy.
         var chunks = data.Length <= ChunkBytes ? [data] : data.Chunk(ChunkBytes).ToArray();
@@ -465,8 +483,11 @@ public sealed class TableIdempotencyStore : IIdempotencyStore, IIdempotencyRecor
         record.GetString(Fields.LastError) ?? "dead-lettered",
         record.GetString(Fields.LastErrorPath));
 
-    private ClaimResult Acquired(IdempotencyKey key, string owner, ETag etag, int attempt, DateTimeOffset now) =>
-        new(ClaimStatus.Acquired, new IdempotencyClaim(key, owner, etag.ToString(), attempt, now + _options.LeaseDuration));
+    private ClaimResult Acquired(IdempotencyKey key, (string PartitionKey, string RowKey) location, string owner, ETag etag, int attempt, DateTimeOffset now) =>
+        new(ClaimStatus.Acquired, new IdempotencyClaim(key, owner, etag.ToString(), attempt, now + _options.LeaseDuration) { Location = location });
+
+    // A claim this store made knows where its record is, so the calls that hold it do not hash the key again.
+    private (string PartitionKey, string RowKey) Locate(IdempotencyClaim claim) => claim.Location ?? Locate(claim.Key);
 
     private (string PartitionKey, string RowKey) Locate(IdempotencyKey key)
     {

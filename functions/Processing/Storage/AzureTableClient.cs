@@ -79,7 +79,9 @@ public sealed class AzureTableClient : ITableClient
     {
         // Checked here as the service checks them: Azurite accepts several partitions and answers over 100 actions unreadably.
         var batch = TableServiceRules.ValidateTransaction(actions);
-        var response = await _client.SubmitTransactionAsync(batch, cancellationToken).ConfigureAwait(false);
+        // The SDK writes a TableEntity's properties as they are; a TableRow goes as the TableEntity of its properties.
+        var request = batch.Select(a => a.Entity is TableRow row ? new TableTransactionAction(a.ActionType, row.ToTableEntity(), a.ETag) : a);
+        var response = await _client.SubmitTransactionAsync(request, cancellationToken).ConfigureAwait(false);
         return response.Value.Select(r => r.Headers.ETag ?? default).ToList();
     }
 

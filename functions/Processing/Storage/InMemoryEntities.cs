@@ -9,9 +9,22 @@ namespace EventProcessors.Processing.Storage;
 /// </summary>
 internal static class InMemoryEntities
 {
-    /// <summary>The entity of a transaction action; the in-memory tables hold <see cref="TableEntity"/> values only.</summary>
-    public static TableEntity Require(ITableEntity entity) => entity as TableEntity
-        ?? throw new ArgumentException($"In-memory tables store {nameof(TableEntity)} values, not {entity.GetType().Name}.", nameof(entity));
+    /// <summary>The entity of a transaction action; the in-memory tables hold <see cref="TableEntity"/> and <see cref="TableRow"/> values only.</summary>
+    public static ITableEntity Require(ITableEntity entity) => entity is TableEntity or TableRow ? entity
+        : throw new ArgumentException($"In-memory tables store {nameof(TableEntity)} and {nameof(TableRow)} values, not {entity.GetType().Name}.", nameof(entity));
+
+    /// <summary>Every property of an entity <see cref="Require"/> accepts, system properties and null values included, and how many.</summary>
+    public static IEnumerable<KeyValuePair<string, object>> Properties(ITableEntity entity, out int count)
+    {
+        if (entity is TableRow row)
+        {
+            count = row.Count;
+            return row;
+        }
+        var dictionary = (TableEntity)entity;
+        count = dictionary.Count;
+        return dictionary;
+    }
 
     /// <summary>A property value as the service gives it back; throws for types Table Storage cannot hold.</summary>
     public static object Normalise(string name, object value) => value switch

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Unicode;
@@ -23,38 +22,72 @@ internal sealed class InMemoryRows
     private const int TicksBytes = 8;
     // A key's length word: its number of characters, with this bit set when each is one ASCII byte.
     private const int AsciiKey = 1 << 30;
+    // The length of every ETag: W/"datetime'yyyy-MM-ddTHH%3Amm%3Ass.fffffffZ'".
+    private const int ETagLength = 46;
 
     private enum Tag : byte { Utf8, Utf16, GuidText, Int32, Int64, Double, True, False, Guid, Time, Binary }
 
     private readonly PropertyNames _names = new();
 
     /// <summary>The row of <paramref name="entity"/> (its own properties, normalised), stamped later by <see cref="Stamp"/>.</summary>
-    public byte[] Encode(TableEntity entity)
+    public byte[] Encode(ITableEntity entity)
     {
         var writer = new RowWriter(entity.PartitionKey, entity.RowKey);
-        foreach (var (name, value) in entity.Properties()) writer.Property(_names.IdOf(name), InMemoryEntities.Normalise(name, value));
+        foreach (var (name, value) in InMemoryEntities.Properties(entity, out _))
+        {
+            if (IsProperty(name, value)) writer.Property(_names.IdOf(name), InMemoryEntities.Normalise(name, value));
+        }
         return writer.ToArray();
     }
 
     /// <summary><paramref name="stored"/>'s properties with <paramref name="changes"/>' laid over them in place, new ones after (a merge).</summary>
-    public byte[] Merge(byte[] stored, TableEntity changes)
+    public byte[] Merge(byte[] stored, ITableEntity changes)
     {
-        var overrides = new Dictionary<int, object>();
-        foreach (var (name, value) in changes.Properties()) overrides[_names.IdOf(name)] = InMemoryEntities.Normalise(name, value);
-        var writer = new RowWriter(changes.PartitionKey, changes.RowKey);
-        var reader = new RowReader(stored);
-        while (reader.Next(out var id, out _, out _, out var whole))
+        // The changes by name number, in the caller's order: searched linearly, as entities hold few properties (at most 252).
+        var properties = InMemoryEntities.Properties(changes, out var most);
+        Span<int> ids = most <= 64 ? stackalloc int[most] : new int[most];
+        var values = ArrayPool<object?>.Shared.Rent(most);
+        var count = 0;
+        foreach (var (name, value) in properties)
         {
-            if (overrides.Remove(id, out var value)) writer.Property(id, value);
-            else writer.Raw(whole);
+            if (!IsProperty(name, value)) continue;
+            var id = _names.IdOf(name);
+            var at = ids[..count].IndexOf(id);
+            if (at < 0) ids[at = count++] = id;
+            values[at] = InMemoryEntities.Normalise(name, value);
         }
-        // Nothing is added to the dictionary after its first removal, so what is left iterates in the caller's order.
-        foreach (var (id, value) in overrides) writer.Property(id, value);
-        return writer.ToArray();
+        try
+        {
+            var writer = new RowWriter(changes.PartitionKey, changes.RowKey);
+            var reader = new RowReader(stored);
+            while (reader.Next(out var id, out _, out _, out var whole))
+            {
+                var at = ids[..count].IndexOf(id);
+                if (at < 0 || values[at] is not { } value)
+                {
+                    writer.Raw(whole);
+                    continue;
+                }
+                writer.Property(id, value);
+                values[at] = null;
+            }
+            for (var i = 0; i < count; i++)
+            {
+                if (values[i] is { } value) writer.Property(ids[i], value);
+            }
+            return writer.ToArray();
+        }
+        finally
+        {
+            ArrayPool<object?>.Shared.Return(values, clearArray: true);
+        }
     }
 
-    /// <summary>Gives <paramref name="row"/> the timestamp of its write (rows are stamped before anyone else sees them).</summary>
-    public static void Stamp(byte[] row, DateTimeOffset timestamp) => BinaryPrimitives.WriteInt64LittleEndian(row, timestamp.UtcTicks);
+    // What a row holds of an entity: its custom properties (see TableClientExtensions.Properties), enumerated without a query.
+    private static bool IsProperty(string name, object? value) => value is not null && !TableClientExtensions.IsSystemProperty(name);
+
+    /// <summary>Gives <paramref name="row"/> the timestamp of its write, in UTC ticks (rows are stamped before anyone else sees them).</summary>
+    public static void Stamp(byte[] row, long ticks) => BinaryPrimitives.WriteInt64LittleEndian(row, ticks);
 
     public static DateTimeOffset Timestamp(byte[] row) => new(BinaryPrimitives.ReadInt64LittleEndian(row), TimeSpan.Zero);
 
@@ -73,6 +106,24 @@ internal sealed class InMemoryRows
     {
         var order = CompareKey(row, TicksBytes, partitionKey);
         return order != 0 ? order : CompareKey(row, KeyEnd(row, TicksBytes), rowKey);
+    }
+
+    /// <summary>Two rows in the table's order, by their keys.</summary>
+    public static int CompareRows(byte[] a, byte[] b)
+    {
+        var order = CompareKey(a, TicksBytes, b, TicksBytes);
+        return order != 0 ? order : CompareKey(a, KeyEnd(a, TicksBytes), b, KeyEnd(b, TicksBytes));
+    }
+
+    private static int CompareKey(byte[] a, int aAt, byte[] b, int bAt)
+    {
+        var (aWord, bWord) = (BinaryPrimitives.ReadInt32LittleEndian(a.AsSpan(aAt)), BinaryPrimitives.ReadInt32LittleEndian(b.AsSpan(bAt)));
+        var (aAscii, bAscii) = ((aWord & AsciiKey) != 0, (bWord & AsciiKey) != 0);
+        if (aAscii && bAscii) return a.AsSpan(aAt + 4, aWord & ~AsciiKey).SequenceCompareTo(b.AsSpan(bAt + 4, bWord & ~AsciiKey));
+        if (!aAscii && !bAscii)
+            return MemoryMarshal.Cast<byte, char>(a.AsSpan(aAt + 4, 2 * aWord)).SequenceCompareTo(MemoryMarshal.Cast<byte, char>(b.AsSpan(bAt + 4, 2 * bWord)));
+        // One of each: rare (only keys with non-ASCII characters are held as UTF-16), so compared as text.
+        return string.CompareOrdinal(KeyText(a, aAt), KeyText(b, bAt));
     }
 
     private static int KeyEnd(byte[] row, int at)
@@ -103,8 +154,43 @@ internal sealed class InMemoryRows
     }
 
     /// <summary>The ETag of the write that stored <paramref name="row"/>, in the service's form <c>W/"datetime'&lt;URL-encoded timestamp&gt;'"</c>.</summary>
-    public static ETag ETagOf(byte[] row) => new(string.Create(CultureInfo.InvariantCulture,
-        $"W/\"datetime'{Timestamp(row).UtcDateTime:yyyy-MM-dd'T'HH'%3A'mm'%3A'ss.fffffff'Z'}'\""));
+    public static ETag ETagOf(byte[] row) =>
+        new(string.Create(ETagLength, BinaryPrimitives.ReadInt64LittleEndian(row), static (text, ticks) => FormatETag(text, ticks)));
+
+    /// <summary>Whether <paramref name="etag"/> is the ETag of <paramref name="row"/>'s write, without making that ETag's text.</summary>
+    public static bool HasETag(byte[] row, ETag etag)
+    {
+        Span<char> text = stackalloc char[ETagLength];
+        FormatETag(text, BinaryPrimitives.ReadInt64LittleEndian(row));
+        return text.SequenceEqual(etag.ToString());
+    }
+
+    // W/"datetime'yyyy-MM-ddTHH%3Amm%3Ass.fffffffZ'" written digit by digit, as a custom DateTime format is parsed on every call.
+    private static void FormatETag(Span<char> text, long ticks)
+    {
+        new DateTime(ticks, DateTimeKind.Utc).Deconstruct(out var year, out var month, out var day);
+        var time = ticks % TimeSpan.TicksPerDay;
+        "W/\"datetime'".CopyTo(text);
+        Digits(text.Slice(12, 4), year);
+        text[16] = '-';
+        Digits(text.Slice(17, 2), month);
+        text[19] = '-';
+        Digits(text.Slice(20, 2), day);
+        text[22] = 'T';
+        Digits(text.Slice(23, 2), (int)(time / TimeSpan.TicksPerHour));
+        "%3A".CopyTo(text[25..]);
+        Digits(text.Slice(28, 2), (int)(time / TimeSpan.TicksPerMinute % 60));
+        "%3A".CopyTo(text[30..]);
+        Digits(text.Slice(33, 2), (int)(time / TimeSpan.TicksPerSecond % 60));
+        text[35] = '.';
+        Digits(text.Slice(36, 7), (int)(time % TimeSpan.TicksPerSecond));
+        "Z'\"".CopyTo(text[43..]);
+    }
+
+    private static void Digits(Span<char> text, int value)
+    {
+        for (var i = text.Length - 1; i >= 0; i--, value /= 10) text[i] = (char)('0' + value % 10);
+    }
 
     /// <summary>The row as the SDK returns an entity: keys, ETag, Timestamp, then the properties (only the <paramref name="select"/>ed ones if given).</summary>
     public TableEntity Decode(byte[] row, IReadOnlyList<string>? select = null)
@@ -187,6 +273,11 @@ internal sealed class InMemoryRows
                 case string s when IsGuidText(s):
                     Head(Tag.GuidText, 16);
                     Guid.ParseExact(s, "D").TryWriteBytes(Reserve(16));
+                    break;
+                case string s when Ascii.IsValid(s):
+                    // ASCII (nearly every value) is its own UTF-8, written in place.
+                    Head(Tag.Utf8, s.Length);
+                    Ascii.FromUtf16(s, Reserve(s.Length), out _);
                     break;
                 case string s:
                     // UTF-8 goes 6 bytes ahead (room for the tag and its length), then moves back behind them. Lone surrogates

@@ -16,53 +16,58 @@ namespace EventProcessors.Processing.Storage;
 public sealed class InMemoryTableClient : ITableClient
 {
     private readonly InMemoryTableServiceClient _service;
+    // The name never changes, so it is checked once; a bad one still fails every call, as the service's would.
+    private readonly bool _validName;
+    // The table this client last found, kept until it is deleted, so that most calls skip the account's lookup by name.
+    private InMemoryTable? _table;
 
     internal InMemoryTableClient(InMemoryTableServiceClient service, string name)
     {
         _service = service;
         Name = name;
+        _validName = TableServiceRules.IsValidTableName(name);
     }
 
     public string Name { get; }
 
-    public Task CreateIfNotExistsAsync(CancellationToken cancellationToken = default) => Run(() =>
+    public Task CreateIfNotExistsAsync(CancellationToken cancellationToken = default) => Run(static (client, _) =>
     {
-        TableServiceRules.ValidateTableName(Name);
-        _service.CreateTable(Name);
+        client.ValidateName();
+        client._service.CreateTable(client.Name);
         return true;
-    }, cancellationToken);
+    }, false, cancellationToken);
 
-    public Task<bool> DeleteIfExistsAsync(CancellationToken cancellationToken = default) => Run(() =>
+    public Task<bool> DeleteIfExistsAsync(CancellationToken cancellationToken = default) => Run(static (client, _) =>
     {
-        TableServiceRules.ValidateTableName(Name);
-        return _service.DeleteTable(Name);
-    }, cancellationToken);
+        client.ValidateName();
+        return client._service.DeleteTable(client.Name);
+    }, false, cancellationToken);
 
     public Task<ETag> AddEntityAsync(TableEntity entity, CancellationToken cancellationToken = default) =>
-        Run(() => TableFor(entity).Insert(entity), cancellationToken);
+        Run(static (client, entity) => client.TableFor(entity).Insert(entity), entity, cancellationToken);
 
-    public Task<TableEntity?> GetEntityAsync(string partitionKey, string rowKey, CancellationToken cancellationToken = default) => Run(() =>
+    public Task<TableEntity?> GetEntityAsync(string partitionKey, string rowKey, CancellationToken cancellationToken = default) => Run(static (client, keys) =>
     {
-        ArgumentNullException.ThrowIfNull(partitionKey);
-        ArgumentNullException.ThrowIfNull(rowKey);
-        return Table().Get(partitionKey, rowKey);
-    }, cancellationToken);
+        ArgumentNullException.ThrowIfNull(keys.partitionKey, "partitionKey");
+        ArgumentNullException.ThrowIfNull(keys.rowKey, "rowKey");
+        return client.Table().Get(keys.partitionKey, keys.rowKey);
+    }, (partitionKey, rowKey), cancellationToken);
 
-    public Task<ETag> UpdateEntityAsync(TableEntity entity, ETag ifMatch, TableUpdateMode mode, CancellationToken cancellationToken = default) => Run(() =>
+    public Task<ETag> UpdateEntityAsync(TableEntity entity, ETag ifMatch, TableUpdateMode mode, CancellationToken cancellationToken = default) => Run(static (client, update) =>
     {
-        if (ifMatch == default) throw new ArgumentException("An update needs an ETag; pass ETag.All to update unconditionally.", nameof(ifMatch));
-        return TableFor(entity).Write(entity, ifMatch, mode);
-    }, cancellationToken);
+        if (update.ifMatch == default) throw new ArgumentException("An update needs an ETag; pass ETag.All to update unconditionally.", "ifMatch");
+        return client.TableFor(update.entity).Write(update.entity, update.ifMatch, update.mode);
+    }, (entity, ifMatch, mode), cancellationToken);
 
     public Task<ETag> UpsertEntityAsync(TableEntity entity, TableUpdateMode mode, CancellationToken cancellationToken = default) =>
-        Run(() => TableFor(entity).Write(entity, ifMatch: null, mode), cancellationToken);
+        Run(static (client, upsert) => client.TableFor(upsert.entity).Write(upsert.entity, ifMatch: null, upsert.mode), (entity, mode), cancellationToken);
 
-    public Task<bool> DeleteEntityAsync(string partitionKey, string rowKey, ETag ifMatch = default, CancellationToken cancellationToken = default) => Run(() =>
+    public Task<bool> DeleteEntityAsync(string partitionKey, string rowKey, ETag ifMatch = default, CancellationToken cancellationToken = default) => Run(static (client, delete) =>
     {
-        ArgumentNullException.ThrowIfNull(partitionKey);
-        ArgumentNullException.ThrowIfNull(rowKey);
-        return Table().Delete(partitionKey, rowKey, ifMatch == default ? ETag.All : ifMatch);
-    }, cancellationToken);
+        ArgumentNullException.ThrowIfNull(delete.partitionKey, "partitionKey");
+        ArgumentNullException.ThrowIfNull(delete.rowKey, "rowKey");
+        return client.Table().Delete(delete.partitionKey, delete.rowKey, delete.ifMatch == default ? ETag.All : delete.ifMatch);
+    }, (partitionKey, rowKey, ifMatch), cancellationToken);
 
     public AsyncPageable<TableEntity> QueryAsync(Expression<Func<TableEntity, bool>>? filter = null, int? maxPerPage = null,
         IEnumerable<string>? select = null, CancellationToken cancellationToken = default)
@@ -82,41 +87,48 @@ public sealed class InMemoryTableClient : ITableClient
         }, cancellationToken);
     }
 
-    public Task<IReadOnlyList<ETag>> SubmitTransactionAsync(IEnumerable<TableTransactionAction> actions, CancellationToken cancellationToken = default) => Run(() =>
+    public Task<IReadOnlyList<ETag>> SubmitTransactionAsync(IEnumerable<TableTransactionAction> actions, CancellationToken cancellationToken = default) => Run(static (client, actions) =>
     {
         var batch = TableServiceRules.ValidateTransaction(actions);
-        TableServiceRules.ValidateTableName(Name);
+        client.ValidateName();
         foreach (var action in batch)
         {
             if (!TableServiceRules.IsValidKey(action.Entity.PartitionKey) || !TableServiceRules.IsValidKey(action.Entity.RowKey))
                 throw TableServiceRules.InvalidKey();
         }
-        return Table().Transact(batch);
-    }, cancellationToken);
+        return client.Table().Transact(batch);
+    }, actions, cancellationToken);
+
+    private void ValidateName()
+    {
+        if (!_validName) TableServiceRules.ValidateTableName(Name);
+    }
 
     // Checked in the service's order: table name, then the entity, then whether the table exists.
     private InMemoryTable TableFor(TableEntity entity)
     {
         ArgumentNullException.ThrowIfNull(entity);
-        TableServiceRules.ValidateTableName(Name);
+        ValidateName();
         TableServiceRules.ValidateEntity(entity);
         return Table();
     }
 
     private InMemoryTable Table()
     {
-        TableServiceRules.ValidateTableName(Name);
-        return _service.FindTable(Name)
+        ValidateName();
+        if (_table is { Deleted: false } table) return table;
+        return _table = _service.FindTable(Name)
             ?? throw TableServiceRules.Error(404, TableErrorCode.TableNotFound.ToString(), $"The table '{Name}' does not exist.");
     }
 
-    // Completes synchronously, but reports failures through the task as an async method would.
-    private static Task<T> Run<T>(Func<T> operation, CancellationToken cancellationToken)
+    // Completes synchronously, but reports failures through the task as an async method would. The operations are static
+    // lambdas over this client and their arguments, so a call makes no closure.
+    private Task<T> Run<TState, T>(Func<InMemoryTableClient, TState, T> operation, TState state, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<T>(cancellationToken);
         try
         {
-            return Task.FromResult(operation());
+            return Task.FromResult(operation(this, state));
         }
         catch (Exception e)
         {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.RegularExpressions;
 using Azure;
 using Azure.Data.Tables;
@@ -51,14 +52,18 @@ internal static partial class TableServiceRules
     /// <summary>3 to 63 letters or digits, starting with a letter, and not the reserved name "Tables".</summary>
     public static void ValidateTableName(string name)
     {
+        if (IsValidTableName(name)) return;
         if (name.Length is < 3 or > 63)
             throw Error(400, OutOfRangeInput, $"The table name '{name}' is not 3 to 63 characters long.");
         if (!TableName().IsMatch(name) || name.Equals("Tables", StringComparison.OrdinalIgnoreCase))
             throw Error(400, InvalidResourceName, $"The table name '{name}' contains invalid characters.");
     }
 
+    public static bool IsValidTableName(string name) =>
+        name.Length is >= 3 and <= 63 && TableName().IsMatch(name) && !name.Equals("Tables", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Whether the service would accept <paramref name="key"/> as a partition or row key.</summary>
-    public static bool IsValidKey(string? key) => key is not null && key.Length <= MaxKeyLength && !InvalidKeyChar().IsMatch(key);
+    public static bool IsValidKey(string? key) => key is not null && key.Length <= MaxKeyLength && key.AsSpan().IndexOfAny(InvalidKeyChars) < 0;
 
     public static RequestFailedException InvalidKey() => Error(400, InvalidInput,
         "A key is longer than 512 characters or contains '/', '\\', '#', '?' or a control character.");
@@ -70,24 +75,28 @@ internal static partial class TableServiceRules
     public static IReadOnlyList<TableTransactionAction> ValidateTransaction(IEnumerable<TableTransactionAction> actions)
     {
         ArgumentNullException.ThrowIfNull(actions);
-        var batch = actions.ToList();
+        var batch = actions as IReadOnlyList<TableTransactionAction> ?? actions.ToList();
         if (batch.Count == 0) throw new InvalidOperationException("The batch contains no entity operations.");
         if (batch.Count > TableClientExtensions.MaxTransactionActions)
             throw Error(400, InvalidInput, $"The batch holds {batch.Count} operations; at most {TableClientExtensions.MaxTransactionActions} are allowed.");
         var partition = batch[0].Entity.PartitionKey;
-        var rows = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var action in batch)
+        for (var i = 0; i < batch.Count; i++)
         {
-            if (action.Entity.PartitionKey != partition)
+            var entity = batch[i].Entity;
+            if (entity.PartitionKey != partition)
                 throw Error(400, CommandsInBatchActOnDifferentPartitions, "All commands in a batch must operate on the same partition.");
-            if (!rows.Add(action.Entity.RowKey ?? ""))
-                throw Error(400, InvalidDuplicateRow, $"The batch changes row '{action.Entity.RowKey}' more than once.");
+            // Compared with the rows before it rather than hashed: a batch holds at most 100, and most hold two or three.
+            for (var j = 0; j < i; j++)
+            {
+                if (string.Equals(batch[j].Entity.RowKey ?? "", entity.RowKey ?? "", StringComparison.Ordinal))
+                    throw Error(400, InvalidDuplicateRow, $"The batch changes row '{entity.RowKey}' more than once.");
+            }
         }
         return batch;
     }
 
     /// <summary>Throws the service's 400 for invalid keys, oversized properties or an oversized entity.</summary>
-    public static void ValidateEntity(TableEntity entity)
+    public static void ValidateEntity(ITableEntity entity)
     {
         ArgumentNullException.ThrowIfNull(entity.PartitionKey, "entity.PartitionKey");
         ArgumentNullException.ThrowIfNull(entity.RowKey, "entity.RowKey");
@@ -95,8 +104,9 @@ internal static partial class TableServiceRules
 
         // Size formula from the service's documentation: 4 + 2 * key chars + per property (8 + 2 * name chars + value).
         long size = 4 + 2L * (entity.PartitionKey.Length + entity.RowKey.Length);
-        foreach (var (name, value) in entity.Properties())
+        foreach (var (name, value) in InMemoryEntities.Properties(entity, out _))
         {
+            if (value is null || TableClientExtensions.IsSystemProperty(name)) continue;
             if (value is string s && s.Length > MaxStringLength || value is byte[] b && b.Length > MaxBinaryLength
                 || value is BinaryData d && d.ToMemory().Length > MaxBinaryLength)
                 throw Error(400, TableErrorCode.PropertyValueTooLarge.ToString(),
@@ -119,6 +129,7 @@ internal static partial class TableServiceRules
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9]{2,62}$")]
     private static partial Regex TableName();
 
-    [GeneratedRegex(@"[\u0000-\u001f\u007f-\u009f/\\#?]")]
-    private static partial Regex InvalidKeyChar();
+    // What no key may hold: control characters (U+0000-U+001F, U+007F-U+009F), '/', '\\', '#' and '?'.
+    private static readonly SearchValues<char> InvalidKeyChars = SearchValues.Create(
+        [.. Enumerable.Range(0, 0x20).Concat(Enumerable.Range(0x7f, 0x21)).Select(c => (char)c), '/', '\\', '#', '?']);
 }
