@@ -131,8 +131,9 @@ public sealed class ClaimLifecycleTests
         var options = new ProcessingOptions
         {
             IdempotencyTableName = "Idem" + Guid.NewGuid().ToString("N")[..12],
-            // The action runs twice the lease; the lease leaves room for a renewal delayed by a busy machine (two cores, tests in parallel).
-            LeaseDuration = TimeSpan.FromSeconds(2),
+            // The action runs twice the lease; the lease leaves room for renewals delayed by a busy machine (two cores, tests in
+            // parallel: a 2 s lease lapsed once in a full run).
+            LeaseDuration = TimeSpan.FromSeconds(3),
             LeaseRenewalInterval = TimeSpan.FromMilliseconds(300),
         };
         var holder = new EventPipeline(new TableIdempotencyStore(_tables, Microsoft.Extensions.Options.Options.Create(options), TimeProvider.System),
@@ -140,8 +141,8 @@ public sealed class ClaimLifecycleTests
         var rival = new EventPipeline(new TableIdempotencyStore(_tables, Microsoft.Extensions.Options.Options.Create(options), TimeProvider.System),
             Microsoft.Extensions.Options.Options.Create(options), TimeProvider.System, NullLogger<EventPipeline>.Instance);
         var action = synchronous
-            ? new ScriptedAction((_, run) => { if (run == 1) Thread.Sleep(TimeSpan.FromSeconds(4)); return Task.CompletedTask; })
-            : new ScriptedAction(async (_, run) => { if (run == 1) await Task.Delay(TimeSpan.FromSeconds(4)); });
+            ? new ScriptedAction((_, run) => { if (run == 1) Thread.Sleep(TimeSpan.FromSeconds(6)); return Task.CompletedTask; })
+            : new ScriptedAction(async (_, run) => { if (run == 1) await Task.Delay(TimeSpan.FromSeconds(6)); });
 
         var running = Task.Run(() => Deliver(holder, action));
         while (action.Runs == 0) await Task.Delay(10); // the holder claimed and runs: now the rival tries
