@@ -20,7 +20,7 @@ public static class FollowOnWatch
         var clock = new Stopwatch();
         var cpuAtStart = TimeSpan.Zero;
         var warmUpClock = new Stopwatch();
-        var warmUpCpu = TimeSpan.Zero;
+        var cpuAtWarmUp = TimeSpan.Zero;
         var lastProgress = Stopwatch.StartNew();
         long seen = 0;
         while (true)
@@ -31,15 +31,11 @@ public static class FollowOnWatch
             if (starting && warmUp > 0)
             {
                 warmUpClock.Start();
-                warmUpCpu = child.Cpu;
+                cpuAtWarmUp = child.Cpu;
             }
             if (!clock.IsRunning && (warmUp == 0 ? starting : count >= warmUp))
             {
-                if (warmUpClock.IsRunning)
-                {
-                    warmUpClock.Stop();
-                    warmUpCpu = child.Cpu - warmUpCpu;
-                }
+                warmUpClock.Stop(); // the warm-up ends where the measured run starts
                 clock.Start();
                 cpuAtStart = child.Cpu;
             }
@@ -51,7 +47,7 @@ public static class FollowOnWatch
             await Task.Delay(PollInterval);
         }
         clock.Stop();
-        var warm = warmUp > 0 ? new WarmUp(warmUp, warmUpClock.Elapsed, warmUpCpu) : null;
+        var warm = warmUp > 0 ? new WarmUp(warmUp, warmUpClock.Elapsed, cpuAtStart - cpuAtWarmUp) : null;
         return new RunResult(contender, prefetch, messages, clock.Elapsed, child.Cpu - cpuAtStart, child.PeakRss, warm);
     }
 }

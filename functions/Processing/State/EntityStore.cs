@@ -42,7 +42,7 @@ public sealed class EntityStore<TRoot>(ITableServiceClient tables, string tableN
 {
     /// <summary>The row key of an entity's own document.</summary>
     public const string DocumentRow = "doc";
-    internal const int MaxConflictRetries = 10;
+    private const int MaxConflictRetries = 10;
 
     public StateTable Table { get; } = new(tables, tableName);
 
@@ -97,8 +97,34 @@ public sealed class EntityStore<TRoot>(ITableServiceClient tables, string tableN
             }
             catch (RequestFailedException e) when (e.IsConflict() || e.IsPreconditionFailed() || e.IsNotFound())
             {
-                throw new TransientProcessingException($"{Table.Name}/{tenant}/{entity} stayed contended after {MaxConflictRetries} attempts.", e);
+                throw Contended(tenant, entity, e);
             }
         }
     }
+
+    /// <summary>
+    /// Inserts <paramref name="document"/> as the entity's document unless it has one, and returns the stored one
+    /// (<paramref name="document"/> when the insert took). One storage operation for a new entity, where reading first costs
+    /// two; an existing document is read after the refused insert, and one deleted in between is inserted again.
+    /// </summary>
+    public async Task<TRoot> AddOrGetAsync(string tenant, string entity, TRoot document, CancellationToken cancellationToken)
+    {
+        var partition = StateTable.Partition(tenant, entity);
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await Table.SubmitAsync(partition, [StateWrite.Add(DocumentRow, document)], cancellationToken).ConfigureAwait(false);
+                return document;
+            }
+            catch (RequestFailedException e) when (e.IsConflict())
+            {
+                if (await GetAsync(tenant, entity, cancellationToken).ConfigureAwait(false) is { } stored) return stored;
+                if (attempt == MaxConflictRetries) throw Contended(tenant, entity, e);
+            }
+        }
+    }
+
+    private TransientProcessingException Contended(string tenant, string entity, Exception cause) =>
+        new($"{Table.Name}/{tenant}/{entity} stayed contended after {MaxConflictRetries} attempts.", cause);
 }

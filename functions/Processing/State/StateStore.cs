@@ -30,29 +30,9 @@ public sealed class StateStore<T>(ITableServiceClient tables, string tableName) 
             return (next is null || ReferenceEquals(next, current) ? null : new EntityChange<T>(next), result);
         }, cancellationToken);
 
-    /// <summary>
-    /// Inserts <paramref name="value"/> unless a document exists, and returns the stored one (<paramref name="value"/> when
-    /// the insert took). One storage operation when the id is new, where reading first costs two; an existing document is
-    /// read after the refused insert, and one deleted in between is inserted again.
-    /// </summary>
-    public async Task<T> AddOrGetAsync(string tenant, string id, T value, CancellationToken cancellationToken = default)
-    {
-        var partition = StateTable.Partition(tenant, StorageKeys.Escape(id));
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                await _entities.Table.SubmitAsync(partition, [StateWrite.Add(EntityStore<T>.DocumentRow, value)], cancellationToken).ConfigureAwait(false);
-                return value;
-            }
-            catch (Azure.RequestFailedException e) when (e.IsConflict())
-            {
-                if (await GetAsync(tenant, id, cancellationToken).ConfigureAwait(false) is { } stored) return stored.Value;
-                if (attempt == EntityStore<T>.MaxConflictRetries)
-                    throw new Pipeline.TransientProcessingException($"{TableName}/{tenant}/{id} stayed contended after {attempt} attempts.", e);
-            }
-        }
-    }
+    /// <summary>Inserts <paramref name="value"/> unless a document exists, and returns the stored one: <see cref="EntityStore{TRoot}.AddOrGetAsync"/>.</summary>
+    public Task<T> AddOrGetAsync(string tenant, string id, T value, CancellationToken cancellationToken = default) =>
+        _entities.AddOrGetAsync(tenant, StorageKeys.Escape(id), value, cancellationToken);
 
     /// <summary>Writes the document unconditionally (for documents one event owns outright).</summary>
     public Task PutAsync(string tenant, string id, T value, CancellationToken cancellationToken = default) =>
