@@ -172,6 +172,28 @@ public abstract class WorkerSemanticsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Poison_delivered_again_after_its_dead_letter_is_not_dead_lettered_twice_but_a_replay_of_it_is()
+    {
+        var (worker, _, transport) = await StartWorkerAsync(new ProbeAction());
+        var deadLetters = Destinations.DeadLetterQueue(Consumers.ReserveStock.Queue);
+
+        // The same bytes under the same message id, as a redelivery after a lost ack or a kill before it carries them.
+        await PublishAsync(transport, CollectorEvents.UnreadableJson(), messageId: "poison-again");
+        await WaitForCountAsync(transport, deadLetters, 1, "the first dead letter");
+        await PublishAsync(transport, CollectorEvents.UnreadableJson(), messageId: "poison-again");
+        await worker.Timeline.WaitForAsync(t => t.Any(x => x.Kind == TimelineKind.Duplicate), Timeout, "the second delivery seen as written");
+        Assert.Equal(1u, await transport.CountAsync(deadLetters, CancellationToken.None));
+
+        // Replayed with its cause still there, it is a new attempt and gets a dead letter of its own.
+        var (replayed, _) = await new DeadLetterTool(transport, TopologyDefinition.For([Consumers.ReserveStock])).ReplayAsync(null, 10, CancellationToken.None);
+        Assert.Single(replayed);
+        await worker.Timeline.WaitForAsync(t => t.Count(x => x.Kind == TimelineKind.DeadLettered) == 2, Timeout, "the replay dead-lettered");
+        await WaitForCountAsync(transport, deadLetters, 1, "the replay's dead letter");
+        await using var batch = await transport.GetAsync(deadLetters, 10, CancellationToken.None);
+        Assert.Equal(1, Assert.Single(batch.Deliveries).Message.Count(DeadLetterHeaders.Replays));
+    }
+
+    [Fact]
     public async Task Transient_failures_are_retried_with_backoff_until_they_pass()
     {
         var action = new ProbeAction((_, run, _) => run < 3 ? throw new TransientProcessingException($"not yet ({run})") : Task.CompletedTask);
@@ -239,13 +261,14 @@ public abstract class WorkerSemanticsTests : IAsyncLifetime
         var (worker, tap, transport) = await StartWorkerAsync(action);
         var deadLetters = new DeadLetterTool(transport, TopologyDefinition.For([Consumers.ReserveStock]));
         var deadLetterQueue = Destinations.DeadLetterQueue(Consumers.ReserveStock.Queue);
-        await PublishAsync(transport, CollectorEvents.OrderCreated("ORD-F", "order-f"));
+        await PublishAsync(transport, CollectorEvents.OrderCreated("ORD-F", "order-f"), messageId: "msg-f");
         await WaitForCountAsync(transport, deadLetterQueue, 1, "the refused event");
         Assert.Equal("InvalidValue", Assert.Single(await deadLetters.ListAsync(null, 10, CancellationToken.None)).Code);
 
-        // The same message again, before anyone fixed anything: dead-lettered again without running the action.
-        await PublishAsync(transport, CollectorEvents.OrderCreated("ORD-F", "order-f"));
-        await WaitForCountAsync(transport, deadLetterQueue, 2, "the redelivered copy");
+        // The same event (message id) again, re-encoded, before anyone fixed anything: dead-lettered again without running the action
+        // (a byte-identical copy would be the letter already written; see the poison test above).
+        await PublishAsync(transport, [.. CollectorEvents.OrderCreated("ORD-F", "order-f"), (byte)'\n'], messageId: "msg-f");
+        await WaitForCountAsync(transport, deadLetterQueue, 2, "the re-encoded copy");
         Assert.Equal(1, action.Runs);
 
         Volatile.Write(ref stocked, true); // the operator stocks the product, then replays

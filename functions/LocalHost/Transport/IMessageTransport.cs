@@ -133,9 +133,19 @@ public abstract class Delivery
 
     /// <summary>
     /// Where this very message sits in its stream, the same on every delivery of it, also after a crash: a Kafka record's topic and
-    /// partition, and its offset. Null for queues, whose redeliveries carry no such identity.
+    /// partition, and its offset. A queue's redeliveries carry no such place, so a queue message is known by its content: a SHA-256
+    /// of its message id, its replay count and its body. A byte-identical resend is then the same message (one dead letter), and
+    /// a replay from a dead-letter queue a new one.
     /// </summary>
-    public virtual (string Stream, string Position)? Position => null;
+    public virtual (string Stream, string Position) Position => ($"queue:{Queue}", ContentHash(Message));
+
+    private static string ContentHash(InboundMessage message)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"{message.MessageId}\n{message.Count(InboundMessage.ReplayCountHeader)}\n"));
+        hash.AppendData(message.Body.Span);
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
 
     /// <summary>Where <see cref="WriteDeadLetterAsync"/> sends this delivery's dead letter.</summary>
     public virtual string DeadLetterDestination => Destinations.DeadLetterExchange;

@@ -301,9 +301,10 @@ public sealed class ActionWorker
         headers[DeadLetterHeaders.FirstDeathQueue] = delivery.Queue;
         var message = new OutboundMessage(delivery.Message.Body, delivery.Message.ContentType, delivery.Message.MessageId, headers,
             e?.CorrelationId, e?.Type ?? delivery.RoutingKey, e?.Time);
-        // A record of a stream keeps its place on redelivery: its dead letter is written once, even when a crash came between it and the ack.
-        var claim = delivery.Position is { } position ? await _pipeline.ClaimDeadLetterAsync(Consumer, position, stopping).ConfigureAwait(false) : null;
-        if (delivery.Position is not null && claim is null)
+        // A message is the same on redelivery (its place in a stream, or its content): its dead letter is written once, even when a
+        // crash came between it and the ack.
+        var claim = await _pipeline.ClaimDeadLetterAsync(Consumer, delivery.Position, stopping).ConfigureAwait(false);
+        if (claim is null)
         {
             _observer.Record(new TimelineEntry(_time.GetUtcNow(), TimelineKind.Duplicate, Consumer.Name, e?.Id ?? delivery.Message.MessageId,
                 e?.Type ?? delivery.RoutingKey, e?.CorrelationId ?? e?.Id, e?.CausationId, "dead letter already written", attempts));
@@ -317,12 +318,12 @@ public sealed class ActionWorker
                 delivery.Message.MessageId, e?.CorrelationId ?? e?.Id, e?.Type, e?.TenantId, MessageTracing.ParentOf(e, delivery.Message)))
                 destination = await delivery.WriteDeadLetterAsync(_transport, message, why, Consumer.Name, attempts, stopping).ConfigureAwait(false);
         }
-        catch (Exception ex) when (claim is not null)
+        catch (Exception ex)
         {
             await _pipeline.DeadLetterFailedAsync(claim, ex).ConfigureAwait(false);
             throw;
         }
-        if (claim is not null) await _pipeline.DeadLetterWrittenAsync(claim).ConfigureAwait(false);
+        await _pipeline.DeadLetterWrittenAsync(claim).ConfigureAwait(false);
         _observer.Record(new TimelineEntry(_time.GetUtcNow(), TimelineKind.DeadLettered, Consumer.Name, e?.Id ?? delivery.Message.MessageId,
             e?.Type ?? delivery.RoutingKey, e?.CorrelationId ?? e?.Id, e?.CausationId, reason, attempts, destination));
         await delivery.AckAsync(stopping).ConfigureAwait(false);

@@ -39,7 +39,7 @@ internal sealed class KafkaDelivery : Delivery
     /// <summary>Requeue and reject both leave the record unsettled: it runs again in place, and its offset is not committed.</summary>
     protected override Task NackCoreAsync(bool requeue, CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public override (string Stream, string Position)? Position =>
+    public override (string Stream, string Position) Position =>
         ($"kafka:{_record.Topic}/{_record.Partition.Value}", _record.Offset.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     public override string DeadLetterDestination => _transport.Options.DeadLetterTopic;
