@@ -49,10 +49,17 @@ public sealed class KafkaOptions
     public string DeadLetterTopic { get; set; } = Destinations.MesDeadLetterTopic;
 
     /// <summary>
-    /// Records of one partition an action's consumer holds past its committed offset (being processed, waiting for their key's turn,
-    /// or settled behind an unsettled one). At the bound the partition is paused, not the consumer: other partitions go on. Default 16.
+    /// Records of one partition an action's consumer has started past its committed offset (being processed, waiting for their key's
+    /// turn, or settled behind an unsettled one). Records fetched beyond it wait in <see cref="MaxBufferedPerPartition"/>. Default 16.
     /// </summary>
     public int MaxInFlightPerPartition { get; set; } = 16;
+
+    /// <summary>
+    /// Records of one partition fetched and waiting for the window (<see cref="MaxInFlightPerPartition"/>). At the bound the partition
+    /// is paused, not the consumer: other partitions go on; it resumes once half have started, since librdkafka takes up to a second
+    /// to fetch a resumed partition again (pausing on every full window held a partition to a few windows a second). Default 512.
+    /// </summary>
+    public int MaxBufferedPerPartition { get; set; } = 512;
 
     /// <summary>
     /// Consumer group protocol: <c>Consumer</c> (KIP-848, Kafka 4.x, Confluent Cloud; default) or <c>Classic</c> (Event Hubs, older brokers;
@@ -139,6 +146,7 @@ public sealed class KafkaOptions
         options.OAuthBearerClientSecret = Setting(KafkaSettingNames.OAuthBearerClientSecret) ?? options.OAuthBearerClientSecret;
         options.OAuthBearerScope = Setting(KafkaSettingNames.OAuthBearerScope) ?? options.OAuthBearerScope;
         if (options.MaxInFlightPerPartition < 1) throw new ArgumentException($"{SectionName}:MaxInFlightPerPartition must be at least 1.");
+        if (options.MaxBufferedPerPartition < 2) throw new ArgumentException($"{SectionName}:MaxBufferedPerPartition must be at least 2.");
         return options;
     }
 

@@ -13,8 +13,9 @@ namespace EventProcessors.LocalHost.Transport.Kafka;
 /// <list type="bullet">
 /// <item>Order: records of one key (the entity id) run one after the other, in offset order; different keys and partitions run in
 /// parallel, at most <c>prefetch</c> handlers at once (<c>LocalHost__Prefetch</c>).</item>
-/// <item>Back-pressure: a partition holds at most <see cref="KafkaOptions.MaxInFlightPerPartition"/> records past its committed offset;
-/// at the bound that partition is paused (the record that overflowed is sought back to) and resumed once it drains.</item>
+/// <item>Back-pressure: a partition starts at most <see cref="KafkaOptions.MaxInFlightPerPartition"/> records past its committed offset;
+/// records fetched beyond wait in a buffer, and with <see cref="KafkaOptions.MaxBufferedPerPartition"/> waiting that partition is paused,
+/// resumed once half of them started.</item>
 /// <item>Commits: only the offset after the longest settled prefix of each partition, so an offset is never committed past a record
 /// that is not settled (its outcome recorded and follow-ons acknowledged, or its dead letter produced).</item>
 /// <item>A delivery the handler requeues (storage or broker down after the pipeline's own retries, shutdown) runs again in place after
@@ -35,9 +36,12 @@ internal sealed class KafkaSubscription : ISubscription
     private readonly string _topic;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _concurrency;
+    private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan BufferedPollTimeout = TimeSpan.FromMilliseconds(5);
     private readonly IConsumer<byte[]?, byte[]?> _consumer;
     private readonly Dictionary<TopicPartition, PartitionState> _partitions = [];
     private readonly ConcurrentQueue<(PartitionState Partition, long Offset)> _settled = new();
+    private readonly ManualResetEventSlim _settledSignal = new(); // not disposed: a late handler may still set it (it holds no kernel handle)
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Stopwatch _sinceCommit = Stopwatch.StartNew();
@@ -120,14 +124,18 @@ internal sealed class KafkaSubscription : ISubscription
         {
             while (!_closing)
             {
+                _settledSignal.Reset();
                 ApplySettlements();
                 if (_sinceCommit.Elapsed >= _options.CommitInterval) Commit(_partitions.Values);
-                ResumeDrained();
+                var (waiting, paused) = StartBuffered();
                 ReportLag();
+                // Buffered records start as soon as records settle, not after a fetch wait: with every partition paused there is nothing
+                // to fetch, so the loop waits for a settlement; with records waiting, it polls briefly.
+                if (paused > 0 && paused == _partitions.Count) _settledSignal.Wait(PollTimeout);
                 ConsumeResult<byte[]?, byte[]?>? record;
                 try
                 {
-                    record = _consumer.Consume(TimeSpan.FromMilliseconds(100));
+                    record = _consumer.Consume(waiting == 0 ? PollTimeout : paused == _partitions.Count ? TimeSpan.Zero : BufferedPollTimeout);
                 }
                 catch (ConsumeException e)
                 {
@@ -161,31 +169,27 @@ internal sealed class KafkaSubscription : ISubscription
     private void Accept(ConsumeResult<byte[]?, byte[]?> record)
     {
         if (!_partitions.TryGetValue(record.TopicPartition, out var partition)) return;
-        if (partition.Window >= _options.MaxInFlightPerPartition && TrySeekBack(record, partition)) return;
+        if (partition.Window < _options.MaxInFlightPerPartition && partition.Buffered == 0)
+        {
+            Start(partition, record);
+            return;
+        }
+        partition.Buffer(record);
+        if (partition.Buffered >= _options.MaxBufferedPerPartition) Pause(partition);
+    }
+
+    private void Start(PartitionState partition, ConsumeResult<byte[]?, byte[]?> record)
+    {
         partition.Track(record.Offset.Value);
         // A lane per key; a record without a key has no order to keep and a lane of its own.
         var lane = record.Message.Key is { } key ? Convert.ToBase64String(key) : "offset:" + record.Offset.Value;
         if (partition.Enqueue(lane, record)) _ = Task.Run(() => RunLaneAsync(partition, lane));
-        if (partition.Window >= _options.MaxInFlightPerPartition) Pause(partition);
     }
 
-    /// <summary>A record fetched before its partition was paused goes back: the partition resumes from it when it drains.</summary>
-    private bool TrySeekBack(ConsumeResult<byte[]?, byte[]?> record, PartitionState partition)
-    {
-        try
-        {
-            Pause(partition);
-            _consumer.Seek(record.TopicPartitionOffset);
-            return true;
-        }
-        catch (KafkaException e)
-        {
-            // Without the seek the record would be skipped: take it beyond the bound instead.
-            _logger.LogDebug("Seek back to {Offset} failed ({Reason}); the record is taken beyond the bound.", record.TopicPartitionOffset, e.Error.Reason);
-            return false;
-        }
-    }
-
+    /// <summary>
+    /// librdkafka drops a paused partition's fetched records and resumes from the last one consumed, so the buffered records (all consumed)
+    /// are kept here and resumption continues after them.
+    /// </summary>
     private void Pause(PartitionState partition)
     {
         if (partition.Paused) return;
@@ -193,14 +197,24 @@ internal sealed class KafkaSubscription : ISubscription
         partition.Paused = true;
     }
 
-    private void ResumeDrained()
+    /// <summary>
+    /// Starts buffered records as far as each partition's window allows, and resumes a paused partition once half its buffer has started
+    /// (a resumed partition takes librdkafka up to a second to fetch again: the other half covers it). Returns how many partitions
+    /// still have records waiting, and how many stay paused.
+    /// </summary>
+    private (int Waiting, int Paused) StartBuffered()
     {
+        var (waiting, paused) = (0, 0);
         foreach (var partition in _partitions.Values)
         {
-            if (!partition.Paused || partition.Window >= _options.MaxInFlightPerPartition) continue;
+            while (partition.Buffered > 0 && partition.Window < _options.MaxInFlightPerPartition) Start(partition, partition.Unbuffer());
+            if (partition.Buffered > 0) waiting++;
+            if (!partition.Paused) continue;
+            if (partition.Buffered > _options.MaxBufferedPerPartition / 2) { paused++; continue; }
             _consumer.Resume([partition.TopicPartition]);
             partition.Paused = false;
         }
+        return (waiting, paused);
     }
 
     /// <summary>Runs the records of one key in order, until none is left or the partition goes away.</summary>
@@ -251,6 +265,7 @@ internal sealed class KafkaSubscription : ISubscription
             if (delivery.Acknowledged)
             {
                 _settled.Enqueue((partition, record.Offset.Value));
+                _settledSignal.Set();
                 return true;
             }
             try
@@ -364,6 +379,7 @@ internal sealed class KafkaSubscription : ISubscription
         private readonly CancellationTokenSource _abandon = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         private readonly Dictionary<string, Queue<ConsumeResult<byte[]?, byte[]?>>> _lanes = new(StringComparer.Ordinal);
         private readonly Queue<long> _order = new();
+        private readonly Queue<ConsumeResult<byte[]?, byte[]?>> _buffered = new();
         private readonly HashSet<long> _settledAhead = [];
         private long _committed = -1;
         private bool _revoked;
@@ -383,6 +399,13 @@ internal sealed class KafkaSubscription : ISubscription
         public bool CommitPending => CommitOffset > _committed;
 
         public void Track(long offset) => _order.Enqueue(offset);
+
+        /// <summary>Records fetched past the window, in offset order, waiting to start (poll thread).</summary>
+        public int Buffered => _buffered.Count;
+
+        public void Buffer(ConsumeResult<byte[]?, byte[]?> record) => _buffered.Enqueue(record);
+
+        public ConsumeResult<byte[]?, byte[]?> Unbuffer() => _buffered.Dequeue();
 
         /// <summary>Adds the record to its lane; true when that lane was idle and needs a runner.</summary>
         public bool Enqueue(string lane, ConsumeResult<byte[]?, byte[]?> record)
