@@ -108,6 +108,42 @@ internal sealed class InMemoryRows
         return order != 0 ? order : CompareKey(row, KeyEnd(row, TicksBytes), rowKey);
     }
 
+    /// <summary>
+    /// Keys a seek compares many rows against, with their ASCII bytes when both are ASCII (the common case): a row's ASCII key then
+    /// compares as one vectorised byte comparison instead of a character loop. <paramref name="buffer"/> holds at least both keys' length.
+    /// </summary>
+    public readonly ref struct SeekKeys
+    {
+        public SeekKeys(string partitionKey, string rowKey, Span<byte> buffer)
+        {
+            (PartitionKey, RowKey) = (partitionKey, rowKey);
+            IsAscii = Ascii.FromUtf16(partitionKey, buffer, out var partitionLength) == OperationStatus.Done
+                && Ascii.FromUtf16(rowKey, buffer[partitionLength..], out _) == OperationStatus.Done;
+            PartitionAscii = buffer[..partitionKey.Length];
+            RowAscii = buffer.Slice(partitionKey.Length, rowKey.Length);
+        }
+
+        public string PartitionKey { get; }
+        public string RowKey { get; }
+        public bool IsAscii { get; }
+        public ReadOnlySpan<byte> PartitionAscii { get; }
+        public ReadOnlySpan<byte> RowAscii { get; }
+    }
+
+    /// <summary><see cref="CompareKeys(byte[], string, string)"/> for a seek's keys.</summary>
+    public static int CompareKeys(byte[] row, in SeekKeys keys)
+    {
+        if (!keys.IsAscii) return CompareKeys(row, keys.PartitionKey, keys.RowKey);
+        var order = CompareAsciiKey(row, TicksBytes, keys.PartitionKey, keys.PartitionAscii);
+        return order != 0 ? order : CompareAsciiKey(row, KeyEnd(row, TicksBytes), keys.RowKey, keys.RowAscii);
+    }
+
+    private static int CompareAsciiKey(byte[] row, int at, string key, ReadOnlySpan<byte> ascii)
+    {
+        var word = BinaryPrimitives.ReadInt32LittleEndian(row.AsSpan(at));
+        return (word & AsciiKey) != 0 ? row.AsSpan(at + 4, word & ~AsciiKey).SequenceCompareTo(ascii) : CompareKey(row, at, key);
+    }
+
     /// <summary>Two rows in the table's order, by their keys.</summary>
     public static int CompareRows(byte[] a, byte[] b)
     {

@@ -17,12 +17,14 @@ internal sealed class InMemorySortedRows
     /// <summary>The first place whose row is at or after (<paramref name="partitionKey"/>, <paramref name="rowKey"/>); <paramref name="found"/> if that row has those keys.</summary>
     public Position Seek(string partitionKey, string rowKey, out bool found)
     {
+        var length = partitionKey.Length + rowKey.Length;
+        var keys = new InMemoryRows.SeekKeys(partitionKey, rowKey, length <= 512 ? stackalloc byte[length] : new byte[length]);
         // The last leaf whose first row is at or before the keys (or the first leaf).
         int low = 0, high = _leaves.Count - 1;
         while (low < high)
         {
             var middle = low + (high - low + 1) / 2;
-            if (InMemoryRows.CompareKeys(_leaves[middle].Rows[0], partitionKey, rowKey) <= 0) low = middle;
+            if (InMemoryRows.CompareKeys(_leaves[middle].Rows[0], keys) <= 0) low = middle;
             else high = middle - 1;
         }
         var leaf = _leaves[low];
@@ -30,7 +32,7 @@ internal sealed class InMemorySortedRows
         while (first <= last)
         {
             var middle = first + (last - first) / 2;
-            var order = InMemoryRows.CompareKeys(leaf.Rows[middle], partitionKey, rowKey);
+            var order = InMemoryRows.CompareKeys(leaf.Rows[middle], keys);
             if (order == 0)
             {
                 found = true;
