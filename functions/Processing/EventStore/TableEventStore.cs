@@ -25,7 +25,6 @@ namespace EventProcessors.Processing.EventStore;
 public sealed class TableEventStore : IEventStore
 {
     private const int Buckets = 16;
-    private const int CharsPerProperty = 30_000;
     private const string TenantsPartition = "~tenants";
     private const string DeadLetterPrefix = "~dl|";
 
@@ -361,7 +360,7 @@ public sealed class TableEventStore : IEventStore
             [Fields.RoutingKey] = e.Transport.RoutingKey, [Fields.KafkaPartition] = e.Transport.Partition, [Fields.KafkaOffset] = e.Transport.Offset,
             [Fields.ReadError] = e.ReadError is null ? null : Truncate(e.ReadError),
         };
-        var parts = e.Envelope.Chunk(CharsPerProperty).Select(c => new string(c)).ToArray();
+        var parts = PropertyText.Split(e.Envelope);
         row[Fields.EnvelopeParts] = withEnvelope ? parts.Length : 0;
         if (withEnvelope) for (var i = 0; i < parts.Length; i++) row[Fields.EnvelopePart(i)] = parts[i];
         return row;

@@ -42,8 +42,6 @@ public sealed class StateTable
     /// <summary>How many requests <see cref="PutAcrossAsync"/> has in flight at most (one event's fan-out, not the worker's).</summary>
     public const int MaxConcurrentRequests = 8;
 
-    // A string property holds at most 32K UTF-16 characters; longer documents span several properties.
-    internal const int CharsPerProperty = 30_000;
     private const string PartsProperty = "DocumentParts";
     private const int MaxKeyLength = 400;
 
@@ -155,7 +153,7 @@ public sealed class StateTable
     {
         var json = JsonSerializer.Serialize(value, value.GetType(), ContractJson.Options);
         var entity = new TableEntity(partition, row);
-        var parts = json.Chunk(CharsPerProperty).Select(c => new string(c)).ToArray();
+        var parts = PropertyText.Split(json);
         entity[PartsProperty] = parts.Length;
         for (var i = 0; i < parts.Length; i++) entity[$"Document{i:D2}"] = parts[i];
         return entity;

@@ -9,6 +9,19 @@ public sealed class StateStoreTests
     private sealed record Part(string PartId, string Description);
 
     [Fact]
+    public async Task A_document_longer_than_one_property_holds_is_spread_over_several_and_read_back_whole()
+    {
+        var tables = new InMemoryTableServiceClient();
+        var store = new StateStore<Part>(tables, "Parts");
+        var description = string.Concat(Enumerable.Range(0, 11_000).Select(i => $"{i:D5}ü")); // 66,000 characters, not all ASCII
+        await store.PutAsync("tenant-a", "P-LONG", new Part("P-LONG", description));
+
+        var row = await tables.GetTableClient("Parts").QueryAsync().SingleAsync();
+        Assert.Equal(3, row.GetInt32("DocumentParts"));
+        Assert.Equal(description, (await store.GetAsync("tenant-a", "P-LONG"))!.Value.Description);
+    }
+
+    [Fact]
     public async Task Delete_removes_one_tenants_document_in_one_request_and_says_when_there_was_none()
     {
         var tables = new CountingTables(new InMemoryTableServiceClient());
