@@ -30,14 +30,15 @@ namespace EventProcessors.LocalHost.Transport.Kafka;
 /// </summary>
 internal sealed class KafkaSubscription : ISubscription
 {
+    private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan BufferedPollTimeout = TimeSpan.FromMilliseconds(5);
+
     private readonly KafkaTransport _transport;
     private readonly KafkaOptions _options;
     private readonly Func<Delivery, CancellationToken, Task> _handler;
     private readonly string _topic;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _concurrency;
-    private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan BufferedPollTimeout = TimeSpan.FromMilliseconds(5);
     private readonly IConsumer<byte[]?, byte[]?> _consumer;
     private readonly Dictionary<TopicPartition, PartitionState> _partitions = [];
     private readonly ConcurrentQueue<(PartitionState Partition, long Offset)> _settled = new();
@@ -131,11 +132,12 @@ internal sealed class KafkaSubscription : ISubscription
                 ReportLag();
                 // Buffered records start as soon as records settle, not after a fetch wait: with every partition paused there is nothing
                 // to fetch, so the loop waits for a settlement; with records waiting, it polls briefly.
-                if (paused > 0 && paused == _partitions.Count) _settledSignal.Wait(PollTimeout);
+                var allPaused = paused > 0 && paused == _partitions.Count;
+                if (allPaused) _settledSignal.Wait(PollTimeout);
                 ConsumeResult<byte[]?, byte[]?>? record;
                 try
                 {
-                    record = _consumer.Consume(waiting == 0 ? PollTimeout : paused == _partitions.Count ? TimeSpan.Zero : BufferedPollTimeout);
+                    record = _consumer.Consume(allPaused ? TimeSpan.Zero : waiting > 0 ? BufferedPollTimeout : PollTimeout);
                 }
                 catch (ConsumeException e)
                 {
